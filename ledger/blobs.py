@@ -1,0 +1,94 @@
+"""Content-addressed blobs: `objects/ab/cdef...` named by sha256.
+
+Written to a temporary file, fsynced and renamed into place, so a blob is
+either whole or absent; writing the same bytes twice stores them once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ledger.errors import StoreError
+
+_CHUNK = 1 << 20
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha[2:]
+
+    def has(self, sha: str) -> bool:
+        return self.path(sha).exists()
+
+    def put_bytes(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        if not self.has(sha):
+            self._write(sha, [data])
+        return sha
+
+    def put_file(self, src: Path) -> tuple[str, int]:
+        """Store a file's bytes; returns (sha256, size)."""
+        h = hashlib.sha256()
+        size = 0
+        with open(src, "rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                h.update(chunk)
+                size += len(chunk)
+        sha = h.hexdigest()
+        if not self.has(sha):
+            with open(src, "rb") as fh:
+                self._write(sha, iter(lambda: fh.read(_CHUNK), b""))
+        return sha, size
+
+    def read(self, sha: str) -> bytes:
+        try:
+            return self.path(sha).read_bytes()
+        except FileNotFoundError:
+            raise StoreError(f"blob {sha[:12]} is missing (purged?); `ledger verify` lists what is lost") from None
+
+    def remove(self, sha: str) -> None:
+        try:
+            self.path(sha).unlink()
+        except FileNotFoundError:
+            pass
+
+    def all(self) -> Iterator[str]:
+        if not self.root.exists():
+            return
+        for sub in sorted(self.root.iterdir()):
+            if sub.is_dir() and len(sub.name) == 2:
+                for f in sorted(sub.iterdir()):
+                    if not f.name.startswith("."):
+                        yield sub.name + f.name
+
+    def check(self, sha: str) -> bool:
+        h = hashlib.sha256()
+        with open(self.path(sha), "rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                h.update(chunk)
+        return h.hexdigest() == sha
+
+    def _write(self, sha: str, chunks) -> None:
+        dest = self.path(sha)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        except OSError as e:
+            raise StoreError(f"cannot write to {self.root}: {e.strerror}; check LEDGER_HOME") from None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            os.unlink(tmp)
+            raise

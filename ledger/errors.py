@@ -1,0 +1,43 @@
+"""One error hierarchy: every message says what to do next.
+
+The CLI is the only place that turns these into exit codes; library code
+raises them and never prints.
+"""
+
+
+class LedgerError(Exception):
+    """A problem the user can fix; the message is the whole story."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        assert message, "a LedgerError needs a message that says what to do"
+        super().__init__(message)
+
+
+class StoreError(LedgerError):
+    """The event log or the blob store cannot be used as asked."""
+
+
+class CorruptLogError(StoreError):
+    """A sealed part of the log does not verify."""
+
+
+class ConcurrencyError(StoreError):
+    """An append stated an expected stream version that is no longer current."""
+
+
+class EventError(LedgerError):
+    """An event is malformed or of an unknown type."""
+
+
+class RunRefError(LedgerError):
+    """A run reference matches no run, or more than one."""
+
+
+class ProjectError(LedgerError):
+    """The project file or an operation in it cannot be used."""
+
+
+class FlagError(LedgerError):
+    """A flag name or value is not accepted by the operation."""

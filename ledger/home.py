@@ -1,0 +1,58 @@
+"""The embedded home: where the log, the blobs and the projections live."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from ledger.blobs import BlobStore
+from ledger.errors import StoreError
+from ledger.store import EventStore
+
+
+def default_home() -> Path:
+    env = os.environ.get("LEDGER_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".ledger"
+
+
+class Home:
+    """`$LEDGER_HOME`: events/, objects/, runs/, index.duckdb."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_home()
+
+    @cached_property
+    def store(self) -> EventStore:
+        return EventStore(self.path / "events")
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        return BlobStore(self.path / "objects")
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.path / "runs"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+    @property
+    def index_path(self) -> Path:
+        return self.path / "index.duckdb"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.path / "queries"
+
+    def ensure_writable(self) -> None:
+        """Fail early, with one line, when the home cannot take writes."""
+        try:
+            (self.path / "events").mkdir(parents=True, exist_ok=True)
+            probe = self.path / "events" / ".probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise StoreError(
+                f"LEDGER_HOME {self.path} is not writable ({e.strerror}); set LEDGER_HOME to a writable folder"
+            ) from None

@@ -1,0 +1,398 @@
+"""The append-only, hash-chained event store.
+
+Layout under `events/`: segments `00000001.jsonl`, ... of one canonical JSON
+event per line, a `LOCK` file that serialises appends across processes, and
+`streams.idx`, a derived fixed-width index (seq -> segment, offset, run) that
+makes reading one run's stream cheap. The index is rebuilt from the
+segments whenever it falls behind; the segments are the only truth.
+
+A transaction is one `append` call: its events share `tx` (the seq of its
+first event) and `txn` (how many there are). A transaction whose last event
+is not on disk is a crash remnant: readers ignore it and the next writer
+cuts it off, so a crash at any byte leaves a log that verifies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import struct
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
+from ledger.events import Event, NewEvent, from_dict
+
+GENESIS = "0" * 64
+SEGMENT_BYTES = 64 * 1024 * 1024
+_REC = struct.Struct("<QIQI8s")  # seq, segment, offset, length, run key
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def seal_line(body: dict[str, Any]) -> tuple[str, str]:
+    """The stored line for an envelope without `hash`, and that hash.
+
+    The hash is over the canonical body; the line is that body with the hash
+    appended as its last key, so one serialisation serves both."""
+    text = canonical(body)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f'{text[:-1]},"hash":"{digest}"}}\n', digest
+
+
+def check_line(line: bytes) -> dict[str, Any]:
+    """Parse one stored line, proving it is byte-for-byte what was sealed."""
+    try:
+        raw = json.loads(line)
+        digest = raw.pop("hash")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise CorruptLogError("line is not a sealed event") from None
+    expected, real = seal_line(raw)
+    if real != digest or expected.encode() != line:
+        raise CorruptLogError("hash does not match the event's bytes")
+    raw["hash"] = digest
+    return raw
+
+
+def run_key(run: str) -> bytes:
+    return hashlib.blake2b(run.encode(), digest_size=8).digest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class EventStore:
+    """One home's log. Safe to use from many processes at once."""
+
+    def __init__(self, root: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.root = Path(root)
+        self.segment_bytes = segment_bytes
+        self._seg = 0
+        self._seg_size = 0
+        self.last_seq = 0
+        self.last_hash = GENESIS
+        self._lock_fd: int | None = None
+        self._sync_tail_unlocked()
+
+    # -- writing -----------------------------------------------------------
+
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        expected_version: int | Mapping[str, int] | None = None,
+    ) -> list[Event]:
+        """Append `events` as one transaction: all of them or none.
+
+        `expected_version` is the number of events a run's stream must hold
+        before this append (an int when the events are of one run, else a
+        map run -> version); a stale one raises ConcurrencyError."""
+        if not events:
+            return []
+        expected = self._expected_map(events, expected_version)
+        with self._locked():
+            self._sync_tail()
+            for run, want in expected.items():
+                have = self._stream_version(run)
+                if have != want:
+                    raise ConcurrencyError(
+                        f"run {run[:8]} has {have} events, not the {want} this change expected:"
+                        " another writer got there first; re-read the run and try again"
+                    )
+            if self._seg == 0 or self._seg_size >= self.segment_bytes:
+                self._start_segment(self._seg + 1)
+            lines, appended = self._seal(events)
+            data = "".join(lines).encode()
+            path = self._segment_path(self._seg)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._index(appended, lines, self._seg, self._seg_size)
+            self._seg_size += len(data)
+            self.last_seq = appended[-1].seq
+            self.last_hash = appended[-1].hash
+        return appended
+
+    def _expected_map(
+        self, events: Sequence[NewEvent], expected: int | Mapping[str, int] | None
+    ) -> Mapping[str, int]:
+        if expected is None:
+            return {}
+        if isinstance(expected, int):
+            runs = {e.run for e in events}
+            if len(runs) != 1:
+                raise StoreError("an int expected_version needs events of one run; pass a map run -> version")
+            return {runs.pop(): expected}
+        return expected
+
+    def _seal(self, events: Sequence[NewEvent]) -> tuple[list[str], list[Event]]:
+        tx = self.last_seq + 1
+        prev = self.last_hash
+        lines: list[str] = []
+        out: list[Event] = []
+        for i, ev in enumerate(events):
+            data = ev.data
+            body = {
+                "seq": tx + i,
+                "id": uuid.uuid4().hex,
+                "ts": _now(),
+                "run": ev.run,
+                "type": type(data).__name__,
+                "v": data.V,
+                "data": data.model_dump(mode="json"),
+                "cause": ev.cause,
+                "tx": tx,
+                "txn": len(events),
+                "prev": prev,
+            }
+            try:
+                line, prev = seal_line(body)
+            except (TypeError, ValueError) as e:
+                raise EventError(f"event {body['type']} cannot be stored as JSON: {e}") from None
+            lines.append(line)
+            out.append(Event(**{**body, "data": data, "hash": prev}))
+        return lines, out
+
+    # -- reading -----------------------------------------------------------
+
+    def read(self, from_seq: int = 1) -> Iterator[Event]:
+        for raw in self.read_raw(from_seq):
+            yield from_dict(raw)
+
+    def read_raw(self, from_seq: int = 1) -> Iterator[dict[str, Any]]:
+        """Committed events from `from_seq` on, as stored dicts, without
+        re-hashing (verify does that). Stops before an unfinished tail."""
+        start = self._position_of(from_seq)
+        if start is None:
+            return
+        seg, offset = start
+        for _, _, _, raw in self._scan(seg, offset, check=False):
+            if raw["seq"] >= from_seq:
+                yield raw
+
+    def stream(self, run: str) -> list[Event]:
+        """Every committed event of one run, in order, via the index."""
+        return [from_dict(r) for r in self.stream_raw(run)]
+
+    def stream_raw(self, run: str) -> list[dict[str, Any]]:
+        with self._locked():
+            self._sync_tail()
+        out = []
+        handles: dict[int, Any] = {}
+        try:
+            for _seq, seg, off, length in self._lookup(run_key(run)):
+                fh = handles.get(seg) or handles.setdefault(seg, open(self._segment_path(seg), "rb"))
+                fh.seek(off)
+                raw = json.loads(fh.read(length))
+                if raw["run"] == run:
+                    out.append(raw)
+        finally:
+            for fh in handles.values():
+                fh.close()
+        return out
+
+    def version(self, run: str) -> int:
+        with self._locked():
+            self._sync_tail()
+            return self._stream_version(run)
+
+    def _stream_version(self, run: str) -> int:
+        return sum(1 for _ in self._lookup(run_key(run)))
+
+    def _lookup(self, key: bytes) -> Iterator[tuple[int, int, int, int]]:
+        try:
+            buf = (self.root / "streams.idx").read_bytes()
+        except FileNotFoundError:
+            return
+        size, rec_key_at = _REC.size, _REC.size - 8
+        pos = buf.find(key)
+        while pos != -1:
+            start = pos - rec_key_at
+            if start % size == 0:
+                seq, seg, off, length, _ = _REC.unpack_from(buf, start)
+                yield seq, seg, off, length
+                pos = buf.find(key, start + size)
+            else:
+                pos = buf.find(key, pos + 1)
+
+    # -- segments, tail and index ---------------------------------------
+
+    def segments(self) -> list[int]:
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            return []
+        return sorted(int(n[:-6]) for n in names if n.endswith(".jsonl") and n[:-6].isdigit())
+
+    def _segment_path(self, seg: int) -> Path:
+        return self.root / f"{seg:08d}.jsonl"
+
+    def _start_segment(self, seg: int) -> None:
+        fd = os.open(self._segment_path(seg), os.O_WRONLY | os.O_CREAT, 0o644)
+        os.close(fd)
+        dfd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+        self._seg, self._seg_size = seg, 0
+
+    def _scan(self, seg: int, offset: int, check: bool) -> Iterator[tuple[int, int, int, dict]]:
+        """(segment, offset, length, event) for every event of every committed
+        transaction from (seg, offset) on."""
+        for s in [n for n in self.segments() if n >= seg]:
+            pending: list[tuple[int, int, int, dict]] = []
+            with open(self._segment_path(s), "rb") as fh:
+                fh.seek(offset if s == seg else 0)
+                pos = fh.tell()
+                for line in fh:
+                    if not line.endswith(b"\n"):
+                        break
+                    raw = check_line(line) if check else json.loads(line)
+                    pending.append((s, pos, len(line), raw))
+                    pos += len(line)
+                    if raw["seq"] == raw["tx"] + raw["txn"] - 1:
+                        yield from pending
+                        pending = []
+
+    def _position_of(self, seq: int) -> tuple[int, int] | None:
+        """Where to start scanning to meet `seq` (or the log's start)."""
+        segs = self.segments()
+        if not segs:
+            return None
+        idx = self.root / "streams.idx"
+        if seq > 1 and idx.exists():
+            with open(idx, "rb") as fh:
+                fh.seek((seq - 1) * _REC.size)
+                rec = fh.read(_REC.size)
+            if len(rec) == _REC.size:
+                _, seg, off, _, _ = _REC.unpack(rec)
+                return seg, off
+        return segs[0], 0
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self._lock_fd is None:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._lock_fd = os.open(self.root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise StoreError(f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME") from None
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _sync_tail_unlocked(self) -> None:
+        if self.segments():
+            with self._locked():
+                self._sync_tail()
+
+    def _sync_tail(self) -> None:
+        """Learn what other writers appended; cut off a crash remnant; bring
+        the stream index up to date. Called with the lock held."""
+        segs = self.segments()
+        if not segs:
+            self._seg, self._seg_size, self.last_seq, self.last_hash = 0, 0, 0, GENESIS
+            self._catch_up_index()
+            return
+        seg = segs[-1]
+        size = self._segment_path(seg).stat().st_size
+        if (seg, size) == (self._seg, self._seg_size):
+            return
+        end, last = self._last_commit(seg, size)
+        if end < size:
+            os.truncate(self._segment_path(seg), end)
+        if last is None and len(segs) > 1:
+            # an empty newest segment: the chain continues from the one before
+            prev_seg = segs[-2]
+            _, last = self._last_commit(prev_seg, self._segment_path(prev_seg).stat().st_size)
+        self._seg, self._seg_size = seg, end
+        self.last_seq = last["seq"] if last else 0
+        self.last_hash = last["hash"] if last else GENESIS
+        self._catch_up_index()
+
+    def _last_commit(self, seg: int, size: int) -> tuple[int, dict | None]:
+        """End offset of the last committed transaction in a segment and its
+        last event, reading backwards only as far as needed."""
+        path = self._segment_path(seg)
+        chunk = 1 << 16
+        with open(path, "rb") as fh:
+            hi = size
+            tail = b""
+            while True:
+                lo = max(0, hi - chunk)
+                fh.seek(lo)
+                tail = fh.read(hi - lo) + tail
+                hi = lo
+                # lines wholly inside `tail` (the first may be cut unless lo == 0)
+                cut = tail.rfind(b"\n")
+                lines = tail[: cut + 1].split(b"\n")[:-1] if cut >= 0 else []
+                if lo > 0:
+                    lines = lines[1:]
+                end = lo + len(tail[: cut + 1])
+                for line in reversed(lines):
+                    try:
+                        raw = json.loads(line)
+                        done = raw["seq"] == raw["tx"] + raw["txn"] - 1
+                    except (ValueError, KeyError, TypeError):
+                        raise CorruptLogError(
+                            f"the log segment {path.name} has a damaged line near byte {end};"
+                            " run `ledger verify` to locate it"
+                        ) from None
+                    if done:
+                        return end, raw
+                    end -= len(line) + 1
+                if lo == 0:
+                    return 0, None
+                chunk *= 4
+
+    def _catch_up_index(self) -> None:
+        idx = self.root / "streams.idx"
+        have = idx.stat().st_size // _REC.size if idx.exists() else 0
+        if have > self.last_seq or (idx.exists() and idx.stat().st_size % _REC.size):
+            have = min(have, self.last_seq)
+            os.truncate(idx, have * _REC.size)
+        if have == self.last_seq:
+            return
+        if have:
+            with open(idx, "rb") as fh:
+                fh.seek((have - 1) * _REC.size)
+                _, seg, off, length, _ = _REC.unpack(fh.read(_REC.size))
+            start = (seg, off + length)
+        else:
+            start = (self.segments()[0], 0)
+        recs = []
+        for seg, off, length, raw in self._scan(*start, check=False):
+            if raw["seq"] > have:
+                recs.append(_REC.pack(raw["seq"], seg, off, length, run_key(raw["run"])))
+        with open(idx, "ab") as fh:
+            fh.write(b"".join(recs))
+
+    def _index(self, events: list[Event], lines: list[str], seg: int, offset: int) -> None:
+        recs = []
+        for ev, line in zip(events, lines):
+            n = len(line.encode())
+            recs.append(_REC.pack(ev.seq, seg, offset, n, run_key(ev.run)))
+            offset += n
+        with open(self.root / "streams.idx", "ab") as fh:
+            fh.write(b"".join(recs))
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
