@@ -1,30 +1,39 @@
 """Event types: the contract between the log, the projections and the executor.
 
 Every event in the log is an `Event` envelope whose `data` is one of the
-payload models below, chosen by `type`. Payload names are part of the
+payload classes below, chosen by `type`. Payload names are part of the
 contract; each carries a schema version `V`, stored in the envelope as `v`.
 Unknown types or versions are an error, never silently dropped.
+
+Payloads are frozen stdlib dataclasses rather than pydantic models so that
+`ledger run` never imports pydantic: its import alone costs more than the
+whole start-up budget of a run. pydantic still validates them wherever
+events come from outside our own code path (`from_dict(..., validate=True)`,
+used by verify and the tests), through a TypeAdapter built on first use.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ledger.errors import EventError
 
 FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
 StopStatus = Literal["completed", "error", "terminated"]
+_STRICT = {"extra": "forbid"}
 
 
-class EventData(BaseModel):
-    """Base of every payload: frozen, strict about unknown fields."""
+@dataclass(frozen=True)
+class EventData:
+    """Base of every payload."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     V: ClassVar[int] = 1
+    __pydantic_config__ = _STRICT
 
 
+@dataclass(frozen=True)
 class RunCreated(EventData):
     """A run exists. `op` is its listed name (`echo`, `echo.py`, `echo+`,
     `echo+skopt:gp`); `opdef` is the resolved operation it runs, so a proto
@@ -34,20 +43,22 @@ class RunCreated(EventData):
     batch that spawned it."""
 
     op: str
-    opdef: dict[str, Any] = {}
+    opdef: dict[str, Any] = field(default_factory=dict)
     project: str = ""
     kind: Literal["run", "batch"] = "run"
     proto: str | None = None
     batch: str | None = None
     label_template: str | None = None
     random_seed: int = 0
+    pid: int = 0  # the ledger process that owns the run: its death means terminated
     host: str = ""
     user: str = ""
     platform: str = ""
     git: dict[str, Any] | None = None
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
 class FlagSet(EventData):
     """A flag has its value for this run; `origin` says who chose it."""
 
@@ -56,14 +67,17 @@ class FlagSet(EventData):
     origin: FlagOrigin
 
 
-class SourceFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+@dataclass(frozen=True)
+class SourceFile:
+    __pydantic_config__ = _STRICT
+
     path: str
     sha256: str
     size: int
     mode: int = 0o644
 
 
+@dataclass(frozen=True)
 class SourcecodeCopied(EventData):
     """The run's source files (blobs by sha256); `origin` is `project` or
     `proto` (then `from_run` names the proto)."""
@@ -74,6 +88,7 @@ class SourcecodeCopied(EventData):
     from_run: str | None = None
 
 
+@dataclass(frozen=True)
 class TrialSpawned(EventData):
     """On a batch's stream: the batch started trial run `trial`."""
 
@@ -82,15 +97,17 @@ class TrialSpawned(EventData):
     flags: dict[str, Any]
 
 
+@dataclass(frozen=True)
 class RunStarted(EventData):
     """The run's process started: argv, environment (secrets redacted), pid."""
 
     argv: tuple[str, ...]
-    env: dict[str, str] = {}
+    env: dict[str, str] = field(default_factory=dict)
     pid: int = 0
     cwd: str = ""
 
 
+@dataclass(frozen=True)
 class OutputCaptured(EventData):
     """A chunk of the run's output, stored as blob `blob`. `index` holds,
     per line, [time in ms, stream (0 out, 1 err)]."""
@@ -101,12 +118,14 @@ class OutputCaptured(EventData):
     index: tuple[tuple[int, int], ...] = ()
 
 
+@dataclass(frozen=True)
 class ScalarLogged(EventData):
     key: str
     value: float
     step: int = 0
 
 
+@dataclass(frozen=True)
 class ArtifactRecorded(EventData):
     path: str
     sha256: str
@@ -114,36 +133,44 @@ class ArtifactRecorded(EventData):
     stored: bool = True
 
 
+@dataclass(frozen=True)
 class RunStopped(EventData):
     status: StopStatus
     exit_status: int | None = None
 
 
+@dataclass(frozen=True)
 class LabelSet(EventData):
     label: str
 
 
+@dataclass(frozen=True)
 class TagAdded(EventData):
     tag: str
 
 
+@dataclass(frozen=True)
 class TagRemoved(EventData):
     tag: str
 
 
+@dataclass(frozen=True)
 class CommentAdded(EventData):
     text: str
     user: str = ""
 
 
+@dataclass(frozen=True)
 class RunDeleted(EventData):
-    pass
+    """The run is hidden from listings; its events and files stay."""
 
 
+@dataclass(frozen=True)
 class RunRestored(EventData):
-    pass
+    """A deleted run is listed again."""
 
 
+@dataclass(frozen=True)
 class RunPurged(EventData):
     """The run's directory and the blobs no other run uses are gone; its
     events stay, so it can still be audited."""
@@ -174,10 +201,10 @@ EVENT_TYPES: dict[str, type[EventData]] = {
 }
 
 
-class NewEvent(BaseModel):
+@dataclass(frozen=True)
+class NewEvent:
     """An event before it is appended: the store fills in the envelope."""
 
-    model_config = ConfigDict(frozen=True)
     run: str
     data: EventData
     cause: int | None = None
@@ -187,10 +214,10 @@ class NewEvent(BaseModel):
         return type(self.data).__name__
 
 
-class Event(BaseModel):
+@dataclass(frozen=True)
+class Event:
     """An appended event: the envelope around one payload."""
 
-    model_config = ConfigDict(frozen=True)
     seq: int
     id: str
     ts: str
@@ -200,16 +227,39 @@ class Event(BaseModel):
     data: EventData
     cause: int | None
     tx: int
+    txn: int
     prev: str
     hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        d["data"] = self.data.model_dump(mode="json")
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["data"] = dump_data(self.data)
         return d
 
 
-def parse_data(type_name: str, version: int, data: Any) -> EventData:
+def dump_data(data: EventData) -> dict[str, Any]:
+    return dataclasses.asdict(data)
+
+
+_ADAPTERS: dict[type, Any] = {}
+
+
+def _validate(cls: type[EventData], data: Any) -> EventData:
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter = _ADAPTERS.get(cls) or _ADAPTERS.setdefault(cls, TypeAdapter(cls))
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "data"
+        raise EventError(f"malformed {cls.__name__} event: {where}: {first['msg']}") from None
+
+
+def parse_data(type_name: str, version: int, data: Any, validate: bool = False) -> EventData:
+    """A payload from its stored form. Without `validate` the fields are
+    trusted (the log is hash-checked and written by this code); with it,
+    pydantic checks every field and type."""
     cls = EVENT_TYPES.get(type_name)
     if cls is None:
         raise EventError(f"unknown event type {type_name!r}: upgrade ledger to read this log")
@@ -217,20 +267,26 @@ def parse_data(type_name: str, version: int, data: Any) -> EventData:
         raise EventError(
             f"{type_name} schema v{version} is not known (this ledger reads v{cls.V}): upgrade ledger"
         )
+    if validate:
+        return _validate(cls, data)
     try:
-        return cls.model_validate(data)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "data"
-        raise EventError(f"malformed {type_name} event: {where}: {first['msg']}") from None
+        if cls is SourcecodeCopied:
+            data = {**data, "files": tuple(SourceFile(**f) for f in data["files"])}
+        elif cls is OutputCaptured:
+            data = {**data, "index": tuple(tuple(p) for p in data.get("index", ()))}
+        return cls(**data)
+    except (TypeError, KeyError) as e:
+        raise EventError(f"malformed {type_name} event: {e}") from None
 
 
-def from_dict(raw: dict[str, Any]) -> Event:
+_ENVELOPE = ("seq", "id", "ts", "run", "type", "v", "data", "cause", "tx", "txn", "prev", "hash")
+
+
+def from_dict(raw: dict[str, Any], validate: bool = False) -> Event:
     """An envelope dict as stored in the log, turned into a typed Event."""
-    try:
-        data = parse_data(raw["type"], raw["v"], raw["data"])
-        return Event(**{**raw, "data": data})
-    except KeyError as e:
-        raise EventError(f"malformed event: missing field {e.args[0]!r}") from None
-    except ValidationError as e:
-        raise EventError(f"malformed event envelope: {e.errors()[0]['msg']}") from None
+    missing = [k for k in _ENVELOPE if k not in raw]
+    if missing or len(raw) != len(_ENVELOPE):
+        extra = sorted(set(raw) - set(_ENVELOPE))
+        raise EventError(f"malformed event envelope: missing {missing}, unexpected {extra}")
+    data = parse_data(raw["type"], raw["v"], raw["data"], validate)
+    return Event(**{**raw, "data": data})

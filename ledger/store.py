@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
-from ledger.events import Event, NewEvent, from_dict
+from ledger.events import Event, NewEvent, dump_data, from_dict
 
 GENESIS = "0" * 64
 SEGMENT_BYTES = 64 * 1024 * 1024
@@ -152,7 +152,7 @@ class EventStore:
                 "run": ev.run,
                 "type": type(data).__name__,
                 "v": data.V,
-                "data": data.model_dump(mode="json"),
+                "data": dump_data(data),
                 "cause": ev.cause,
                 "tx": tx,
                 "txn": len(events),
