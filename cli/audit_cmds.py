@@ -1,0 +1,72 @@
+"""Auditing: verify, rebuild, log (and lineage, diff)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def _home():
+    from ledger.home import Home
+
+    return Home()
+
+
+def verify() -> None:
+    """Check the whole log (hash chain) and every blob; name the first bad one.
+
+    Example: ledger verify
+    """
+    from ledger.verify import verify as verify_home
+
+    report = verify_home(_home())
+    if report.ok:
+        typer.echo(report.summary())
+        return
+    typer.echo(f"ledger: verify failed: {report.problem}", err=True)
+    raise typer.Exit(1)
+
+
+def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and report differences.")) -> None:
+    """Recreate index.duckdb and every run directory from the log.
+
+    Example: ledger rebuild --check
+    """
+    from projections.rebuild import check_run_dirs, rebuild_run_dirs
+
+    home = _home()
+    if check:
+        problems = check_run_dirs(home)
+        for p in problems:
+            typer.echo(p)
+        if problems:
+            raise typer.Exit(1)
+        typer.echo("ok: run directories match the log")
+        return
+    from projections.index import rebuild_index
+
+    events = rebuild_index(home)
+    runs = rebuild_run_dirs(home)
+    typer.echo(f"rebuilt {runs} run directories and the index from {events} events")
+
+
+def log(
+    run: Optional[str] = typer.Argument(None, help="Run reference (default: the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="The full events, one JSON object per line."),
+) -> None:
+    """Show a run's events in order: seq, time, type, gist.
+
+    Example: ledger log 1
+    """
+    from executor.audit import log_lines
+    from projections.refs import resolve
+
+    home = _home()
+    for line in log_lines(home, resolve(home, run)["id"], as_json):
+        typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (verify, rebuild, log):
+        app.command(fn.__name__)(fn)

@@ -1,0 +1,40 @@
+"""Plain, stable text for the terminal and for pipes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+
+def table(rows: list[list[str]], sep: str = "  ") -> str:
+    """Columns padded to their widest cell; trailing blanks trimmed."""
+    if not rows:
+        return ""
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+    return "\n".join(sep.join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
+def local_time(ts: Any) -> str:
+    if not ts:
+        return ""
+    if isinstance(ts, str):
+        ts = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    elif ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
+    return ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def runs_table(rows: list[dict[str, Any]], simple: bool) -> str:
+    out = []
+    for i, r in enumerate(rows, 1):
+        if simple:
+            out.append([f"[{i}]", r["op"], r["status"], r.get("label") or ""])
+        else:
+            when = local_time(r.get("started") or r.get("created"))
+            out.append([f"[{i}:{r['id'][:8]}]", r["op"], when, r["status"], r.get("label") or ""])
+    return table(out)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, indent=2, default=str, sort_keys=True)

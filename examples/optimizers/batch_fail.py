@@ -1,0 +1,3 @@
+import sys
+
+raise SystemExit("batch_fail: this operation always fails")

@@ -1,0 +1,2 @@
+# An R file that is part of the source code listing.
+x <- 1

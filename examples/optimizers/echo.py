@@ -1,0 +1,5 @@
+x = 1.0
+y = 2
+z = "a"
+
+print(x, y, repr(z))

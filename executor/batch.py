@@ -1,0 +1,337 @@
+"""Batches: one batch run that spawns trial runs (grids and optimizers).
+
+The batch run (`echo+`, `echo+skopt:gp`, `echo+random`) records what it
+searches in its RunCreated params (flag spaces, optimizer, its flags, the
+trial count, the seed), so a proto of it replays the same search. Each
+trial is a `TrialSpawned` on the batch's stream appended in one transaction
+with the trial's own first events; its searched flags have origin `batch`
+(grid) or `optimizer`.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from executor import launch, optimizers, trials
+from executor.plan import Flag, RunSpec
+from executor.run import Prepared, context, exit_code, execute, new_run_id
+from executor.spaces import Range, Values, space_from_json, space_to_json
+from ledger.errors import FlagError, LedgerError
+from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
+from ledger.home import Home
+from projections import rundir
+
+DEFAULT_OPT_TRIALS = 20
+GRID = "+"
+
+
+def info(message: str) -> None:
+    sys.stderr.write(f"INFO: [ledger] {message}\n")
+    sys.stderr.flush()
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"WARNING: [ledger] {message}\n")
+    sys.stderr.flush()
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """Everything a batch is, as given or replayed from a proto."""
+
+    flags: dict[str, Flag]  # trial flags: values may be Values/Range spaces
+    optimizer: str  # "+" for a grid, else an optimizer name (gp, forest, gbrt, random)
+    opt_flags: dict[str, Any]  # resolved
+    opt_flags_given: dict[str, Any]
+    trials: int | None  # None: a grid's full size, or the optimizer default
+    keep_batch: bool
+    workers: int = 1
+    fail_on_trial_error: bool = False
+    stage_trials: bool = False
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "batch": {
+                "flags": {
+                    n: {"space": space_to_json(f.value)} if _is_space(f.value) else {"value": f.value, "origin": f.origin}
+                    for n, f in sorted(self.flags.items())
+                },
+                "optimizer": self.optimizer,
+                "opt_flags": self.opt_flags_given,
+                "trials": self.trials,
+                "keep_batch": self.keep_batch,
+            }
+        }
+
+
+def _is_space(value: Any) -> bool:
+    return isinstance(value, (Values, Range))
+
+
+def flags_from_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A batch proto's trial flags: name -> value or space."""
+    out = {}
+    for name, entry in params["batch"]["flags"].items():
+        out[name] = space_from_json(entry["space"]) if "space" in entry else entry["value"]
+    return out
+
+
+def choose_optimizer(opdef, given: str | None, flags: dict[str, Flag]) -> tuple[str, dict[str, Any]]:
+    """The optimizer name and the operation's declared flags for it."""
+    declared = getattr(opdef, "optimizers", {}) or {}
+    if given is None:
+        if not any(isinstance(f.value, Range) for f in flags.values()):
+            return GRID, {}
+        defaults = [n for n, d in declared.items() if d.get("default")]
+        if defaults:
+            given = defaults[0]
+        else:
+            return "random", {}
+    if given == GRID:
+        return GRID, {}
+    if given in declared:
+        entry = declared[given]
+        return optimizers.get(entry.get("algorithm") or given).name, dict(entry.get("flags") or {})
+    return optimizers.get(given).name, {}
+
+
+def make_spec(opdef, flags: dict[str, Flag], optimizer: str | None, opt_given: dict[str, Any], n: int | None, **kw) -> BatchSpec:
+    if n is not None and n < 1:
+        raise FlagError(f"--trials must be 1 or more, got {n}")
+    name, declared = choose_optimizer(opdef, optimizer, flags)
+    spaced = {k: f.value for k, f in flags.items()}
+    if name == GRID:
+        if opt_given:
+            raise FlagError("a grid takes no optimizer flags (-Fo); choose an optimizer with -o")
+        opt_flags: dict[str, Any] = {}
+    else:
+        opt_flags = optimizers.resolve_flags(optimizers.get(name), opt_given, declared)
+        if optimizers.get(name).estimator is not None:
+            optimizers.dimensions(spaced)  # no search dimension -> a clear error now, not mid-batch
+    for fname, f in flags.items():
+        fd = opdef.flags.get(fname)
+        if isinstance(f.value, Range) and fd is not None and fd.choices:
+            raise FlagError(f"flag '{fname}' takes one of its choices; give a list like {fname}=[a,b], not a range")
+    return BatchSpec(flags=flags, optimizer=name, opt_flags=opt_flags, opt_flags_given=opt_given, trials=n, **kw)
+
+
+class BatchPlan:
+    """A batch ready to show, print or run."""
+
+    def __init__(self, base: Prepared, spec: BatchSpec, warnings: list[str] | None = None) -> None:
+        self.base = base  # the operation's run spec, with spaces for the searched flags
+        self.batch = spec
+        self.warnings = warnings if warnings is not None else base.warnings
+        seed = base.spec.random_seed
+        self.seed = seed
+        self.batch_spec = self._batch_run_spec()
+
+    @classmethod
+    def create(cls, home: Home, prepared: Prepared, opts) -> BatchPlan:
+        from executor.flags import parse_assignments
+
+        spec = make_spec(
+            prepared.opdef,
+            prepared.spec.flags,
+            opts.optimizer,
+            parse_assignments(opts.opt_flags),
+            opts.trials,
+            keep_batch=opts.keep_batch,
+            workers=opts.workers,
+            fail_on_trial_error=opts.fail_on_trial_error,
+            stage_trials=opts.stage_trials,
+        )
+        return cls(prepared, spec)
+
+    # -- what the batch is --------------------------------------------------
+
+    @property
+    def suffix(self) -> str:
+        return GRID if self.batch.optimizer == GRID else optimizers.get(self.batch.optimizer).op_suffix
+
+    def _batch_run_spec(self) -> RunSpec:
+        base = self.base.spec
+        opt = self.batch.opt_flags
+        given = self.batch.opt_flags_given
+        params = {**self.batch.params(), **{k: v for k, v in base.params.items() if k in ("stage", "label")}}
+        label = base.params.get("label") if "label" in base.params else optimizers.label(opt) if opt else ""
+        return replace(
+            base,
+            run_id=new_run_id(),
+            op=base.op + self.suffix,
+            kind="batch",
+            flags={n: Flag(v, "user" if n in given else "default") for n, v in opt.items()},
+            label=label,
+            label_template=None,
+            params=params,
+        )
+
+    def grid_trials(self) -> list[dict[str, Any]]:
+        flags = {n: f.value for n, f in self.base.spec.flags.items()}
+        if self.batch.optimizer == GRID:
+            out = trials.grid(flags, seed=self.seed)
+            return trials.sample(out, self.batch.trials, self.seed) if self.batch.trials else out
+        if self.batch.optimizer == "random":
+            return trials.random_trials(flags, self.batch.trials or DEFAULT_OPT_TRIALS, self.seed)
+        raise LedgerError(
+            f"{self.batch.optimizer} proposes each trial from the ones before, so its trials cannot be listed"
+            " in advance; --print-trials and --stage-trials work for grids and -o random"
+        )
+
+    def describe(self) -> str:
+        from executor.flags import format_value
+        from executor.spaces import format_space
+
+        b = self.batch
+        lines = [f"You are about to run {self.batch_spec.op}"]
+        for name, f in sorted(self.base.spec.flags.items()):
+            shown = format_space(f.value) if _is_space(f.value) else format_value(f.value)
+            lines.append(f"  {name}: {shown}")
+        if b.optimizer != GRID:
+            lines.append(f"Optimizer {b.optimizer}, {b.trials or DEFAULT_OPT_TRIALS} trial(s)")
+            lines += [f"  {n}: {format_value(v)}" for n, v in sorted(b.opt_flags.items())]
+        return "\n".join(lines)
+
+    def trials_table(self) -> str:
+        return trials.print_table(self.grid_trials())
+
+    def render_events(self) -> str:
+        from executor.plan import run_events
+        from executor.render import events_text
+
+        return events_text(run_events(self.batch_spec))
+
+    # -- running it ---------------------------------------------------------------
+
+    def execute(self, home: Home) -> int:
+        b = self.batch
+        fixed = self.grid_trials() if b.optimizer in (GRID, "random") or b.stage_trials else None
+        self._start_batch(home)
+        if self.batch_spec.params.get("stage"):
+            return 0
+        status, code = "completed", 0
+        try:
+            if fixed is not None and b.workers > 1 and not b.stage_trials:
+                status, code = self._run_parallel(home, fixed)
+            else:
+                status, code = self._run_serial(home, fixed)
+        except KeyboardInterrupt:
+            status, code = "terminated", 130
+        finally:
+            self._stop_batch(home, status, code)
+        return code
+
+    def _start_batch(self, home: Home) -> None:
+        from executor.plan import run_events
+
+        spec = self.batch_spec
+        for f in spec.source.files:
+            if f.path in self.base.sources:
+                home.blobs.put_bytes(self.base.sources[f.path])
+        events = home.store.append(run_events(spec), expected_version={spec.run_id: 0})
+        if not spec.params.get("stage"):
+            started = RunStarted(argv=tuple(sys.argv), pid=context()["pid"])
+            events += home.store.append([NewEvent(spec.run_id, started)])
+        rundir.write_meta(home.run_dir(spec.run_id), events)
+
+    def _stop_batch(self, home: Home, status: str, code: int) -> None:
+        spec = self.batch_spec
+        events = [NewEvent(spec.run_id, RunStopped(status=status, exit_status=code))]  # type: ignore[arg-type]
+        # as Guild: a plain grid's batch run is only scaffolding, an
+        # optimizer's batch run holds the search and stays
+        if self.batch.optimizer == GRID and not self.batch.keep_batch:
+            events.append(NewEvent(spec.run_id, RunDeleted()))
+        home.store.append(events)
+        rundir.write_meta(home.run_dir(spec.run_id), home.store.stream(spec.run_id))
+
+    def _trial_spec(self, index: int, values: dict[str, Any]) -> RunSpec:
+        from executor.flags import render_label
+
+        base = self.base.spec
+        origin = "batch" if self.batch.optimizer == GRID else "optimizer"
+        flags = {
+            n: Flag(values[n], origin) if _is_space(f.value) else f
+            for n, f in base.flags.items()
+        }
+        label = base.params.get("label") or render_label(base.label_template, values)
+        params = {"flags": base.params.get("flags", {}), "trial": index}
+        if self.batch.stage_trials:
+            params["stage"] = True
+        return replace(
+            base,
+            run_id=new_run_id(),
+            flags=flags,
+            label=label,
+            batch=self.batch_spec.run_id,
+            proto=None,
+            proto_created=None,
+            random_seed=(self.seed + index + 1) % 2**32,
+            params=params,
+        )
+
+    def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True) -> launch.Outcome | None:
+        from executor.trials import format_trial
+
+        spec = self._trial_spec(index, values)
+        if not self.batch.stage_trials:
+            info(f"Running trial {spec.run_id[:8]}: {self.base.spec.op} ({format_trial(values)})")
+        spawned = NewEvent(self.batch_spec.run_id, TrialSpawned(trial=spec.run_id, index=index, flags=values))
+        return execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,))
+
+    def _failed(self, outcome: launch.Outcome | None) -> bool:
+        return outcome is not None and outcome.status != "completed"
+
+    def _run_serial(self, home: Home, fixed: list[dict] | None) -> tuple[str, int]:
+        b = self.batch
+        total = len(fixed) if fixed is not None else (b.trials or DEFAULT_OPT_TRIALS)
+        prior: list[tuple[dict, float]] = []
+        for index in range(total):
+            if fixed is not None:
+                values = fixed[index]
+            else:
+                values = self._propose(prior, index)
+            outcome = self._run_trial(home, index, values)
+            if outcome is not None and outcome.status == "terminated" and outcome.interrupted:
+                return "terminated", exit_code(outcome)
+            if self._failed(outcome):
+                if b.fail_on_trial_error:
+                    return "error", exit_code(outcome) or 1
+            if fixed is None and outcome is not None:
+                self._learn(prior, values, outcome)
+        return "completed", 0
+
+    def _propose(self, prior: list[tuple[dict, float]], index: int) -> dict[str, Any]:
+        spec = optimizers.get(self.batch.optimizer)
+        flags = {n: f.value for n, f in self.base.spec.flags.items()}
+        values, message = optimizers.propose(
+            spec, self.batch.opt_flags, flags, prior, self.seed, index, max_trials=self.batch.trials
+        )
+        if not prior and index and message.endswith("(missing previous trials)"):
+            message = f"Random start for optimization (cannot find objective '{self.base.opdef.minimize[0]}')"
+        if message:
+            info(message)
+        return values
+
+    def _learn(self, prior: list[tuple[dict, float]], values: dict[str, Any], outcome: launch.Outcome) -> None:
+        name, minimize = self.base.opdef.minimize
+        if name not in outcome.scalars:
+            warn(f"trial logged no '{name}' scalar; the optimizer cannot learn from it")
+            return
+        value = outcome.scalars[name]
+        prior.append((values, value if minimize else -value))
+
+    def _run_parallel(self, home: Home, fixed: list[dict]) -> tuple[str, int]:
+        b = self.batch
+        failed: list[launch.Outcome] = []
+        with ThreadPoolExecutor(max_workers=b.workers) as pool:
+            futures = [pool.submit(self._run_trial, home, i, values) for i, values in enumerate(fixed)]
+            for fut in futures:
+                outcome = fut.result()
+                if self._failed(outcome):
+                    failed.append(outcome)  # type: ignore[arg-type]
+        if failed and b.fail_on_trial_error:
+            return "error", exit_code(failed[0]) or 1
+        return "completed", 0

@@ -1,0 +1,136 @@
+"""Starting a run's process and capturing its output.
+
+The process runs in its run directory with its output tee'd live to the
+terminal and handed, line by line with a time stamp, to a sink that records
+it. Ctrl-C and SIGTERM stop the process and are reported, not raised, so the
+caller can always record how the run ended.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class Outcome:
+    exit_status: int
+    interrupted: bool
+    scalars: dict[str, float] = field(default_factory=dict)  # last value of each
+
+    @property
+    def status(self) -> str:
+        if self.interrupted or self.exit_status < 0:
+            return "terminated"
+        return "completed" if self.exit_status == 0 else "error"
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the ledger process dies, so a killed
+    `ledger run` leaves no orphan computing in the dark (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+    try:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    except OSError as e:
+        from ledger.errors import LedgerError
+
+        raise LedgerError(f"cannot start {argv[0]}: {e.strerror}; check the operation's main/exec") from None
+
+
+def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome:
+    """Pump the process's output into `sink` (and the terminal) until it
+    exits. Ctrl-C or SIGTERM is passed on to the process and reported."""
+    interrupted = False
+
+    def on_term(signum, _frame):
+        nonlocal interrupted
+        interrupted = True
+        _signal(proc, signum)
+
+    # only the main thread may set handlers; trials run by --workers threads
+    # are stopped through their batch
+    in_main = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, on_term) if in_main else None
+    sel = selectors.DefaultSelector()
+    outs = {proc.stdout.fileno(): (0, sys.stdout.buffer), proc.stderr.fileno(): (1, sys.stderr.buffer)}
+    partial = {fd: b"" for fd in outs}
+    for fd in outs:
+        sel.register(fd, selectors.EVENT_READ)
+    try:
+        while sel.get_map():
+            try:
+                ready = sel.select()
+            except KeyboardInterrupt:
+                interrupted = True
+                _signal(proc, signal.SIGINT)
+                continue
+            for key, _ in ready:
+                fd = key.fd
+                stream, term = outs[fd]
+                data = os.read(fd, 65536)
+                if not data:
+                    sel.unregister(fd)
+                    if partial[fd]:
+                        sink(partial[fd], _ms(), stream)
+                    continue
+                if tee:
+                    term.write(data)
+                    term.flush()
+                buf = partial[fd] + data
+                *lines, partial[fd] = buf.split(b"\n")
+                now = _ms()
+                for line in lines:
+                    sink(line + b"\n", now, stream)
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+                _signal(proc, signal.SIGINT)
+    finally:
+        sel.close()
+        if in_main:
+            signal.signal(signal.SIGTERM, old_term)
+        proc.stdout.close()
+        proc.stderr.close()
+    return Outcome(code, interrupted)
+
+
+def _signal(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        proc.send_signal(signum)
+    except ProcessLookupError:
+        pass
+
+
+def _ms() -> int:
+    return time.time_ns() // 1_000_000

@@ -1,0 +1,99 @@
+"""Changing runs after the fact: labels, tags, comments, delete, restore,
+purge. Each is an event on the run's stream; the run directory follows."""
+
+from __future__ import annotations
+
+import shutil
+
+from ledger.errors import LedgerError
+from ledger.events import (
+    CommentAdded,
+    LabelSet,
+    NewEvent,
+    OutputCaptured,
+    RunDeleted,
+    RunPurged,
+    RunRestored,
+    SourcecodeCopied,
+    ArtifactRecorded,
+    TagAdded,
+    TagRemoved,
+)
+from ledger.home import Home
+from projections import rundir
+
+
+def _append(home: Home, events: list[NewEvent]) -> None:
+    if not events:
+        return
+    home.store.append(events)
+    for run in dict.fromkeys(e.run for e in events):
+        run_dir = home.run_dir(run)
+        if run_dir.exists():
+            rundir.write_meta(run_dir, home.store.stream(run))
+
+
+def set_label(home: Home, runs: list[str], label: str) -> None:
+    _append(home, [NewEvent(r, LabelSet(label=label)) for r in runs])
+
+
+def tag(home: Home, runs: list[str], add: list[str], remove: list[str]) -> None:
+    if not add and not remove:
+        raise LedgerError("give a tag to add (-a TAG) or remove (-d TAG)")
+    _append(
+        home,
+        [NewEvent(r, TagAdded(tag=t)) for r in runs for t in add]
+        + [NewEvent(r, TagRemoved(tag=t)) for r in runs for t in remove],
+    )
+
+
+def comment(home: Home, runs: list[str], text: str, user: str) -> None:
+    if not text.strip():
+        raise LedgerError("the comment is empty: give its text")
+    _append(home, [NewEvent(r, CommentAdded(text=text, user=user)) for r in runs])
+
+
+def delete(home: Home, runs: list[str]) -> None:
+    _append(home, [NewEvent(r, RunDeleted()) for r in runs])
+
+
+def restore(home: Home, runs: list[str]) -> None:
+    _append(home, [NewEvent(r, RunRestored()) for r in runs])
+
+
+def _blobs_of(data) -> list[str]:
+    if isinstance(data, SourcecodeCopied):
+        return [f.sha256 for f in data.files]
+    if isinstance(data, OutputCaptured):
+        return [data.blob]
+    if isinstance(data, ArtifactRecorded) and data.stored:
+        return [data.sha256]
+    return []
+
+
+def purge(home: Home, runs: list[str]) -> int:
+    """Remove the runs' directories and the blobs no other run still uses.
+    Their events stay: a purged run can still be audited. Returns the
+    number of blobs removed."""
+    from ledger.events import from_dict
+
+    usage: dict[str, set[str]] = {}
+    purged: set[str] = set()
+    for raw in home.store.read_raw():
+        if raw["type"] == "RunPurged":
+            purged.add(raw["run"])
+        elif raw["type"] in ("SourcecodeCopied", "OutputCaptured", "ArtifactRecorded"):
+            usage.setdefault(raw["run"], set()).update(_blobs_of(from_dict(raw).data))
+    targets = set(runs)
+    kept: set[str] = set()
+    for run, shas in usage.items():
+        if run not in targets and run not in purged:
+            kept |= shas
+    events = [NewEvent(r, RunPurged(blobs=tuple(sorted(usage.get(r, set()) - kept)))) for r in runs]
+    home.store.append(events)
+    gone = {sha for ev in events for sha in ev.data.blobs}  # type: ignore[attr-defined]
+    for sha in gone:
+        home.blobs.remove(sha)
+    for run in runs:
+        shutil.rmtree(home.run_dir(run), ignore_errors=True)
+    return len(gone)

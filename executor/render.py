@@ -1,0 +1,46 @@
+"""Events as one line of text each: for `ledger log` and `run --plan`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger.events import (
+    EventData,
+    FlagSet,
+    OutputCaptured,
+    RunCreated,
+    RunStarted,
+    RunStopped,
+    SourcecodeCopied,
+    TrialSpawned,
+    dump_data,
+)
+
+
+def gist(data: EventData) -> str:
+    """The part of an event a reader wants at a glance."""
+    if isinstance(data, RunCreated):
+        links = "".join(f" {k}={v[:8]}" for k, v in (("proto", data.proto), ("batch", data.batch)) if v)
+        return f"{data.op} ({data.kind}) seed={data.random_seed}{links}"
+    if isinstance(data, FlagSet):
+        return f"{data.name}={json.dumps(data.value)} ({data.origin})"
+    if isinstance(data, SourcecodeCopied):
+        src = f" from {data.from_run[:8]}" if data.from_run else ""
+        return f"{len(data.files)} file(s) digest={data.digest} ({data.origin}{src})"
+    if isinstance(data, TrialSpawned):
+        flags = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(data.flags.items()))
+        return f"trial {data.index} {data.trial[:8]} ({flags})"
+    if isinstance(data, RunStarted):
+        return f"pid {data.pid}: {' '.join(data.argv[3:] if len(data.argv) > 3 else data.argv)}"
+    if isinstance(data, OutputCaptured):
+        return f"{data.lines} line(s), {data.bytes} bytes"
+    if isinstance(data, RunStopped):
+        return f"{data.status} (exit {data.exit_status})"
+    fields: dict[str, Any] = dump_data(data)
+    return " ".join(f"{k}={json.dumps(v)}" for k, v in fields.items())
+
+
+def events_text(events) -> str:
+    """Planned (not yet appended) events, one line each."""
+    return "\n".join(f"{ev.type:<17} {ev.run[:8]}  {gist(ev.data)}" for ev in events)

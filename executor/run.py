@@ -1,0 +1,238 @@
+"""Running one operation: resolve, plan, append, materialise, start, record.
+
+`prepare` reads the project and decides everything (no writes), so a run
+can be previewed or printed as the events it would append; `execute`
+appends the plan, builds the run directory and runs the process in it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from executor import launch, plan
+from executor.plan import Flag, RunSpec, Source
+from ledger.errors import LedgerError, ProjectError
+from ledger.events import RunStarted, SourceFile
+from ledger.home import Home
+from projections import rundir
+
+SOURCE_WARN_FILES = 100
+
+
+@dataclass
+class RunRequest:
+    """What the user asked for on the command line."""
+
+    op: str | None
+    args: list[str] = field(default_factory=list)
+    project_dir: Path = field(default_factory=Path.cwd)
+    label: str | None = None
+    stage: bool = False
+    random_seed: int | None = None
+
+
+@dataclass
+class Prepared:
+    spec: RunSpec
+    opdef: Any  # executor.project.OpDef
+    sources: dict[str, bytes]  # path -> bytes of files not yet in the blob store
+    warnings: list[str] = field(default_factory=list)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_seed() -> int:
+    return int.from_bytes(os.urandom(4), "big")
+
+
+def context() -> dict[str, Any]:
+    u = os.uname()
+    try:
+        import getpass
+
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = ""
+    return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", "pid": os.getpid()}
+
+
+def resolve_opdef(home: Home, project_dir: Path, spec: str):
+    from executor.project import resolve_op
+
+    return resolve_op(project_dir, spec, cache_dir=home.path / "cache")
+
+
+def project_source(home: Home, project_dir: Path, opdef) -> tuple[Source, dict[str, bytes], list[str]]:
+    """The project's source files as the run will hold them."""
+    from executor import sourcecode
+
+    rules = getattr(opdef, "sourcecode", None)
+    paths = sourcecode.select(project_dir, rules, skip_dirs=(home.path,))
+    warnings = []
+    if len(paths) > SOURCE_WARN_FILES:
+        warnings.append(
+            f"WARNING: {len(paths)} source files copied (over {SOURCE_WARN_FILES}); "
+            "use `sourcecode:` rules in the project file to select fewer"
+        )
+    import hashlib
+
+    files, contents = [], {}
+    for rel in paths:
+        full = project_dir / rel
+        data = full.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=full.stat().st_mode & 0o777))
+        contents[rel] = data
+    digest = sourcecode.digest([(rel, contents[rel]) for rel in paths])
+    return Source(files=tuple(files), digest=digest), contents, warnings
+
+
+def check_main(opdef, source: Source) -> None:
+    """Refuse, before anything is written, a main module the run won't have."""
+    main = getattr(opdef, "main", None)
+    if not main:
+        return
+    target = main.split()[0]
+    names = {f.path for f in source.files}
+    candidates = (
+        [target] if target.endswith(".py") else [target.replace(".", "/") + ".py", target.replace(".", "/") + "/__main__.py"]
+    )
+    if not any(c in names for c in candidates):
+        raise ProjectError(
+            f"main module {target!r} of operation {opdef.name!r} is not in the source code;"
+            " check `main:` in the project file or the `sourcecode:` rules"
+        )
+
+
+def prepare(home: Home, req: RunRequest) -> Prepared:
+    from executor import flags as flagmod
+
+    if not req.op:
+        raise ProjectError("no operation given: try `ledger run SCRIPT.py` or an operation of guild.yml")
+    opdef = resolve_opdef(home, req.project_dir, req.op)
+    given = flagmod.parse_assignments(req.args)
+    resolved = flagmod.resolve(opdef, given)
+    flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
+    source, contents, warnings = project_source(home, req.project_dir, opdef)
+    check_main(opdef, source)
+    return Prepared(
+        spec=build_spec(opdef, flags, source, req, project=str(req.project_dir)),
+        opdef=opdef,
+        sources=contents,
+        warnings=warnings,
+    )
+
+
+def build_spec(opdef, flags: dict[str, Flag], source: Source, req: RunRequest, project: str, **links) -> RunSpec:
+    from executor.flags import render_label
+
+    values = {n: f.value for n, f in flags.items()}
+    template = links.pop("label_template", None) or opdef.label
+    label = req.label if req.label is not None else render_label(template, values)
+    params = {"flags": {n: f.value for n, f in sorted(flags.items()) if f.origin == "user"}}
+    if req.stage:
+        params["stage"] = True
+    if req.label is not None:
+        params["label"] = req.label
+    return RunSpec(
+        run_id=new_run_id(),
+        op=opdef.name,
+        opdef=opdef.to_dict(),
+        project=project,
+        flags=flags,
+        label=label,
+        label_template=template,
+        source=source,
+        random_seed=req.random_seed if req.random_seed is not None else new_seed(),
+        params=params,
+        **context(),
+        **links,
+    )
+
+
+def child_env(home: Home, run_id: str, run_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(RUN_ID=run_id, RUN_DIR=str(run_dir), LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
+    # the run's own directory comes first, so its modules shadow the project's
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(run_dir), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ()) -> launch.Outcome | None:
+    """Append the plan (after `extra` events, in the same transaction),
+    build the run directory, run the process, record its end. Returns None
+    for a staged run."""
+    spec = prepared.spec
+    for f in spec.source.files:
+        if f.path in prepared.sources:
+            home.blobs.put_bytes(prepared.sources[f.path])
+        elif not home.blobs.has(f.sha256):
+            raise LedgerError(
+                f"source file {f.path} of run {spec.source.from_run or spec.run_id} was purged;"
+                " use --force-sourcecode to take the project's files"
+            )
+    appended = home.store.append([*extra, *plan.run_events(spec)], expected_version={spec.run_id: 0})
+    events = [e for e in appended if e.run == spec.run_id]
+    run_dir = home.run_dir(spec.run_id)
+    for f in spec.source.files:
+        dest = run_dir / f.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        data = prepared.sources.get(f.path)
+        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+        os.chmod(dest, f.mode)
+    written = rundir.write_meta(run_dir, events)
+    if spec.params.get("stage"):
+        return None
+    return start(home, spec, prepared.opdef, events, written, tee=tee)
+
+
+def start(home: Home, spec: RunSpec, opdef, events: list, written: dict, tee: bool = True) -> launch.Outcome:
+    from executor.flags import flag_args
+    from executor.recorder import OutputRecorder
+    from executor.scalars import ScalarParser
+
+    run_dir = home.run_dir(spec.run_id)
+    recorder = None
+    outcome = launch.Outcome(1, interrupted=True)
+    try:
+        values = spec.flag_values
+        argv = plan.command(spec.opdef, values, flag_args(values, opdef))
+        env = child_env(home, spec.run_id, run_dir)
+        proc = launch.start(argv, run_dir, env)
+        started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir))
+        events += home.store.append([plan.NewEvent(spec.run_id, started)])
+        written = rundir.write_meta(run_dir, events, written)
+        recorder = OutputRecorder(home, spec.run_id, run_dir, ScalarParser(opdef.output_scalars))
+        outcome = launch.capture(proc, recorder, tee=tee)
+        outcome.scalars = recorder.scalars
+    finally:
+        if recorder is None:
+            from executor.recorder import OutputRecorder
+
+            recorder = OutputRecorder(home, spec.run_id, run_dir, None)
+        recorder.finish(outcome.status, outcome.exit_status)
+        rundir.write_meta(run_dir, home.store.stream(spec.run_id), written)
+    return outcome
+
+
+def exit_code(outcome: launch.Outcome | None) -> int:
+    if outcome is None:
+        return 0
+    code = outcome.exit_status
+    return 128 - code if code < 0 else code
+
+
+def describe(spec: RunSpec) -> str:
+    """What `ledger run` without -y shows before asking to continue."""
+    from executor.flags import format_value
+
+    lines = [f"You are about to run {spec.op}"]
+    lines += [f"  {name}: {format_value(f.value)}" for name, f in sorted(spec.flags.items())]
+    return "\n".join(lines)
+

@@ -1,0 +1,100 @@
+"""From a `ledger run` request to a plan that can be shown, printed or run.
+
+A request is a plain run, a batch (a flag given several values, or an
+optimizer) or a run from a proto; each is planned before anything is
+written, so bad input fails with nothing appended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.errors import LedgerError
+from ledger.home import Home
+
+
+@dataclass
+class Options:
+    args: list[str] = field(default_factory=list)
+    project_dir: Path = field(default_factory=Path.cwd)
+    label: str | None = None
+    proto: str | None = None
+    force_sourcecode: bool = False
+    optimizer: str | None = None
+    opt_flags: list[str] = field(default_factory=list)
+    trials: int | None = None
+    keep_batch: bool = False
+    print_trials: bool = False
+    stage: bool = False
+    stage_trials: bool = False
+    random_seed: int | None = None
+    workers: int = 1
+    fail_on_trial_error: bool = False
+
+    def split_op(self) -> tuple[str | None, list[str]]:
+        """The operation (the first argument without `=`) and the flags."""
+        if self.args and "=" not in self.args[0]:
+            return self.args[0], self.args[1:]
+        return None, list(self.args)
+
+
+class SinglePlan:
+    """One run."""
+
+    def __init__(self, prepared) -> None:
+        self.prepared = prepared
+        self.warnings = prepared.warnings
+
+    def describe(self) -> str:
+        from executor.run import describe
+
+        return describe(self.prepared.spec)
+
+    def render_events(self) -> str:
+        from executor.plan import run_events
+        from executor.render import events_text
+
+        return events_text(run_events(self.prepared.spec))
+
+    def trials_table(self) -> str:
+        raise LedgerError("--print-trials needs a batch: give a flag several values, e.g. x=[1,2]")
+
+    def execute(self, home: Home) -> int:
+        from executor.run import execute, exit_code
+
+        return exit_code(execute(home, self.prepared))
+
+
+def plan_request(home: Home, opts: Options):
+    from executor.run import RunRequest, prepare
+
+    if opts.workers < 1:
+        raise LedgerError("--workers must be 1 or more")
+    op, flag_args = opts.split_op()
+    if opts.proto:
+        from executor.replay import plan_from_proto
+
+        return plan_from_proto(home, opts, op, flag_args)
+    req = RunRequest(
+        op=op,
+        args=flag_args,
+        project_dir=opts.project_dir,
+        label=opts.label,
+        stage=opts.stage,
+        random_seed=opts.random_seed,
+    )
+    home.ensure_writable()
+    prepared = prepare(home, req)
+    if _is_batch(prepared, opts):
+        from executor.batch import BatchPlan
+
+        return BatchPlan.create(home, prepared, opts)
+    return SinglePlan(prepared)
+
+
+def _is_batch(prepared, opts: Options) -> bool:
+    from executor.spaces import Range, Values
+
+    spaced = any(isinstance(f.value, (Values, Range)) for f in prepared.spec.flags.values())
+    return spaced or bool(opts.optimizer)

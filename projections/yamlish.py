@@ -1,0 +1,80 @@
+"""A small YAML writer for run attributes.
+
+Run attributes are YAML, as Guild's `.guild/attrs` are, but PyYAML costs
+more to import than a whole `ledger run` may spend; attributes only ever
+hold scalars, lists and maps, which this writes in block style that any
+YAML reader loads back to the same values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_PLAIN = re.compile(r"[A-Za-z_/][\w./@+=,-]*( [\w./@+=,-]+)*\Z")
+# what YAML 1.1 readers (PyYAML) resolve to booleans or null
+_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "~"}
+
+
+def scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    text = str(value)
+    if _PLAIN.match(text) and text.lower() not in _RESERVED:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def dump(value: Any) -> str:
+    """The YAML text of `value`, ending in a newline."""
+    return "\n".join(_lines(value, 0)) + "\n"
+
+
+def _lines(value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return [pad + "{}"]
+        out = []
+        for k, v in value.items():
+            key = scalar(str(k))
+            if isinstance(v, (dict, list, tuple)) and v:
+                out.append(f"{pad}{key}:")
+                out.extend(_lines(v, indent + 2))
+            else:
+                out.append(f"{pad}{key}: {_inline(v)}")
+        return out
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return [pad + "[]"]
+        out = []
+        for v in value:
+            if isinstance(v, (dict, list, tuple)) and v:
+                sub = _lines(v, indent + 2)
+                out.append(f"{pad}- {sub[0].lstrip()}")
+                out.extend(sub[1:])
+            else:
+                out.append(f"{pad}- {_inline(v)}")
+        return out
+    return [pad + scalar(value)]
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, (list, tuple)):
+        return "[]"
+    return scalar(value)
