@@ -164,8 +164,7 @@ class BatchPlan:
             op=base.op + self.suffix,
             kind="batch",
             flags={n: Flag(v, "user" if n in given else "default") for n, v in opt.items()},
-            label=label,
-            label_template=None,
+            label=label,  # the trials' template stays, for protos of this batch
             params=params,
         )
 

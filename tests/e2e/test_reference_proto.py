@@ -13,12 +13,7 @@ import filecmp
 import os
 from pathlib import Path
 
-import pytest
-
 from tests.e2e.conftest import Ledger, assert_output, copy_example
-
-pytestmark = pytest.mark.e2e
-
 
 def findl(root: str) -> list[str]:
     out = []
