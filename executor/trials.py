@@ -1,0 +1,150 @@
+"""Trials of a batch: grid expansion, --max-trials sampling, random search.
+
+Pure functions from flag values (scalars or search spaces) to lists of trial
+flag dicts. Randomness comes from `random.Random` seeded per trial from the
+batch's seed, so a batch replayed with its proto's seed regenerates exactly
+the same trials, and trial i does not depend on how many trials come after.
+numpy/skopt are deliberately not used here: this module is on the run path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from typing import Any
+
+from executor.flags import format_value
+from executor.spaces import Range, Values
+from ledger.errors import FlagError
+
+
+def grid(flags: dict[str, Any], seed: int | None = None) -> list[dict[str, Any]]:
+    """Expands every `Values` flag into the cartesian product of trials.
+
+    Flag names are sorted and the first name varies slowest, so
+    x=[1,2] y=[3,4] gives (1,3), (1,4), (2,3), (2,4). Scalars pass through
+    unchanged. A `Range` (a grid forced with `-o +`) is drawn anew for each
+    trial, reproducibly for the same `seed`.
+    """
+    names = sorted(flags)
+    axes = [flags[n].values if isinstance(flags[n], Values) else (flags[n],) for n in names]
+    trials = []
+    for index, combo in enumerate(itertools.product(*axes)):
+        rng = _trial_rng(seed, index)
+        trials.append(
+            {n: _draw(v, rng) if isinstance(v, Range) else v for n, v in zip(names, combo)}
+        )
+    return trials
+
+
+def sample(trials: list[dict], max_trials: int, seed: int) -> list[dict]:
+    """At most `max_trials` of `trials`, chosen at random, kept in their order."""
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise FlagError(f"--max-trials must be a whole number of at least 1, got {max_trials!r}")
+    if max_trials >= len(trials):
+        return list(trials)
+    keep = sorted(random.Random(seed).sample(range(len(trials)), max_trials))
+    return [trials[i] for i in keep]
+
+
+def random_trials(flags: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
+    """`n` trials of the `random` optimizer.
+
+    Each trial draws every `Range` (uniform or log-uniform; whole numbers for
+    an int range) and picks uniformly from every `Values`; scalars pass
+    through. A range's initial value (`[a:b:initial]`) is used by the first
+    trial, as Guild does. Trial i is the same for any n > i and the same seed.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise FlagError(f"the number of trials must be a whole number >= 0, got {n!r}")
+    require_search_space(flags)
+    return [random_trial(flags, seed, i) for i in range(n)]
+
+
+def random_trial(flags: dict[str, Any], seed: int | None, index: int) -> dict[str, Any]:
+    """Trial `index` of a random search over `flags` (see `random_trials`)."""
+    rng = _trial_rng(seed, index)
+    trial = {}
+    for name in sorted(flags):
+        value = flags[name]
+        if isinstance(value, Range):
+            use_initial = index == 0 and value.initial is not None
+            trial[name] = _in_type(value.initial, value) if use_initial else _draw(value, rng)
+        elif isinstance(value, Values):
+            if not value.values:
+                raise FlagError(f"flag '{name}' has an empty list of values: give at least one")
+            trial[name] = rng.choice(value.values)
+        else:
+            trial[name] = value
+    return trial
+
+
+def require_search_space(flags: dict[str, Any]) -> None:
+    """Refuses flags an optimizer cannot search: no range and no list."""
+    if not (has_range(flags) or has_values(flags)):
+        raise FlagError(
+            f"flags for batch ({format_trial(flags)}) do not contain any search dimensions: "
+            "give one or more flags a range as NAME=[MIN:MAX]"
+        )
+
+
+def has_range(flags: dict[str, Any]) -> bool:
+    return any(isinstance(v, Range) for v in flags.values())
+
+
+def has_values(flags: dict[str, Any]) -> bool:
+    return any(isinstance(v, Values) for v in flags.values())
+
+
+def format_trial(flags: dict[str, Any]) -> str:
+    """`x=1.0, y=2, z=a`: the trial as shown in "Running trial ...: op (...)"."""
+    return ", ".join(f"{name}={format_value(flags[name])}" for name in sorted(flags))
+
+
+def print_table(trials: list[dict[str, Any]]) -> str:
+    """The --print-trials table: a `#  x  y` header, one row per trial.
+
+    Columns are left-aligned and two spaces apart, as Guild prints them; a
+    flag missing from a trial shows as an empty cell.
+    """
+    names = sorted({name for trial in trials for name in trial})
+    rows = [["#", *names]]
+    for index, trial in enumerate(trials, 1):
+        rows.append([str(index), *(format_value(trial[n]) if n in trial else "" for n in names)])
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
+    )
+
+
+def _trial_rng(seed: int | None, index: int) -> random.Random:
+    # A string seed is hashed with SHA-512 by `random`, so it is stable across
+    # processes and Python versions, unlike hash() of a tuple.
+    if seed is None:
+        return random.Random()
+    return random.Random(f"{seed}/{index}")
+
+
+def _in_type(value: int | float, space: Range) -> int | float:
+    return int(value) if space.is_int else float(value)
+
+
+def _draw(space: Range, rng: random.Random) -> int | float:
+    low, high = space.low, space.high
+    if low > high:
+        raise FlagError(f"range [{low}:{high}] has its bounds reversed: write [{high}:{low}]")
+    log = space.dist == "loguniform"
+    if log and low <= 0:
+        raise FlagError(f"loguniform[{low}:{high}] needs bounds above 0: raise the lower bound")
+    if space.is_int:
+        if not log:
+            return rng.randint(low, high)
+        # Log-uniform over the whole numbers low..high: each integer k takes
+        # the slice [log k, log(k+1)) of the log scale.
+        drawn = math.floor(math.exp(rng.uniform(math.log(low), math.log(high + 1))))
+        return min(max(drawn, low), high)
+    if log:
+        drawn = math.exp(rng.uniform(math.log(low), math.log(high)))
+        return min(max(drawn, float(low)), float(high))
+    return rng.uniform(float(low), float(high))
