@@ -1,0 +1,121 @@
+"""What a run's process executes: `python -u -m executor.op_main [--globals JSON] MAIN [ARGS...]`.
+
+MAIN is a script path (`echo.py`, `src/train`) or a module name (`echo`,
+`pkg.train`) under the current directory (the run directory). With
+`--globals`, the script's module-level assignments of those names are
+rewritten to the given values before it runs (names it does not assign are
+pre-set as globals). ARGS become sys.argv[1:]. The script runs as
+`__main__` and the process exits as `python SCRIPT` would.
+
+Only the stdlib and executor.inject are imported: this is on every run's path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+import types
+
+USAGE = "usage: python -m executor.op_main [--globals JSON] MAIN [ARGS...]"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    flags, argv = _take_globals(argv)
+    if not argv:
+        _fail(USAGE)
+    spec, args = argv[0], argv[1:]
+    cwd = os.getcwd()
+    found = find_main(spec, cwd)
+    if found is None:
+        _fail(f"op_main: cannot find module or script {spec!r} in {cwd}")
+    path, package = found
+    run(path, args, flags, package, cwd)
+
+
+def find_main(spec: str, cwd: str) -> tuple[str, str | None] | None:
+    """(path relative to cwd, package) for MAIN, or None when it does not exist."""
+    if spec.endswith(".py") or "/" in spec or os.sep in spec:
+        rel = spec if spec.endswith(".py") else spec + ".py"
+        return (rel, None) if os.path.isfile(os.path.join(cwd, rel)) else None
+    parts = spec.split(".")
+    base = os.path.join(*parts)
+    if os.path.isfile(os.path.join(cwd, base + ".py")):
+        return base + ".py", ".".join(parts[:-1]) or None
+    if os.path.isfile(os.path.join(cwd, base, "__main__.py")):
+        return os.path.join(base, "__main__.py"), spec
+    return None
+
+
+def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd: str) -> None:
+    full = os.path.abspath(os.path.join(cwd, path))
+    source = _read_source(full)
+    if flags:
+        from executor.inject import rewrite_globals
+
+        source = rewrite_globals(source, flags)
+    code = compile(source, full, "exec")
+    module = types.ModuleType("__main__")
+    module.__dict__.update(flags or {})
+    module.__file__ = full
+    module.__package__ = package
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    sys.argv = [path] + list(args)
+    script_dir = os.path.dirname(full)
+    sys.path[0:1] = [cwd] if script_dir == cwd or package else [cwd, script_dir]
+    try:
+        exec(code, module.__dict__)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt as e:
+        _print_user_traceback(e)
+        sys.exit(130)
+    except BaseException as e:  # as python itself would: traceback, status 1
+        _print_user_traceback(e)
+        sys.exit(1)
+
+
+def _take_globals(argv: list[str]) -> tuple[dict | None, list[str]]:
+    if argv[:1] == ["--globals"]:
+        if len(argv) < 2:
+            _fail(USAGE)
+        raw, argv = argv[1], argv[2:]
+    elif argv and argv[0].startswith("--globals="):
+        raw, argv = argv[0].split("=", 1)[1], argv[1:]
+    else:
+        return None, argv
+    try:
+        flags = json.loads(raw)
+    except ValueError as e:
+        _fail(f"op_main: --globals is not valid JSON: {e}")
+    if not isinstance(flags, dict):
+        _fail("op_main: --globals must be a JSON object of name: value")
+    return flags, argv
+
+
+def _read_source(full: str) -> str:
+    import tokenize
+
+    with tokenize.open(full) as f:  # honours a PEP 263 coding line
+        return f.read()
+
+
+def _print_user_traceback(e: BaseException) -> None:
+    # Drop the frames of this module so the traceback starts in the script.
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    traceback.print_exception(type(e), e, tb)
+    sys.stderr.flush()
+
+
+def _fail(message: str) -> None:
+    print(message, file=sys.stderr)
+    sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,492 @@
+"""Project files (`ledger.yml`, else `guild.yml`) and resolved operations.
+
+The file is Guild AI's format. Parsing and checking it (`_guildfile`) needs
+yaml, which costs more than a whole `ledger run` may; so `load_project`
+keeps the normalised operations as JSON in a cache keyed by the sha256 of
+the file's bytes, and a cache hit imports neither yaml nor pydantic.
+
+What depends on the scripts themselves (imported flags, the detected flags
+destination) is worked out by `Project.op` on each call, never cached,
+because scripts change without the project file changing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ledger.errors import ProjectError
+
+PROJECT_FILES = ("ledger.yml", "guild.yml")
+CACHE_FORMAT = 1  # bump when the normalised form changes
+
+
+@dataclass(frozen=True)
+class FlagDef:
+    name: str
+    default: Any = None
+    type: str | None = None
+    choices: tuple | None = None
+    min: float | int | None = None
+    max: float | int | None = None
+    description: str = ""
+    arg_name: str | None = None
+    required: bool = False
+    arg_switch: Any = None  # argparse store_true/false: pass `--name` alone when value == arg_switch
+    arg_skip: bool = False
+    null_label: str | None = None
+
+    def to_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.choices is not None:
+            d["choices"] = list(self.choices)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FlagDef:
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        if kw.get("choices") is not None:
+            kw["choices"] = tuple(kw["choices"])
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class OpDef:
+    """A resolved operation. Stored in RunCreated events: JSON round-trippable.
+
+    `flags_dest` is None only in a declared operation (from the project file)
+    that leaves it to detection; `Project.op` always returns "globals" or
+    "args". `flags_import` (True = all, a tuple = those names) and
+    `flags_import_skip` say which script flags `Project.op` merges in.
+    `sourcecode` is a tuple of (action, pattern, type) rules, action
+    "include"/"exclude", type None/"text"/"binary"/"dir", applied after the
+    default rules (see executor.sourcecode); `sourcecode_root` is the folder,
+    relative to the project, that source code is copied from.
+    """
+
+    name: str
+    main: str | None = None
+    exec: str | None = None
+    description: str = ""
+    flags: dict[str, FlagDef] = field(default_factory=dict)
+    flags_dest: str | None = "globals"
+    output_scalars: tuple | None = None
+    compare: tuple | None = None
+    label: str | None = None
+    sourcecode: tuple | None = None
+    sourcecode_root: str | None = None
+    objective: dict = field(default_factory=lambda: {"minimize": "loss"})
+    optimizers: dict[str, dict] = field(default_factory=dict)
+    default: bool = False
+    flags_import: Any = False
+    flags_import_skip: tuple = ()
+
+    def to_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["flags"] = {n: fd.to_dict() for n, fd in self.flags.items()}
+        for key in ("output_scalars", "compare", "sourcecode"):
+            if d[key] is not None:
+                d[key] = [list(x) if isinstance(x, tuple) else x for x in d[key]]
+        if isinstance(self.flags_import, tuple):
+            d["flags_import"] = list(self.flags_import)
+        d["flags_import_skip"] = list(self.flags_import_skip)
+        return json.loads(json.dumps(d))  # a plain, detached copy
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OpDef:
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        kw["flags"] = {n: FlagDef.from_dict(fd) for n, fd in (d.get("flags") or {}).items()}
+        for key in ("output_scalars", "sourcecode"):
+            if kw.get(key) is not None:
+                kw[key] = tuple(tuple(x) for x in kw[key])
+        if kw.get("compare") is not None:
+            kw["compare"] = tuple(kw["compare"])
+        if isinstance(kw.get("flags_import"), list):
+            kw["flags_import"] = tuple(kw["flags_import"])
+        kw["flags_import_skip"] = tuple(kw.get("flags_import_skip") or ())
+        return cls(**kw)
+
+    def main_parts(self) -> tuple[str, list[str]]:
+        """`main: pkg.train --mode x` -> ("pkg.train", ["--mode", "x"])."""
+        parts = shlex.split(self.main or "")
+        if not parts:
+            raise ProjectError(f"operation '{self.name}' has no main module; set `main` or `exec`")
+        return parts[0], parts[1:]
+
+    @property
+    def minimize(self) -> tuple[str, bool]:
+        """(scalar name, True to minimise / False to maximise)."""
+        if "maximize" in self.objective:
+            return self.objective["maximize"], False
+        return self.objective.get("minimize", "loss"), True
+
+
+class Project:
+    """A project file's operations. `ops` are as declared; `op(name)` adds
+    what comes from the scripts (imported flags, detected destination)."""
+
+    def __init__(self, path: Path, ops: dict[str, OpDef]) -> None:
+        self.path = path
+        self.dir = path.parent
+        self.ops = ops
+
+    def op(self, name: str) -> OpDef:
+        opdef = self.ops.get(name)
+        if opdef is None:
+            defined = ", ".join(sorted(self.ops)) or "none"
+            raise ProjectError(
+                f"operation '{name}' is not defined in {self.path.name} (defined: {defined}); "
+                "check the name, or run a script by its path, e.g. train.py"
+            )
+        return complete_op(opdef, self.dir, self.path.name)
+
+    def default_op(self) -> OpDef | None:
+        marked = [op for op in self.ops.values() if op.default]
+        if marked:
+            return self.op(marked[0].name)
+        if len(self.ops) == 1:
+            return self.op(next(iter(self.ops)))
+        return None
+
+
+def find_project_file(project_dir: Path) -> Path | None:
+    for name in PROJECT_FILES:
+        path = Path(project_dir) / name
+        if path.is_file():
+            return path
+    return None
+
+
+def load_project(project_dir: Path, cache_dir: Path | None = None) -> Project | None:
+    """The project in `project_dir`, or None when it has no project file."""
+    path = find_project_file(project_dir)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ProjectError(f"cannot read {path}: {e.strerror}; check the file's permissions") from None
+    key = hashlib.sha256(data).hexdigest()
+    cache_path = Path(cache_dir) / f"project-v{CACHE_FORMAT}-{key}.json" if cache_dir else None
+    ops = _read_cache(cache_path) if cache_path else None
+    if ops is None:
+        ops = parse_project_file(data, path.name)
+        if cache_path:
+            _write_cache(cache_path, ops)
+    return Project(path, ops)
+
+
+def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> OpDef:
+    """The operation `spec` names: an operation of the project file, else a
+    script path relative to `project_dir` (its flags read from the script)."""
+    project_dir = Path(project_dir)
+    project = load_project(project_dir, cache_dir)
+    if project is not None and spec in project.ops:
+        return project.op(spec)
+    script = project_dir / spec
+    if spec and script.is_file():
+        return script_op(project_dir, spec)
+    if project is not None:
+        project.op(spec)  # raises, naming the defined operations
+    raise ProjectError(
+        f"cannot find operation or script '{spec}' in {project_dir}; "
+        "pass a script path such as train.py, or define the operation in guild.yml"
+    )
+
+
+def script_op(project_dir: Path, spec: str) -> OpDef:
+    """A bare script as an operation named by its path as typed."""
+    path = Path(project_dir) / spec
+    if path.suffix != ".py":
+        # Not Python: run it as a program, flags as --name value arguments.
+        command = shlex.quote(spec if "/" in spec else "./" + spec)
+        return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
+    flags, dest = _script_flags(path, spec)
+    return OpDef(name=spec, main=spec, flags=flags, flags_dest=dest)
+
+
+def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml") -> OpDef:
+    """Merge a declared operation with what its main script provides."""
+    wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
+    if not opdef.main or not (wants_import or opdef.flags_dest is None):
+        return opdef if opdef.flags_dest else _replace(opdef, flags_dest="args" if opdef.exec else "globals")
+    module, _args = opdef.main_parts()
+    script = find_main_script(project_dir, module)
+    if script is None:
+        if wants_import:
+            raise ProjectError(
+                f"{file_name}: operation '{opdef.name}': cannot import flags: main module '{module}' "
+                f"not found under {project_dir}; check `main` or set `flags-import: no`"
+            )
+        return _replace(opdef, flags_dest="globals")
+    found, dest = _script_flags(script, str(script.relative_to(project_dir)))
+    flags = dict(opdef.flags)
+    if wants_import:
+        names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
+        for name in sorted(names - set(opdef.flags_import_skip)):
+            flags[name] = _merge_flag(opdef.flags.get(name), found[name])
+    return _replace(opdef, flags=flags, flags_dest=opdef.flags_dest or dest)
+
+
+def find_main_script(project_dir: Path, module: str) -> Path | None:
+    """The file a `main` names: `echo` -> echo.py, `pkg.train` -> pkg/train.py,
+    `src/train` -> src/train.py, `echo.py` as is."""
+    base = Path(project_dir)
+    if module.endswith(".py") or "/" in module:
+        rel = module if module.endswith(".py") else module + ".py"
+        candidates = [base / rel]
+    else:
+        rel = module.replace(".", "/")
+        candidates = [base / f"{rel}.py", base / rel / "__main__.py"]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _script_flags(path: Path, shown: str) -> tuple[dict[str, FlagDef], str]:
+    from executor.inject import script_flags
+
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProjectError(f"cannot read {shown}: {e}; check the file") from None
+    try:
+        return script_flags(source)
+    except ProjectError as e:
+        raise ProjectError(f"{shown}: {e}") from None
+
+
+def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:
+    """Declared attributes win; imported ones fill what was left unset."""
+    if declared is None:
+        return imported
+    unset = FlagDef(name=declared.name)
+    kw = {
+        f.name: getattr(imported, f.name) if getattr(declared, f.name) == getattr(unset, f.name)
+        else getattr(declared, f.name)
+        for f in fields(FlagDef)
+    }
+    return FlagDef(**kw)
+
+
+def _replace(opdef: OpDef, **changes: Any) -> OpDef:
+    from dataclasses import replace
+
+    return replace(opdef, **changes)
+
+
+def _read_cache(path: Path) -> dict[str, OpDef] | None:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {name: OpDef.from_dict(d) for name, d in raw["ops"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or damaged: parse the file again
+
+
+def _write_cache(path: Path, ops: dict[str, OpDef]) -> None:
+    import tempfile
+
+    payload = json.dumps({"format": CACHE_FORMAT, "ops": {n: op.to_dict() for n, op in ops.items()}})
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".project-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)  # a cache we cannot write only costs speed
+
+
+# --- parsing the project file (only on a cache miss: imports yaml) ------------
+
+
+
+def parse_project_file(data: bytes, fname: str) -> dict[str, OpDef]:
+    """Normalised operations of a project file's bytes; ProjectError when malformed."""
+    raw = _load_yaml(data, fname)
+    return {name: _opdef(name, op, model_sc, fname) for name, op, model_sc in _iter_ops(raw, fname)}
+
+
+def _load_yaml(data: bytes, fname: str) -> Any:
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # YAML 1.1 reads 1e-3 as a string; users mean a number. Unsigned `12e3`
+    # stays a string, as Guild keeps run-id-like values.
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)[eE][-+]?\d+$|^[-+]?\d+[eE][-+]\d+$"),
+        list("-+0123456789."),
+    )
+    try:
+        return yaml.load(data, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ProjectError(f"{fname}: invalid YAML{where}: {problem}; fix the syntax") from None
+
+
+def _iter_ops(raw: Any, fname: str):
+    """(name, op data, model-level sourcecode) for each operation."""
+    if raw is None:
+        return
+    if isinstance(raw, dict):  # operation-only format
+        for name, op in raw.items():
+            yield str(name), op, None
+        return
+    if not isinstance(raw, list):
+        raise ProjectError(
+            f"{fname}: the top level must be a map of operations or a list of models; "
+            "write e.g. `train: {main: train}`"
+        )
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise ProjectError(f"{fname}: item {i} of the top-level list is not a map; write `- model: ''` items")
+        if "model" not in item and "operations" not in item:
+            continue  # `config`, `package`: nothing to run (config inheritance is not supported)
+        model = item.get("model") or ""
+        defaults = item.get("operation-defaults") or {}
+        operations = item.get("operations") or {}
+        for what, value in (("operation-defaults", defaults), ("operations", operations)):
+            if not isinstance(value, dict):
+                raise ProjectError(f"{fname}: model '{model}': `{what}` must be a map of attributes")
+        for name, op in operations.items():
+            if op is not None and not isinstance(op, dict):
+                yield (f"{model}:{name}" if model else str(name)), op, None
+                continue
+            merged = {**defaults, **(op or {})}
+            yield (f"{model}:{name}" if model else str(name)), merged, item.get("sourcecode")
+
+
+def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
+    where = f"{fname}: operation '{name}'"
+    if d is None:
+        d = {}
+    if not isinstance(d, dict):
+        raise ProjectError(f"{where}: expected a map of attributes, got {d!r}; write e.g. `{name}: {{main: {name}}}`")
+    main, exec_ = _opt_str(d, "main", where), _opt_str(d, "exec", where)
+    if main is None and exec_ is None and "steps" not in d:
+        main = name  # Guild runs the module named like the operation
+    flags_data = d.get("flags") or {}
+    if not isinstance(flags_data, dict):
+        raise ProjectError(f"{where}: `flags` must be a map of flag names, e.g. `flags: {{lr: 0.1}}`")
+    dest = d.get("flags-dest", flags_data.get("$dest"))
+    if dest not in (None, "globals", "args"):
+        raise ProjectError(f"{where}: unsupported flags-dest {dest!r}; use globals or args")
+    from executor.flags import flagdef_from_data
+    from executor.scalars import normalize_output_scalars
+    from executor.sourcecode import normalize_rules
+
+    flags = {
+        str(n): flagdef_from_data(str(n), v, f"{where}: flag '{n}'")
+        for n, v in flags_data.items()
+        if not str(n).startswith("$")
+    }
+    rules, root = normalize_rules(d.get("sourcecode"), model_sourcecode, where)
+    return OpDef(
+        name=name,
+        main=None if exec_ else main,
+        exec=exec_,
+        description=str(d.get("description") or "").strip(),
+        flags=flags,
+        flags_dest=dest,
+        output_scalars=normalize_output_scalars(d.get("output-scalars"), where),
+        compare=_compare(d.get("compare"), where),
+        label=_opt_str(d, "label", where),
+        sourcecode=rules,
+        sourcecode_root=root,
+        objective=_objective(d.get("objective"), where),
+        optimizers=_optimizers(d, where),
+        default=d.get("default") is True,
+        flags_import=_flags_import(d.get("flags-import"), where),
+        flags_import_skip=tuple(str(x) for x in _as_list(d.get("flags-import-skip"))),
+    )
+
+
+def _compare(v: Any, where: str) -> tuple | None:
+    if v is None:
+        return None
+    if not all(isinstance(x, str) for x in _as_list(v)):
+        raise ProjectError(f"{where}: `compare` must be a list of column specs, e.g. `compare: [=x, loss]`")
+    return tuple(_as_list(v))
+
+
+def _objective(v: Any, where: str) -> dict:
+    if v is None:
+        return {"minimize": "loss"}
+    if isinstance(v, str) and v:
+        return {"maximize": v[1:]} if v.startswith("-") else {"minimize": v}
+    if isinstance(v, dict) and len(v) == 1:
+        (key, name), = v.items()
+        if key in ("minimize", "maximize") and isinstance(name, str):
+            return {key: name}
+    raise ProjectError(f"{where}: invalid objective {v!r}; use a scalar name, or `maximize: NAME` / `minimize: NAME`")
+
+
+def _optimizers(d: dict, where: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    single = d.get("optimizer")
+    if single is not None:
+        name, spec = _optimizer(None, single, where)
+        out[name] = {**spec, "default": True}
+    many = d.get("optimizers") or {}
+    if not isinstance(many, dict):
+        raise ProjectError(f"{where}: `optimizers` must be a map of name: optimizer")
+    for name, value in many.items():
+        name, spec = _optimizer(str(name), value, where)
+        out[name] = spec
+    return out
+
+
+def _optimizer(name: str | None, v: Any, where: str) -> tuple[str, dict]:
+    if isinstance(v, str):
+        return name or v, {"algorithm": v, "default": False, "flags": {}}
+    if v is None:
+        v = {}
+    if not isinstance(v, dict):
+        raise ProjectError(f"{where}: invalid optimizer {v!r}; write e.g. `optimizer: {{algorithm: gp}}`")
+    algorithm = v.get("algorithm") or name
+    if not algorithm:
+        raise ProjectError(f"{where}: the optimizer has no algorithm; add e.g. `algorithm: gp`")
+    flags = {str(k): x for k, x in v.items() if k not in ("algorithm", "default", "description")}
+    return name or algorithm, {"algorithm": algorithm, "default": v.get("default") is True, "flags": flags}
+
+
+def _flags_import(v: Any, where: str) -> Any:
+    if v in (None, False, "no", "off"):
+        return False
+    if v in (True, "all", "yes"):
+        return True
+    if isinstance(v, (str, list)):
+        return tuple(str(x) for x in _as_list(v))
+    raise ProjectError(f"{where}: invalid flags-import {v!r}; use yes, no or a list of flag names")
+
+
+def _opt_str(d: dict, key: str, where: str) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ProjectError(f"{where}: `{key}` must be a string, got {v!r}")
+    return v
+
+
+def _as_list(v: Any) -> list:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]

@@ -1,0 +1,146 @@
+"""Output scalars: numbers a run prints, picked out line by line.
+
+Patterns follow Guild AI (OpDef.output_scalars, normalised by project.py
+into (key, regex) pairs):
+
+- (key, regex): the regex's one group is the value of scalar `key`; the key
+  `step` sets the step of the scalars that follow instead of being logged.
+- (None, regex): named groups name scalars (`(?P<loss>\\value)`), except the
+  groups `key`/`value`/`step`; without named groups, group 1 is the key,
+  group 2 the value and an optional group 3 the step.
+
+Guild's macros expand inside patterns: `\\key` (`\\name`), `\\value`, `\\step`.
+With no patterns (None) Guild's default applies: `key: value` lines, with an
+optional `(step)` after the value, ignoring the keys in `ignore` (the run's
+flag names, which scripts often echo). A key seen again at the same step
+advances the step by one, until the output states a step explicitly.
+
+Stdlib only: this runs on every output line of every run.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_MACROS = {
+    r"\key": r"[^ \t]+",
+    r"\name": r"[^ \t]+",
+    r"\value": r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)",
+    r"\step": r"\d+",
+}
+_MACRO = re.compile("|".join(re.escape(m) for m in _MACROS))
+DEFAULT_PATTERNS = ((None, r"^(\key):\s+(\value)(?:\s+\((\step)\))?\s*$"),)
+_RESERVED_GROUPS = {"key", "value", "step"}
+
+
+def expand(pattern: str) -> str:
+    return _MACRO.sub(lambda m: _MACROS[m.group(0)], pattern)
+
+
+def check_pattern(key: str | None, pattern: Any) -> str | None:
+    """Why (key, pattern) cannot be used, or None when it can."""
+    if not isinstance(pattern, str):
+        return f"pattern for {key or 'scalars'} must be a string, got {pattern!r}"
+    try:
+        compiled = re.compile(expand(pattern))
+    except re.error as e:
+        return f"invalid pattern {pattern!r}: {e}; fix the regular expression"
+    if key is not None and compiled.groups != 1:
+        return f"pattern {pattern!r} for '{key}' must have exactly one capture group, e.g. '{key}: (\\value)'"
+    if key is None and compiled.groups < 2 and not set(compiled.groupindex) - _RESERVED_GROUPS:
+        return f"pattern {pattern!r} needs named groups or (key)(value) groups, e.g. '(\\key)=(\\value)'"
+    return None
+
+
+def normalize_output_scalars(v: Any, where: str) -> tuple | None:
+    """A project file's `output-scalars` as (key-or-None, regex) pairs; None
+    for the default patterns, () when disabled (`no`)."""
+    from ledger.errors import ProjectError
+
+    if v is None:
+        return None
+    if v is False:
+        return ()
+    items: list[tuple[str | None, Any]] = []
+    for entry in v if isinstance(v, list) else [v]:
+        if isinstance(entry, dict):
+            items.extend((str(k), p) for k, p in entry.items())
+        elif isinstance(entry, str):
+            items.append((None, entry))
+        else:
+            raise ProjectError(f"{where}: output-scalars: {entry!r} is neither a pattern nor a map of key: pattern")
+    for key, pattern in items:
+        problem = check_pattern(key, pattern)
+        if problem:
+            raise ProjectError(f"{where}: output-scalars: {problem}")
+    return tuple(items)
+
+
+class ScalarParser:
+    def __init__(self, patterns: tuple | None, ignore: tuple | set | frozenset = ()) -> None:
+        default = patterns is None
+        self._patterns = [(key, re.compile(expand(p))) for key, p in (DEFAULT_PATTERNS if default else patterns)]
+        self._ignore = frozenset(ignore) if default else frozenset()
+        self.step = 0
+        self._explicit_step = False
+        self._seen: set[str] = set()
+
+    def feed(self, line: str) -> list[tuple[str, float, int]]:
+        """The scalars in one line of output: (key, value, step)."""
+        line = line.rstrip("\r\n")
+        found: list[tuple[str, float, int | None]] = []
+        for key, pattern in self._patterns:
+            m = pattern.search(line)
+            if m:
+                found.extend(self._matches(key, m))
+        out = []
+        for key, value, step in found:
+            if key == "step":
+                self._set_step(value)
+                continue
+            if step is not None:
+                self._set_step(step)
+            elif not self._explicit_step and key in self._seen:
+                self.step += 1
+                self._seen = set()
+            self._seen.add(key)
+            out.append((key, value, self.step))
+        return out
+
+    def _set_step(self, value: float) -> None:
+        self.step = int(value)
+        self._explicit_step = True
+        self._seen = set()
+
+    def _matches(self, key: str | None, m: re.Match):
+        if key is not None:
+            value = _number(m.group(1))
+            if value is not None:
+                yield key, value, None
+            return
+        groups = m.groupdict()
+        step = _number(groups.get("step")) if groups.get("step") is not None else None
+        named = [n for n in groups if n not in _RESERVED_GROUPS]
+        if named:
+            for name in named:
+                value = _number(groups[name])
+                if value is not None and name not in self._ignore:
+                    yield name, value, step
+            return
+        if "key" in groups and "value" in groups:
+            k, raw = groups["key"], groups["value"]
+        else:
+            k, raw = m.group(1), m.group(2)
+            if m.re.groups >= 3 and m.group(3) is not None:
+                step = _number(m.group(3))
+        value = _number(raw)
+        if k and value is not None and k not in self._ignore:
+            yield k, value, step
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,314 @@
+"""Which files are a run's source code, their digest and manifest.
+
+Selection follows Guild AI: default rules first (skip `__pycache__`, hidden
+and `.guild-nocopy`/`.ledger-nocopy` folders, virtualenvs, `build`,
+`*.egg-info`; take text files under 1 MiB, at most 100 of them), then the
+operation's rules; the last rule that matches a file decides. Patterns are
+globs matched against the file name, or against the path relative to the
+project when they contain a `/`. `.guildignore`/`.ledgerignore` (one glob a
+line, `#` comments) exclude more files.
+
+Stdlib only: selection runs on every `ledger run`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_FILE_SIZE = 1024 * 1024
+MAX_FILES = 100
+IGNORE_FILES = (".guildignore", ".ledgerignore")
+_NOCOPY = (".guild-nocopy", ".ledger-nocopy")
+_VENV_MARKERS = ("pyvenv.cfg", "bin/activate")
+
+
+@dataclass
+class _Rule:
+    include: bool
+    pattern: str
+    type: str | None = None  # None | "text" | "binary" | "dir"
+    sentinels: tuple[str, ...] = ()
+    size_limit: int | None = None
+    max_matches: int | None = None
+    matches: int = 0
+    default: bool = False
+
+
+def select(
+    project_dir: Path,
+    rules: tuple | None = None,
+    skip_dirs: tuple[Path, ...] = (),
+    root: str | None = None,
+) -> list[str]:
+    """Sorted posix paths, relative to the source root, of the source files."""
+    return select_with_warnings(project_dir, rules, skip_dirs, root)[0]
+
+
+def select_with_warnings(
+    project_dir: Path,
+    rules: tuple | None = None,
+    skip_dirs: tuple[Path, ...] = (),
+    root: str | None = None,
+) -> tuple[list[str], list[str]]:
+    """(files, warnings): warnings say which files the default limits left out."""
+    src = Path(project_dir) / root if root else Path(project_dir)
+    skip = {os.path.realpath(p) for p in skip_dirs}
+    all_rules = _default_rules() + _ignore_file_rules(src) + [_user_rule(r, src) for r in rules or ()]
+    file_rules = [r for r in all_rules if r.type != "dir"]
+    dir_rules = [r for r in all_rules if r.type == "dir"]
+    selected: list[str] = []
+    warnings: list[str] = []
+    too_many = False
+    for dirpath, dirnames, filenames in os.walk(src):
+        rel_dir = os.path.relpath(dirpath, src)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+        dirnames[:] = [
+            d for d in sorted(dirnames)
+            if os.path.realpath(os.path.join(dirpath, d)) not in skip
+            and _keep_dir(dir_rules, os.path.join(dirpath, d), _join(rel_dir, d))
+        ]
+        for name in sorted(filenames):
+            rel = _join(rel_dir, name)
+            info = _FileInfo(os.path.join(dirpath, name))
+            chosen, decided_by = _select_file(file_rules, info, rel)
+            if chosen:
+                selected.append(rel)
+                continue
+            reason = _default_refusal(file_rules, info, rel) if decided_by is None else None
+            if reason == "max matches":
+                too_many = True
+            elif reason == "size":
+                warnings.append(
+                    f"skipped source file {rel}: it is over 1 MiB; "
+                    "select it with a `sourcecode:` rule if the run needs it"
+                )
+    if too_many:
+        warnings.insert(0, (
+            f"found more than {MAX_FILES} source files, copied {MAX_FILES}; "
+            "define `sourcecode:` rules in the project file to choose them"
+        ))
+    return sorted(selected), warnings
+
+
+def digest(files: list[tuple[str, bytes]]) -> str:
+    """Guild's `sourcecode_digest`: an MD5 over each file, in path order, of
+    its path, a NUL byte, its bytes and a NUL byte."""
+    md5 = hashlib.md5()
+    for path, data in sorted(files, key=lambda f: f[0]):
+        md5.update(path.replace(os.sep, "/").encode("utf-8"))
+        md5.update(b"\x00")
+        md5.update(data)
+        md5.update(b"\x00")
+    return md5.hexdigest()
+
+
+def manifest(files: list[tuple]) -> str:
+    """The text of `.ledger/manifest`, Guild's format with sha256: one line a
+    file, `s RUN_PATH SHA256 PROJECT_PATH`, shell-quoted, sorted by path.
+    Items are (path, sha256) or (path, sha256, project_path)."""
+    lines = []
+    for item in sorted(files, key=lambda f: f[0]):
+        path, sha = item[0], item[1]
+        source = item[2] if len(item) > 2 else path
+        lines.append(" ".join(shlex.quote(a) for a in ("s", path, sha, source)) + "\n")
+    return "".join(lines)
+
+
+def normalize_rules(op_v: Any, model_v: Any, where: str) -> tuple[tuple | None, str | None]:
+    """A project file's `sourcecode` (operation and model level) as
+    ((action, pattern, type), ...) rules and a root folder."""
+    if op_v is False or (model_v is False and op_v is None):
+        return (("exclude", "*", None),), None
+    rules: list[tuple] = []
+    root = None
+    for spec in (model_v, op_v):
+        if spec is None or spec is False:
+            continue
+        spec_rules, spec_root = _spec_rules(spec, where)
+        rules.extend(spec_rules)
+        root = spec_root or root
+    return (tuple(rules) or None), root
+
+
+# --- rules ---------------------------------------------------------------------
+
+
+def _default_rules() -> list[_Rule]:
+    return [
+        _Rule(False, "__pycache__", "dir", default=True),
+        _Rule(False, ".*", "dir", default=True),
+        _Rule(False, "*", "dir", sentinels=_NOCOPY, default=True),
+        _Rule(False, "*", "dir", sentinels=_VENV_MARKERS, default=True),
+        _Rule(False, "build", "dir", default=True),
+        _Rule(False, "*.egg-info", "dir", default=True),
+        _Rule(True, "*", "text", size_limit=MAX_FILE_SIZE, max_matches=MAX_FILES, default=True),
+        _Rule(False, ".*", default=True),  # hidden files (.env, .guildignore...)
+    ]
+
+
+def _ignore_file_rules(src: Path) -> list[_Rule]:
+    rules = []
+    for name in IGNORE_FILES:
+        try:
+            text = (src / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                rules.append(_Rule(False, line.rstrip("/"), default=True))
+                if line.endswith("/"):
+                    rules.append(_Rule(False, line.rstrip("/"), "dir", default=True))
+    return rules
+
+
+def _user_rule(rule: tuple | list, src: Path) -> _Rule:
+    action, pattern, kind = rule
+    if kind is None and (src / pattern).is_dir():
+        pattern = pattern.rstrip("/") + "/*"  # a folder name means the files in it
+    return _Rule(action == "include", pattern, kind)
+
+
+def _keep_dir(rules: list[_Rule], full: str, rel: str) -> bool:
+    keep = True
+    for rule in rules:
+        if _matches(rule.pattern, rel) and (not rule.sentinels or any(_exists(full, s) for s in rule.sentinels)):
+            keep = rule.include
+    return keep
+
+
+def _select_file(rules: list[_Rule], info: _FileInfo, rel: str) -> tuple[bool, _Rule | None]:
+    result, decided_by = False, None
+    for rule in rules:
+        if _test(rule, info, rel):
+            rule.matches += 1
+            result, decided_by = rule.include, rule
+    return result, decided_by
+
+
+def _default_refusal(rules: list[_Rule], info: _FileInfo, rel: str) -> str | None:
+    """Why the default include rule turned down a file nothing else matched."""
+    rule = next(r for r in rules if r.default and r.include)
+    if not _matches(rule.pattern, rel) or _is_hidden(rel) or not info.is_text:
+        return None
+    if info.size >= rule.size_limit:
+        return "size"
+    return "max matches" if rule.matches >= rule.max_matches else None
+
+
+def _test(rule: _Rule, info: _FileInfo, rel: str) -> bool:
+    if rule.max_matches is not None and rule.matches >= rule.max_matches:
+        return False
+    if not _matches(rule.pattern, rel):
+        return False
+    if rule.default and rule.include and _is_hidden(rel):
+        return False  # hidden files do not count against the 100-file limit
+    if rule.type == "text" and not info.is_text:
+        return False
+    if rule.type == "binary" and info.is_text:
+        return False
+    return rule.size_limit is None or info.size < rule.size_limit
+
+
+def _matches(pattern: str, rel: str) -> bool:
+    pattern = pattern.lstrip("/")
+    target = rel if "/" in pattern else rel.rsplit("/", 1)[-1]
+    return fnmatch.fnmatchcase(target, pattern)
+
+
+def _is_hidden(rel: str) -> bool:
+    return rel.rsplit("/", 1)[-1].startswith(".")
+
+
+class _FileInfo:
+    """Size and text-ness of a file, read only when a rule asks."""
+
+    def __init__(self, full: str) -> None:
+        self.full = full
+        self._size: int | None = None
+        self._text: bool | None = None
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            try:
+                self._size = os.path.getsize(self.full)
+            except OSError:
+                self._size = 0
+        return self._size
+
+    @property
+    def is_text(self) -> bool:
+        if self._text is None:
+            try:
+                with open(self.full, "rb") as f:
+                    self._text = b"\x00" not in f.read(1024)
+            except OSError:
+                self._text = False
+        return self._text
+
+
+def _exists(dir_path: str, sentinel: str) -> bool:
+    return os.path.exists(os.path.join(dir_path, sentinel))
+
+
+def _join(rel_dir: str, name: str) -> str:
+    return f"{rel_dir}/{name}" if rel_dir else name
+
+
+def _spec_rules(v: Any, where: str) -> tuple[list[tuple], str | None]:
+    from ledger.errors import ProjectError
+
+    if isinstance(v, dict):
+        root = v.get("root")
+        if root is not None and not isinstance(root, str):
+            raise ProjectError(f"{where}: sourcecode root must be a folder path")
+        rules = _select_rules(_as_list(v.get("select")), where)
+        rules += [("exclude", str(p), None) for p in _as_list(v.get("exclude"))]
+        return rules, root
+    return _select_rules(_as_list(v), where), None
+
+
+def _select_rules(items: list, where: str) -> list[tuple]:
+    from ledger.errors import ProjectError
+
+    rules: list[tuple] = []
+    for item in items:
+        if isinstance(item, str):
+            rules.append(("include", item, None))
+        elif isinstance(item, dict) and len(item) == 1 and next(iter(item)) in ("include", "exclude"):
+            (action, spec), = item.items()
+            rules.extend(_typed_patterns(action, spec, where))
+        else:
+            raise ProjectError(
+                f"{where}: invalid sourcecode rule {item!r}; use a glob string, `include: GLOB` or `exclude: GLOB`"
+            )
+    if items and isinstance(items[0], str):
+        # A list that starts with plain globs selects only those files (Guild).
+        rules.insert(0, ("exclude", "*", None))
+    return rules
+
+
+def _typed_patterns(action: str, spec: Any, where: str) -> list[tuple]:
+    from ledger.errors import ProjectError
+
+    if isinstance(spec, dict):
+        out = []
+        for kind, patterns in spec.items():
+            if kind not in ("dir", "text", "binary"):
+                raise ProjectError(f"{where}: sourcecode {action}: unknown type {kind!r}; use dir, text or binary")
+            out.extend((action, str(p), kind) for p in _as_list(patterns))
+        return out
+    return [(action, str(p), None) for p in _as_list(spec)]
+
+
+def _as_list(v: Any) -> list:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]

@@ -1,0 +1,77 @@
+import pytest
+
+from executor.scalars import ScalarParser, check_pattern, normalize_output_scalars
+from ledger.errors import ProjectError
+
+
+def feed(parser, text):
+    out = []
+    for line in text.strip("\n").split("\n"):
+        out.extend(parser.feed(line + "\n"))
+    return out
+
+
+def test_default_pattern_key_colon_value():
+    p = ScalarParser(None)
+    assert feed(p, "x: 1.1\ny: -1.2e-3\nnot a scalar\nz: abc\nw: 2 extra") == [("x", 1.1, 0), ("y", -0.0012, 0)]
+
+
+def test_default_pattern_explicit_step_in_parentheses():
+    assert feed(ScalarParser(None), "x: 1.1 (10)\ny: 1.2 (10)") == [("x", 1.1, 10), ("y", 1.2, 10)]
+
+
+def test_repeated_key_advances_step_until_a_step_is_stated():
+    assert feed(ScalarParser(None), "x: 1.1\ny: 2.2\ny: 3.3\ny: 4.4\nx: 5.5\ny: 6.6") == [
+        ("x", 1.1, 0), ("y", 2.2, 0), ("y", 3.3, 1), ("y", 4.4, 2), ("x", 5.5, 2), ("y", 6.6, 3)
+    ]
+    assert feed(ScalarParser(None), "x: 1\ny: 2\nx: 3\ny: 4 (10)\nx: 5\ny: 6") == [
+        ("x", 1.0, 0), ("y", 2.0, 0), ("x", 3.0, 1), ("y", 4.0, 10), ("x", 5.0, 10), ("y", 6.0, 10)
+    ]
+
+
+def test_step_key_sets_the_step_and_is_not_logged():
+    assert feed(ScalarParser(None), "step: 1\nloss: 2.345\nstep: 2\nloss: 1.234") == [("loss", 2.345, 1), ("loss", 1.234, 2)]
+
+
+def test_default_ignores_flag_names():
+    assert feed(ScalarParser(None, ignore={"x"}), "x: 1.0\nloss: 0.5") == [("loss", 0.5, 0)]
+
+
+def test_keyed_patterns():
+    p = ScalarParser((("loss", "^(.+?) "),))
+    assert p.feed("1.0 2 'a'") == [("loss", 1.0, 0)]
+    p = ScalarParser((("step", r"epoch (\step)"), ("acc", r"acc: (\value)")))
+    assert feed(p, "epoch 3\nacc: 0.5\nepoch 4\nacc: 0.75") == [("acc", 0.5, 3), ("acc", 0.75, 4)]
+
+
+def test_unkeyed_patterns_with_groups_and_named_groups():
+    p = ScalarParser(((None, r"(\key)=(\value)"),))
+    assert p.feed("loss=0.5") == [("loss", 0.5, 0)]
+    p = ScalarParser(((None, r"loss (?P<loss>\value) acc (?P<acc>\value) at (?P<step>\step)"),))
+    assert p.feed("loss 0.5 acc 0.9 at 7") == [("loss", 0.5, 7), ("acc", 0.9, 7)]
+
+
+def test_disabled_patterns_find_nothing():
+    assert ScalarParser(()).feed("loss: 1.0") == []
+
+
+def test_normalize_output_scalars_forms():
+    assert normalize_output_scalars(None, "w") is None
+    assert normalize_output_scalars(False, "w") == ()
+    assert normalize_output_scalars({"loss": "loss: (.+)"}, "w") == (("loss", "loss: (.+)"),)
+    assert normalize_output_scalars([{"a": "a=(\\value)"}, "(\\key): (\\value)"], "w") == (
+        ("a", "a=(\\value)"),
+        (None, "(\\key): (\\value)"),
+    )
+    assert normalize_output_scalars("(\\key)=(\\value)", "w") == ((None, "(\\key)=(\\value)"),)
+
+
+@pytest.mark.parametrize("v", [{"loss": "no group"}, ["(\\value)"], [3], {"a": "(("}])
+def test_normalize_output_scalars_rejects_unusable_patterns(v):
+    with pytest.raises(ProjectError):
+        normalize_output_scalars(v, "guild.yml: operation 'o'")
+
+
+def test_check_pattern_accepts_good_ones():
+    assert check_pattern("loss", "loss: (\\value)") is None
+    assert check_pattern(None, "(?P<loss>\\value)") is None
