@@ -67,6 +67,45 @@ def log(
         typer.echo(line)
 
 
+def lineage(
+    run: Optional[str] = typer.Argument(None, help="Run reference (default: the latest)."),
+    descendants: bool = typer.Option(False, "--descendants", help="The runs derived from this one, as a tree."),
+    as_json: bool = typer.Option(False, "--json", help="JSON for tools."),
+) -> None:
+    """Show where a run came from: its protos and batches, and what changed at each step.
+
+    Example: ledger lineage 1
+    """
+    import json
+
+    from executor import audit
+    from projections.refs import resolve
+
+    home = _home()
+    run_id = resolve(home, run)["id"]
+    if descendants:
+        tree = audit.descendants(home, run_id)
+        typer.echo(json.dumps(tree, indent=2, default=str) if as_json else audit.tree_text(tree))
+        return
+    steps = audit.ancestors(home, run_id)
+    typer.echo(json.dumps(steps, indent=2, default=str) if as_json else audit.lineage_text(steps))
+
+
+def diff(
+    run_a: str = typer.Argument(..., help="Run reference."),
+    run_b: str = typer.Argument(..., help="Run reference."),
+) -> None:
+    """Compare two runs: flags, source files (unified diff) and attributes.
+
+    Example: ledger diff 2 1
+    """
+    from executor.audit import diff_runs
+    from projections.refs import resolve
+
+    home = _home()
+    typer.echo(diff_runs(home, resolve(home, run_a)["id"], resolve(home, run_b)["id"]))
+
+
 def register(app: typer.Typer) -> None:
-    for fn in (verify, rebuild, log):
+    for fn in (verify, rebuild, log, lineage, diff):
         app.command(fn.__name__)(fn)

@@ -1,74 +1,95 @@
-"""`ledger run`: start a run, a batch, or a run from a proto."""
+"""`ledger run`: start a run, a batch, or a run from a proto.
 
-from __future__ import annotations
+This one command parses its arguments with argparse instead of Typer: a
+run's start-up budget (<= 4x a bare `python script.py`) is smaller than
+Typer's import alone, which builds pydantic adapters for every parameter.
+`cli.app` hands `ledger run ...` straight here without importing Typer; the
+Typer command registered below only forwards to the same parser, so there
+is one definition of run's options.
+"""
 
+import argparse
+import sys
 from pathlib import Path
-from typing import Optional
 
-import typer
-
-
-def register(app: typer.Typer) -> None:
-    app.command(
-        "run",
-        context_settings={"allow_interspersed_args": True, "ignore_unknown_options": False},
-    )(run)
+EXAMPLE = "Example: ledger run train.py lr=0.01 -y"
 
 
-def run(
-    args: Optional[list[str]] = typer.Argument(None, metavar="[OP] [FLAG=VALUE]...", show_default=False),
-    yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask before running."),
-    label: Optional[str] = typer.Option(None, "-l", "--label", help="The run's label."),
-    proto: Optional[str] = typer.Option(None, "--proto", help="Start from this run: its op, flags, source, seed."),
-    force_sourcecode: bool = typer.Option(False, "--force-sourcecode", help="With --proto: use the project's source."),
-    optimizer: Optional[str] = typer.Option(None, "-o", "--optimizer", help="gp, forest, gbrt, random, or + for a grid."),
-    opt_flags: Optional[list[str]] = typer.Option(None, "-Fo", "--opt-flag", help="Optimizer flag NAME=VALUE."),
-    trials: Optional[int] = typer.Option(None, "--trials", "-m", "--max-trials", help="Most trials in a batch."),
-    keep_batch: bool = typer.Option(False, "--keep-batch", help="Keep the batch run after its trials."),
-    print_trials: bool = typer.Option(False, "--print-trials", help="Print the batch's trials; run nothing."),
-    stage: bool = typer.Option(False, "--stage", help="Plan the run without starting it."),
-    stage_trials: bool = typer.Option(False, "--stage-trials", help="Plan a batch's trials without starting them."),
-    random_seed: Optional[int] = typer.Option(None, "--random-seed", help="Seed for the run and its batch."),
-    workers: int = typer.Option(1, "--workers", help="Run up to N trials at once."),
-    fail_on_trial_error: bool = typer.Option(False, "--fail-on-trial-error", help="Stop a batch at a failed trial."),
-    show_plan: bool = typer.Option(False, "--plan", help="Print the events the run would append; append nothing."),
-) -> None:
-    """Run an operation, a script, a batch, or a new run from a proto.
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, as every ledger error
+        sys.stderr.write(f"ledger run: {message}; see `ledger run --help`\n")
+        raise SystemExit(2)
 
-    Example: ledger run train.py lr=0.01 -y
-    """
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="ledger run",
+        description="Run an operation, a script, a batch, or a new run from a proto.",
+        epilog=EXAMPLE,
+    )
+    add = p.add_argument
+    add("args", nargs="*", metavar="[OP] [FLAG=VALUE]", help="the operation, then flags as NAME=VALUE")
+    add("-y", "--yes", action="store_true", help="do not ask before running")
+    add("-l", "--label", help="the run's label")
+    add("--proto", metavar="RUN", help="start from this run: its op, flags, source code and seed")
+    add("--force-sourcecode", action="store_true", help="with --proto: use the project's current source")
+    add("-o", "--optimizer", help="gp, forest, gbrt, random, or + for a grid")
+    add("-Fo", "--opt-flag", dest="opt_flags", action="append", default=[], metavar="NAME=VALUE",
+        help="an optimizer flag (repeatable)")
+    add("-m", "--trials", "--max-trials", dest="trials", type=int, metavar="N", help="most trials in a batch")
+    add("--keep-batch", action="store_true", help="keep a grid's batch run after its trials")
+    add("--print-trials", action="store_true", help="print the batch's trials; run nothing")
+    add("--stage", action="store_true", help="plan the run without starting it")
+    add("--stage-trials", action="store_true", help="plan a batch's trials without starting them")
+    add("--random-seed", type=int, metavar="N", help="seed for the run and its batch")
+    add("--workers", type=int, default=1, metavar="N", help="run up to N grid/random trials at once")
+    add("--fail-on-trial-error", action="store_true", help="stop a batch at the first failed trial")
+    add("--plan", dest="show_plan", action="store_true", help="print the events the run would append; append nothing")
+    return p
+
+
+def run_main(argv: list[str]) -> int:
+    """Parse `ledger run` arguments, plan, confirm, execute; the exit code."""
     from executor.runner import Options, plan_request
     from ledger.home import Home
 
-    opts = Options(
-        args=list(args or ()),
-        project_dir=Path.cwd(),
-        label=label,
-        proto=proto,
-        force_sourcecode=force_sourcecode,
-        optimizer=optimizer,
-        opt_flags=list(opt_flags or ()),
-        trials=trials,
-        keep_batch=keep_batch,
-        print_trials=print_trials,
-        stage=stage,
-        stage_trials=stage_trials,
-        random_seed=random_seed,
-        workers=workers,
-        fail_on_trial_error=fail_on_trial_error,
-    )
+    ns = parser().parse_intermixed_args(argv)
+    show_plan, yes = ns.show_plan, ns.yes
+    del ns.show_plan, ns.yes
+    opts = Options(project_dir=Path.cwd(), **vars(ns))
     home = Home()
     plan = plan_request(home, opts)
     for warning in plan.warnings:
-        typer.echo(warning, err=True)
+        print(warning, file=sys.stderr)
     if show_plan:
-        typer.echo(plan.render_events())
-        return
-    if print_trials:
-        typer.echo(plan.trials_table())
-        return
+        print(plan.render_events())
+        return 0
+    if opts.print_trials:
+        print(plan.trials_table())
+        return 0
     if not yes:
-        typer.echo(plan.describe())
-        if not typer.confirm("Continue?", default=True):
-            raise typer.Exit(1)
-    raise typer.Exit(plan.execute(home))
+        print(plan.describe())
+        if not _confirm("Continue?"):
+            return 1
+    return plan.execute(home)
+
+
+def _confirm(question: str) -> bool:
+    try:
+        answer = input(f"{question} (Y/n) ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("", "y", "yes")
+
+
+def register(app) -> None:
+    import typer
+
+    @app.command(
+        "run",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+        add_help_option=False,
+        help=f"Run an operation, a script, a batch, or a new run from a proto. {EXAMPLE}",
+    )
+    def run(ctx: typer.Context) -> None:
+        raise typer.Exit(run_main(list(ctx.args)))

@@ -208,7 +208,8 @@ def start(home: Home, spec: RunSpec, opdef, events: list, written: dict, tee: bo
         started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir))
         events += home.store.append([plan.NewEvent(spec.run_id, started)])
         written = rundir.write_meta(run_dir, events, written)
-        recorder = OutputRecorder(home, spec.run_id, run_dir, ScalarParser(opdef.output_scalars))
+        # Guild's default pattern skips keys that are flags: scripts print them
+        recorder = OutputRecorder(home, spec.run_id, run_dir, ScalarParser(opdef.output_scalars, ignore=set(values)))
         outcome = launch.capture(proc, recorder, tee=tee)
         outcome.scalars = recorder.scalars
     finally:

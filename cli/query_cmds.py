@@ -1,0 +1,75 @@
+"""`ledger sql`, `ledger query` and `ledger compare`: parse, call, print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ledger.home import Home
+
+FORMAT_HELP = "table (default), csv, json, jsonl or parquet (parquet needs --output)"
+
+
+def sql_cmd(
+    statement: str = typer.Argument(..., help="One read-only statement: SELECT, WITH ... SELECT or EXPLAIN."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+) -> None:
+    """Query the run history with SQL (read-only; tables in docs/tables.md).
+
+    Example: ledger sql "SELECT op, count(*) FROM runs GROUP BY op"
+    """
+    from projections.sql import run_sql, write_result
+
+    write_result(run_sql(Home(), statement), fmt, output, sys.stdout)
+
+
+def query_cmd(
+    name: Optional[str] = typer.Argument(None, help="Saved query to run (see --list)."),
+    param: list[str] = typer.Option([], "--param", "-p", help="A query parameter as key=value; repeatable."),
+    list_: bool = typer.Option(False, "--list", "-l", help="List the saved queries and exit."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+) -> None:
+    """Run a saved query: shipped ones, or your own in $LEDGER_HOME/queries/NAME.sql.
+
+    Example: ledger query lineage --param run=3f2a
+    """
+    from projections.sql import QueryError, parse_params, run_saved, saved_queries, write_result
+
+    home = Home()
+    if list_:
+        for q in saved_queries(home).values():
+            params = " ".join(f"{p.name}=" + (p.default if p.default is not None else "REQUIRED") for p in q.params)
+            mine = " (yours)" if q.source == "user" else ""
+            typer.echo(f"{q.name}{mine}  {q.description}" + (f"  [{params}]" if params else ""))
+        return
+    if not name:
+        raise QueryError("name a saved query to run; `ledger query --list` shows them")
+    write_result(run_saved(home, name, parse_params(param)), fmt, output, sys.stdout)
+
+
+def compare_cmd(
+    runs: Optional[list[str]] = typer.Argument(None, help="Runs: index (1 = newest), range A:B or id prefix."),
+    csv_: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+    all_: bool = typer.Option(False, "--all", "-a", help="Include deleted runs."),
+) -> None:
+    """Compare runs: one row each with their flags and scalars.
+
+    Example: ledger compare 1:5 --csv
+    """
+    from projections.compare import compare_csv, compare_table
+
+    if csv_:
+        compare_csv(Home(), runs or [], sys.stdout, include_deleted=all_)
+    else:
+        sys.stdout.write(compare_table(Home(), runs or [], include_deleted=all_))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sql")(sql_cmd)
+    app.command("query")(query_cmd)
+    app.command("compare")(compare_cmd)
