@@ -230,11 +230,11 @@ class BatchPlan:
         for f in spec.source.files:
             if f.path in self.base.sources:
                 home.blobs.put_bytes(self.base.sources[f.path])
-        events = home.store.append(run_events(spec), expected_version={spec.run_id: 0})
+        events = home.store.append(run_events(spec))
         if not spec.params.get("stage"):
             started = RunStarted(argv=tuple(sys.argv), pid=context()["pid"])
             events += home.store.append([NewEvent(spec.run_id, started)])
-        rundir.write_meta(home.run_dir(spec.run_id), events)
+        rundir.materialise(home.run_dir(spec.run_id), events, home.blobs.read)
 
     def _stop_batch(self, home: Home, status: str, code: int) -> None:
         spec = self.batch_spec
@@ -244,7 +244,7 @@ class BatchPlan:
         if self.batch.optimizer == GRID and not self.batch.keep_batch:
             events.append(NewEvent(spec.run_id, RunDeleted()))
         home.store.append(events)
-        rundir.write_meta(home.run_dir(spec.run_id), home.store.stream(spec.run_id))
+        rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
 
     def _trial_spec(self, index: int, values: dict[str, Any]) -> RunSpec:
         from executor.flags import render_label
@@ -256,7 +256,8 @@ class BatchPlan:
             for n, f in base.flags.items()
         }
         label = base.params.get("label") or render_label(base.label_template, values)
-        params = {"flags": base.params.get("flags", {}), "trial": index}
+        given = base.params.get("flags", {})
+        params = {"flags": {n: values.get(n, v) for n, v in given.items()}, "trial": index}
         if self.batch.stage_trials:
             params["stage"] = True
         return replace(

@@ -12,12 +12,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ledger.events import NewEvent, OutputCaptured, RunStopped, ScalarLogged
+import os
+
+from ledger.events import ArtifactRecorded, NewEvent, OutputCaptured, RunStopped, ScalarLogged, SourceFile
 from ledger.home import Home
 from projections.rundir import META, output_index_line
 
 CHUNK_SECONDS = 1.0
 CHUNK_BYTES = 1 << 20
+ARTIFACT_STORE_BYTES = 64 << 20  # bigger files are recorded (path, size) but not copied
 
 
 class OutputRecorder:
@@ -34,6 +37,7 @@ class OutputRecorder:
         self._size = 0
         self._last_flush = time.monotonic()
         self.scalars: dict[str, float] = {}
+        self.appended: list = []  # every event this recorder appended
 
     def __call__(self, line: bytes, ms: int, stream: int) -> None:
         self._out.write(line)
@@ -46,7 +50,7 @@ class OutputRecorder:
                 self._scalars.append(ScalarLogged(key=key, value=value, step=step))
                 self.scalars[key] = value
         if self._size >= CHUNK_BYTES or time.monotonic() - self._last_flush >= CHUNK_SECONDS:
-            self.home.store.append(self._chunk_events())
+            self.appended += self.home.store.append(self._chunk_events())
 
     def _chunk_events(self) -> list[NewEvent]:
         self._out.flush()
@@ -66,10 +70,43 @@ class OutputRecorder:
         self._last_flush = time.monotonic()
         return events
 
-    def finish(self, status: str, exit_status: int | None) -> None:
-        """Append the last chunk and the run's end in one transaction."""
+    def finish(self, status: str, exit_status: int | None, artifacts: list[ArtifactRecorded] = ()) -> list:
+        """Append the last chunk, the files the run wrote and the run's end
+        in one transaction; returns every event this recorder appended."""
         events = self._chunk_events()
+        events += [NewEvent(self.run_id, a) for a in artifacts]
         events.append(NewEvent(self.run_id, RunStopped(status=status, exit_status=exit_status)))  # type: ignore[arg-type]
         self._out.close()
         self._index.close()
-        self.home.store.append(events)
+        self.appended += self.home.store.append(events)
+        return self.appended
+
+
+def artifacts(home: Home, run_dir: Path, source: tuple[SourceFile, ...]) -> list[ArtifactRecorded]:
+    """Files the run left in its directory that are not its source code as
+    copied: stored as blobs (up to a size), so a rebuild restores them."""
+    import hashlib
+
+    copied = {f.path: (f.sha256, f.size) for f in source}
+    out = []
+    for dirpath, dirnames, filenames in os.walk(run_dir):
+        rel_dir = os.path.relpath(dirpath, run_dir)
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if d != META]
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            if os.path.islink(full) or not os.path.isfile(full):
+                continue
+            size = os.path.getsize(full)
+            if size > ARTIFACT_STORE_BYTES:
+                out.append(ArtifactRecorded(path=rel, sha256="", size=size, stored=False))
+                continue
+            if rel in copied and size == copied[rel][1]:
+                with open(full, "rb") as fh:
+                    if hashlib.sha256(fh.read()).hexdigest() == copied[rel][0]:
+                        continue
+            sha, size = home.blobs.put_file(Path(full))
+            out.append(ArtifactRecorded(path=rel, sha256=sha, size=size, stored=True))
+    return out

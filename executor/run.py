@@ -177,7 +177,9 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
                 f"source file {f.path} of run {spec.source.from_run or spec.run_id} was purged;"
                 " use --force-sourcecode to take the project's files"
             )
-    appended = home.store.append([*extra, *plan.run_events(spec)], expected_version={spec.run_id: 0})
+    # a fresh uuid4 stream: no expected version to check (that would cost a
+    # look-up in the stream index on every run)
+    appended = home.store.append([*extra, *plan.run_events(spec)])
     events = [e for e in appended if e.run == spec.run_id]
     run_dir = home.run_dir(spec.run_id)
     for f in spec.source.files:
@@ -194,7 +196,7 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
 
 def start(home: Home, spec: RunSpec, opdef, events: list, written: dict, tee: bool = True) -> launch.Outcome:
     from executor.flags import flag_args
-    from executor.recorder import OutputRecorder
+    from executor.recorder import OutputRecorder, artifacts
     from executor.scalars import ScalarParser
 
     run_dir = home.run_dir(spec.run_id)
@@ -214,11 +216,10 @@ def start(home: Home, spec: RunSpec, opdef, events: list, written: dict, tee: bo
         outcome.scalars = recorder.scalars
     finally:
         if recorder is None:
-            from executor.recorder import OutputRecorder
-
             recorder = OutputRecorder(home, spec.run_id, run_dir, None)
-        recorder.finish(outcome.status, outcome.exit_status)
-        rundir.write_meta(run_dir, home.store.stream(spec.run_id), written)
+        files = artifacts(home, run_dir, spec.source.files)
+        events += recorder.finish(outcome.status, outcome.exit_status, files)
+        rundir.write_meta(run_dir, events, written)
     return outcome
 
 

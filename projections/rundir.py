@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.events import (
+    ArtifactRecorded,
     Event,
     FlagSet,
     LabelSet,
@@ -134,6 +135,9 @@ def materialise(run_dir: Path, events: list[Event], read_blob: Callable[[str], b
                 dest = run_dir / f.path
                 _write(dest, read_blob(f.sha256))
                 os.chmod(dest, f.mode & 0o777)
+    for ev in events:
+        if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
+            _write(run_dir / ev.data.path, read_blob(ev.data.sha256))
     write_meta(run_dir, events)
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):

@@ -1,0 +1,184 @@
+"""`ledger compare`: one row per run, its flags and scalars side by side.
+
+Columns: run, op, status, label, then the operation's `compare` columns
+when its opdef has them, else every flag and the last value of every
+scalar. A compare spec entry is Guild-like:
+
+    =NAME [as HEADER]                       a flag
+    .ATTR [as HEADER]                       a run attribute (a runs column)
+    [last|first|min|max|avg|total|count] KEY [as HEADER]   a scalar (default last)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from ledger.errors import LedgerError
+from ledger.home import Home
+
+FIXED = ("run", "op", "status", "label")
+_AGGS = ("last", "first", "min", "max", "avg", "total", "count")
+_ATTRS = {
+    "id", "op", "status", "label", "created", "started", "stopped", "exit_status", "proto", "batch",
+    "kind", "sourcecode_digest", "random_seed", "deleted", "tags", "project", "host", "user",
+}  # fmt: skip
+_SPEC = re.compile(r"^\s*(?:(?P<agg>\w+)\s+)?(?P<key>\S+?)(?:\s+as\s+(?P<header>.+?))?\s*$", re.I)
+
+
+class CompareError(LedgerError):
+    """A compare column spec that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str  # flag | attr | scalar
+    key: str
+    agg: str = "last"
+    header: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key
+
+
+def parse_spec(entry: str) -> Column:
+    m = _SPEC.match(entry)
+    if not m:
+        raise CompareError(f"compare column {entry!r} cannot be read; write =FLAG, .ATTR or [last|min|max] SCALAR")
+    agg, key, header = m.group("agg"), m.group("key"), m.group("header") or ""
+    if key.startswith("="):
+        return Column("flag", key[1:], header=header or key[1:])
+    if key.startswith("."):
+        if key[1:] not in _ATTRS:
+            raise CompareError(f"compare column {entry!r}: no run attribute {key[1:]!r}")
+        return Column("attr", key[1:], header=header or key[1:])
+    agg = (agg or "last").lower()
+    if agg not in _AGGS:
+        raise CompareError(f"compare column {entry!r}: {agg!r} is not one of {', '.join(_AGGS)}")
+    return Column("scalar", key, agg, header or (key if agg == "last" else f"{agg} {key}"))
+
+
+def compare_rows(
+    home: Home, refs: Sequence[str] = (), *, include_deleted: bool = False
+) -> tuple[list[str], list[list[Any]]]:
+    """(headers, rows) for the runs `refs` names, in the order named (run
+    references as everywhere: index, A:B range, id prefix); all runs newest
+    first when there are none."""
+    from projections.index import connect
+    from projections.refs import select
+
+    ids = [r["id"] for r in select(home, list(refs))] if refs else None
+    con = connect(home)
+    try:
+        return _build(con, list(dict.fromkeys(ids)) if ids is not None else None, include_deleted)
+    finally:
+        con.close()
+
+
+def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list[str], list[list[Any]]]:
+    if ids is not None:
+        con.execute("CREATE OR REPLACE TEMP TABLE picked AS SELECT unnest(?::VARCHAR[]) AS id", [ids])
+        scope = "run IN (SELECT id FROM picked)"
+        run_scope = "id IN (SELECT id FROM picked)"
+    else:
+        scope, run_scope = "true", ("true" if include_deleted else "NOT deleted")
+    runs = con.execute(
+        f"SELECT id, op, status, label, (opdef->'compare')::VARCHAR FROM runs WHERE {run_scope} ORDER BY seq DESC"
+    ).fetchall()
+    if ids is not None:
+        order = {rid: n for n, rid in enumerate(ids)}
+        runs.sort(key=lambda r: order[r[0]])
+    flags: dict[str, dict[str, str]] = {}
+    for run, name, text in con.execute(f"SELECT run, name, value_text FROM flags WHERE {scope}").fetchall():
+        flags.setdefault(run, {})[name] = text
+    scalars: dict[tuple[str, str], tuple] = {}
+    for run, key, *vals in con.execute(
+        f"""SELECT run, key, arg_max(value, seq), arg_min(value, seq), min(value), max(value), avg(value),
+                   sum(value), count(*) FROM scalars WHERE {scope} GROUP BY run, key"""
+    ).fetchall():
+        scalars[(run, key)] = tuple(vals)
+    keys_of: dict[str, list[str]] = {}
+    for run, key in scalars:
+        keys_of.setdefault(run, []).append(key)
+
+    columns: dict[tuple[str, str, str], Column] = {}
+    plain_flags: set[str] = set()
+    plain_scalars: set[str] = set()
+    per_run_spec: dict[str, list[Column] | None] = {}
+    spec_cache: dict[str, list[Column]] = {}
+    for run, _op, _status, _label, spec_json in runs:
+        spec = json.loads(spec_json) if spec_json else None
+        if isinstance(spec, list) and spec:
+            cols = spec_cache.get(spec_json) or spec_cache.setdefault(spec_json, [parse_spec(str(e)) for e in spec])
+            per_run_spec[run] = cols
+            for c in cols:
+                columns.setdefault((c.kind, c.key, c.agg), c)
+        else:
+            per_run_spec[run] = None
+            plain_flags.update(flags.get(run, ()))
+            plain_scalars.update(keys_of.get(run, ()))
+    for name in sorted(plain_flags):
+        columns.setdefault(("flag", name, "last"), Column("flag", name, header=name))
+    for key in sorted(plain_scalars):
+        columns.setdefault(("scalar", key, "last"), Column("scalar", key, header=key))
+    ordered = list(columns.values())
+    headers = list(FIXED) + _unique_titles(ordered)
+
+    attrs = _attrs(con, run_scope, ordered)
+    agg_index = {a: i for i, a in enumerate(("last", "first", "min", "max", "avg", "total", "count"))}
+    rows = []
+    for run, op, status, label, _ in runs:
+        row: list[Any] = [run, op, status, label]
+        run_flags = flags.get(run, {})
+        for c in ordered:
+            if c.kind == "flag":
+                row.append(run_flags.get(c.key))
+            elif c.kind == "attr":
+                row.append(attrs.get(run, {}).get(c.key))
+            else:
+                vals = scalars.get((run, c.key))
+                row.append(vals[agg_index[c.agg]] if vals else None)
+        rows.append(row)
+    return headers, rows
+
+
+def _unique_titles(columns: list[Column]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for c in columns:
+        title = c.title
+        if title in seen:
+            title = f"{title} ({c.kind})"
+        seen[title] = 1
+        out.append(title)
+    return out
+
+
+def _attrs(con: Any, run_scope: str, columns: list[Column]) -> dict[str, dict[str, Any]]:
+    wanted = sorted({c.key for c in columns if c.kind == "attr"})
+    if not wanted:
+        return {}
+    cols = ", ".join(f'"{k}"' for k in wanted)
+    rows = con.execute(f"SELECT id, {cols} FROM runs WHERE {run_scope}").fetchall()
+    return {r[0]: dict(zip(wanted, r[1:])) for r in rows}
+
+
+def compare_csv(home: Home, refs: Sequence[str], out: IO[str], *, include_deleted: bool = False) -> None:
+    from projections.sql import _cell_text
+
+    headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([_cell_text(v) for v in row] for row in rows)
+
+
+def compare_table(home: Home, refs: Sequence[str], *, include_deleted: bool = False) -> str:
+    from projections.sql import format_table
+
+    headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
+    return format_table(headers, rows)

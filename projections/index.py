@@ -1,0 +1,310 @@
+"""`index.duckdb`: the SQL projection of the log, caught up on demand.
+
+Concurrency. DuckDB lets one process open a file read-write, and only when
+no other process has it open at all; read-only opens may be many. Several
+`ledger` processes (listings, SQL, batches appending events) run at once,
+so writes to the index are serialised by an flock on `index.lock`:
+
+- a reader takes the flock shared only while it attaches the file
+  read-only; from then on DuckDB's own read lock protects its view;
+- a writer (catch-up, rebuild) takes it exclusive, so no reader attaches
+  mid-write. When readers still hold the file open, the writer does not
+  wait for them: it copies the file, catches the copy up and renames it into
+  place. Open readers keep their (older, consistent) file; new readers get
+  the new one. A rebuild always builds a new file and renames it.
+
+The applied position (seq, and where its line ends in the log) is stored in
+the `position` table in the same transaction as the rows it accounts for,
+so an interrupted catch-up leaves the index at an exact earlier prefix.
+
+Connections attach the file into a fresh in-memory database rather than
+opening it directly: DuckDB caches directly opened databases per path within
+a process, which would hand out a stale file after a rename.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ledger.errors import StoreError
+from ledger.home import Home
+from ledger.store import EventStore
+from projections import index_fold, index_source
+from projections.index_schema import SCHEMA_VERSION, create_schema
+
+if TYPE_CHECKING:
+    import duckdb
+
+CATALOG = "idx"
+_EVENT_COLUMNS = (
+    "{'seq':'BIGINT','ts':'TIMESTAMP','run':'VARCHAR','type':'VARCHAR','tx':'BIGINT',"
+    "'cause':'BIGINT','data':'JSON'}"
+)
+# How long a writer waits for readers to let go before copying instead, and
+# how long a reader retries a file held read-write outside our protocol.
+_WRITER_PATIENCE = 0.15
+_READER_PATIENCE = 10.0
+
+
+# -- public API ------------------------------------------------------------
+
+
+def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection to the caught-up index, its tables unqualified.
+
+    Read-only by default (several processes may hold one at once); close it
+    when done. With read_only=False the caller holds the index exclusively
+    until it closes: keep that short."""
+    last = _log_last_seq(home)
+    if read_only and home.index_path.exists():
+        try:
+            con = _open_reader(home)
+        except _Unreadable:
+            con = None  # catch_up rebuilds it
+        if con is not None:
+            pos = _position(con)
+            if pos is not None and pos[0] == SCHEMA_VERSION and pos[1] == last:
+                return _with_effective_status(con)
+            con.close()
+    catch_up(home)
+    if read_only:
+        return _with_effective_status(_open_reader(home))
+    with _index_lock(home, exclusive=True):
+        return _attach(home.index_path, read_only=False, patience=_READER_PATIENCE)
+
+
+def catch_up(home: Home) -> int:
+    """Apply the events appended since the index's position; returns how
+    many. Builds the index from scratch when it is missing, of another
+    schema version, or not built from this log."""
+    with _index_lock(home, exclusive=True):
+        if not home.index_path.exists():
+            return _rebuild_locked(home)
+        try:
+            con = _try_attach(home.index_path, read_only=False, patience=_WRITER_PATIENCE)
+        except _Unreadable:
+            return _rebuild_locked(home)  # not a DuckDB file (any more): it is only a projection
+        if con is not None:
+            try:
+                applied = _apply_new(home, con)
+            finally:
+                con.close()
+        else:
+            applied = _apply_to_copy(home)
+        return _rebuild_locked(home) if applied is None else applied
+
+
+def rebuild_index(home: Home) -> int:
+    """Recreate `index.duckdb` from the whole log; returns the events applied."""
+    with _index_lock(home, exclusive=True):
+        return _rebuild_locked(home)
+
+
+# -- writing ---------------------------------------------------------------
+
+
+def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
+    """Catch `con` up; None when the index cannot be caught up and must be
+    rebuilt (schema version, or a log that is not the one it was built from)."""
+    pos = _position(con)
+    if pos is None or pos[0] != SCHEMA_VERSION:
+        return None
+    _, seq, prev_hash, segment, offset = pos
+    store = EventStore(home.path / "events")
+    try:
+        plan = index_source.plan(store, seq, prev_hash, segment, offset)
+    except index_source.LogMismatch:
+        return None
+    finally:
+        store.close()
+    if plan.empty:
+        return 0
+    scratch = home.path
+    with index_source.SliceFiles(plan, scratch) as paths:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                f"INSERT INTO events SELECT seq, ts, run, type, tx, cause, data FROM read_json(?, "
+                f"format='newline_delimited', columns={_EVENT_COLUMNS}) WHERE seq > ? AND seq <= ?",
+                [paths, seq, plan.last_seq],
+            )
+            index_fold.apply(con, seq, home.blobs)
+            con.execute(
+                'UPDATE position SET seq = ?, hash = ?, segment = ?, "offset" = ?',
+                [plan.last_seq, plan.last_hash, plan.segment, plan.offset],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return plan.last_seq - seq
+
+
+def _apply_to_copy(home: Home) -> int | None:
+    """Readers hold the index open: catch a copy up and rename it in."""
+    target = home.index_path
+    tmp = target.with_name(f"{target.name}.catchup-{os.getpid()}")
+    wal = Path(f"{target}.wal")
+    try:
+        shutil.copyfile(target, tmp)
+        if wal.exists():  # a crashed writer's committed work: the copy replays it
+            shutil.copyfile(wal, Path(f"{tmp}.wal"))
+        con = _attach(tmp, read_only=False, patience=_READER_PATIENCE)
+        try:
+            applied = _apply_new(home, con)
+            con.execute(f"CHECKPOINT {CATALOG}")
+        finally:
+            con.close()
+        if applied:
+            wal.unlink(missing_ok=True)
+            os.replace(tmp, target)
+        return applied
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def _rebuild_locked(home: Home) -> int:
+    target = home.index_path
+    tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
+    for stale in (tmp, Path(f"{tmp}.wal")):
+        stale.unlink(missing_ok=True)
+    try:
+        home.path.mkdir(parents=True, exist_ok=True)
+        con = _attach(tmp, read_only=False, patience=_READER_PATIENCE)
+        try:
+            create_schema(con, CATALOG)
+            applied = _apply_new(home, con)
+            con.execute(f"CHECKPOINT {CATALOG}")
+        finally:
+            con.close()
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    if applied is None:
+        raise StoreError("the log changed while the index was being rebuilt; run `ledger rebuild` again")
+    return applied
+
+
+# -- reading ---------------------------------------------------------------
+
+
+def _open_reader(home: Home) -> duckdb.DuckDBPyConnection:
+    with _index_lock(home, exclusive=False):
+        return _attach(home.index_path, read_only=True, patience=_READER_PATIENCE)
+
+
+def _position(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    import duckdb
+
+    try:
+        return con.execute('SELECT schema_version, seq, hash, segment, "offset" FROM position').fetchone()
+    except duckdb.Error:
+        return None
+
+
+def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Shadow `runs` with a view in which runs of this host whose owning
+    process is gone read `terminated`, so SQL, listings and saved queries
+    never show a killed run as running. Usually there are none: no view."""
+    from projections.index_listing import dead_running_runs
+
+    dead = dead_running_runs(con)
+    if dead:
+        ids = ", ".join("'" + r.replace("'", "''") + "'" for r in dead)
+        con.execute(
+            "CREATE TEMP VIEW runs AS SELECT * REPLACE ("
+            f"CASE WHEN id IN ({ids}) THEN 'terminated' ELSE status END AS status) FROM {CATALOG}.main.runs"
+        )
+    return con
+
+
+def _log_last_seq(home: Home) -> int:
+    if not (home.path / "events").exists():
+        return 0
+    store = EventStore(home.path / "events")
+    try:
+        return store.last_seq
+    finally:
+        store.close()
+
+
+# -- files and locks -------------------------------------------------------
+
+
+@contextmanager
+def _index_lock(home: Home, *, exclusive: bool) -> Iterator[None]:
+    try:
+        home.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(home.path / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise StoreError(f"cannot open {home.path}/index.lock: {e.strerror}; check LEDGER_HOME") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+class _Unreadable(StoreError):
+    """The index file cannot be opened for a reason other than a lock."""
+
+
+_LOCK_CONFLICTS = ("could not set lock", "conflicting lock", "unique file handle conflict", "already attached",
+                   "different configuration")  # fmt: skip
+
+
+def _is_lock_conflict(err: Exception) -> bool:
+    text = str(err).lower()
+    return any(phrase in text for phrase in _LOCK_CONFLICTS)
+
+
+def _try_attach(path: Path, *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection | None:
+    """Attach `path` as the default catalog of a fresh in-memory database;
+    None if another holder keeps it locked for longer than `patience` s."""
+    import duckdb
+
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    quoted = str(path).replace("'", "''")
+    mode = " (READ_ONLY)" if read_only else ""
+    while True:
+        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+        try:
+            con.execute(f"ATTACH '{quoted}' AS {CATALOG}{mode}")
+            con.execute(f"USE {CATALOG}")
+            return con
+        except duckdb.Error as e:
+            con.close()
+            if not _is_lock_conflict(e):
+                raise _Unreadable(
+                    f"{path.name} cannot be opened ({str(e).splitlines()[0]}); delete it and run `ledger rebuild`"
+                ) from None
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def _attach(path: Path, *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection:
+    con = _try_attach(path, read_only=read_only, patience=patience)
+    if con is None:
+        raise StoreError(
+            f"{path.name} is held open for writing by another program; close it (or wait) and try again"
+        )
+    return con
+
+
+# listing lives in its own module; re-exported here as the lead's interface
+from projections.index_listing import effective_status, list_runs  # noqa: E402
+
+__all__ = ["catch_up", "connect", "effective_status", "list_runs", "rebuild_index"]

@@ -1,0 +1,160 @@
+"""Where the index's next events are in the log, as byte ranges of segments.
+
+The log's segments are JSON lines, one event per line, so the fold hands
+them to DuckDB's `read_json` instead of parsing a million lines in Python.
+This module finds the committed lines after a position: whole sealed
+segments are read in place; a partial range (the first segment from an
+offset, the tail segment up to the last committed transaction) is copied to
+a scratch file. Only lines with seq <= the store's committed `last_seq` are
+taken, so a transaction still being appended is never half applied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ledger.store import EventStore
+
+_CHUNK = 1 << 20
+
+
+class LogMismatch(Exception):
+    """The log at the index's position is not the log the index was built
+    from (replaced or rewritten): the index must be rebuilt."""
+
+
+@dataclass(frozen=True)
+class Slice:
+    path: Path
+    start: int
+    end: int
+    whole: bool  # the file from byte 0 to its end: readable in place
+
+
+@dataclass(frozen=True)
+class Plan:
+    slices: list[Slice]
+    last_seq: int
+    last_hash: str | None
+    segment: int
+    offset: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.slices
+
+
+def _segment_path(store: EventStore, seg: int) -> Path:
+    return store.root / f"{seg:08d}.jsonl"
+
+
+def _first_line(path: Path, offset: int) -> dict | None:
+    """The event on the first complete line at `offset`, if there is one."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        line = fh.readline()
+    if not line.endswith(b"\n"):
+        return None
+    try:
+        raw = json.loads(line)
+        raw["seq"], raw["prev"]  # noqa: B018 - an event line has both
+    except (ValueError, KeyError, TypeError):
+        raise LogMismatch(f"{path.name} has no event line at byte {offset}") from None
+    return raw
+
+
+def _end_of_lines(path: Path, offset: int, count: int) -> int:
+    """Byte offset just after the `count`-th line from `offset`."""
+    pos = offset
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        while True:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                raise LogMismatch(f"{path.name} ends before the committed events it should hold")
+            n = chunk.count(b"\n")
+            if n < count:
+                count -= n
+                pos += len(chunk)
+                continue
+            cut = -1
+            for _ in range(count):
+                cut = chunk.index(b"\n", cut + 1)
+            return pos + cut + 1
+
+
+def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offset: int) -> Plan:
+    """The slices holding events seq+1 .. store.last_seq, starting the
+    search at (segment, offset), where the index's last applied line ends."""
+    last = store.last_seq
+    if last < seq:
+        raise LogMismatch("the log is shorter than the index")
+    if last == seq:
+        return Plan([], seq, prev_hash, segment, offset)
+    segs = [s for s in store.segments() if s >= max(segment, 1)]
+    slices: list[Slice] = []
+    expected = seq + 1
+    for i, seg in enumerate(segs):
+        path = _segment_path(store, seg)
+        start = offset if seg == segment else 0
+        first = _first_line(path, start)
+        if first is None:
+            continue  # the index stopped at this segment's end, or it is new
+        if first["seq"] != expected or (expected == seq + 1 and prev_hash and first["prev"] != prev_hash):
+            raise LogMismatch(f"event {expected} is not where the index left off")
+        nxt = _first_line(_segment_path(store, segs[i + 1]), 0) if i + 1 < len(segs) else None
+        size = path.stat().st_size
+        if nxt is not None and nxt["seq"] <= last + 1:
+            slices.append(Slice(path, start, size, start == 0))
+            expected = nxt["seq"]
+            if expected > last:
+                return Plan(slices, last, nxt["prev"], seg, size)
+            continue
+        end = _end_of_lines(path, start, last - first["seq"] + 1)
+        slices.append(Slice(path, start, end, start == 0 and end == size))
+        return Plan(slices, last, _last_hash(path, end), seg, end)
+    raise LogMismatch(f"event {expected} is missing from the log")
+
+
+def _last_hash(path: Path, end: int) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(max(0, end - 4096))
+        tail = fh.read(end - fh.tell())
+    line = tail[: -1].rsplit(b"\n", 1)[-1]
+    return json.loads(line)["hash"]
+
+
+class SliceFiles:
+    """The paths `read_json` should read for a plan; partial slices are
+    copied to scratch files next to the index, removed on exit."""
+
+    def __init__(self, plan: Plan, scratch_dir: Path) -> None:
+        self.plan = plan
+        self.scratch_dir = scratch_dir
+        self._made: list[Path] = []
+
+    def __enter__(self) -> list[str]:
+        paths = []
+        for sl in self.plan.slices:
+            if sl.whole:
+                paths.append(str(sl.path))
+                continue
+            fd, name = tempfile.mkstemp(prefix=".index-slice-", suffix=".jsonl", dir=self.scratch_dir)
+            self._made.append(Path(name))
+            with os.fdopen(fd, "wb") as out, open(sl.path, "rb") as src:
+                src.seek(sl.start)
+                left = sl.end - sl.start
+                while left:
+                    chunk = src.read(min(_CHUNK * 8, left))
+                    out.write(chunk)
+                    left -= len(chunk)
+            paths.append(name)
+        return paths
+
+    def __exit__(self, *exc: object) -> None:
+        for p in self._made:
+            p.unlink(missing_ok=True)

@@ -1,0 +1,275 @@
+"""Read-only SQL over the index: ad-hoc statements, saved queries, export.
+
+A user's statement must parse (DuckDB's own parser) into exactly one SELECT
+or EXPLAIN; anything else is refused before it reaches an engine. It then
+runs on a connection that attached the index READ_ONLY, so even a statement
+the check let through could not change the index, and the log is never
+reachable from SQL at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ledger.errors import LedgerError
+from ledger.home import Home
+
+if TYPE_CHECKING:
+    import duckdb
+
+FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+_ALLOWED = {"SELECT", "EXPLAIN"}
+
+
+class QueryError(LedgerError):
+    """A statement or saved query that cannot be run as asked."""
+
+
+# -- ad-hoc SQL --------------------------------------------------------------
+
+
+def check_read_only(statement: str) -> str:
+    """The statement, if it is one read-only query; else QueryError."""
+    import duckdb
+
+    try:
+        parsed = duckdb.extract_statements(statement)
+    except duckdb.Error as e:
+        raise QueryError(f"SQL does not parse: {_one_line(e)}") from None
+    if not parsed:
+        raise QueryError('no SQL statement given; try `ledger sql "SELECT * FROM runs"`')
+    for st in parsed:
+        kind = st.type.name
+        if kind not in _ALLOWED:
+            bare = re.sub(r"--[^\n]*|/\*.*?\*/", " ", st.query, flags=re.S)
+            word = (bare.split(None, 1) or [kind])[0].upper()
+            raise QueryError(
+                f"{word} is refused: `ledger sql` is read-only (SELECT, WITH ... SELECT, EXPLAIN);"
+                " the ledger changes only through ledger commands"
+            )
+    if len(parsed) > 1:
+        raise QueryError("one statement at a time, please: remove the extra `;`-separated statements")
+    return statement
+
+
+def run_sql(
+    home: Home, statement: str, params: Mapping[str, Any] | None = None
+) -> duckdb.DuckDBPyRelation:
+    """A relation over the caught-up index for one read-only statement. The
+    relation keeps its own read-only connection open until it is dropped."""
+    import duckdb
+
+    from projections.index import connect
+
+    check_read_only(statement)
+    con = connect(home)
+    try:
+        return con.sql(statement, params=dict(params) if params else None)
+    except duckdb.Error as e:
+        con.close()
+        raise QueryError(f"SQL error: {_one_line(e)}") from None
+
+
+def sql(statement: str, home: Home | None = None) -> duckdb.DuckDBPyRelation:
+    """`api.sql("SELECT ...")`: a DuckDB relation; home defaults to $LEDGER_HOME."""
+    return run_sql(home or Home(), statement)
+
+
+def _one_line(err: Exception) -> str:
+    text = " ".join(str(err).split("\n")[:2]).strip()
+    return re.sub(r"\s+", " ", text)
+
+
+# -- saved queries -----------------------------------------------------------
+
+_PARAM = re.compile(r"--\s*param\s+(\w+)\s*(=\s*([^:]*?))?\s*:\s*(.*)$")
+
+
+def _package_dir() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("queries")))
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    default: str | None = None  # None: required
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A `.sql` file: its first comment line is the description, lines
+    `-- param NAME[=DEFAULT]: text` declare `$NAME` parameters."""
+
+    name: str
+    description: str
+    sql: str
+    path: Path
+    source: str  # "package" or "user"
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+
+def parse_saved(path: Path, source: str) -> SavedQuery:
+    text = path.read_text(encoding="utf-8")
+    description = ""
+    params = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            if stripped:
+                break
+            continue
+        m = _PARAM.match(stripped)
+        if m:
+            name, has_default, default, desc = m.groups()
+            params.append(Param(name, desc.strip(), (default or "").strip().strip("'\"") if has_default else None))
+        elif not description:
+            description = stripped.lstrip("-").strip()
+    return SavedQuery(path.stem, description, text, path, source, tuple(params))
+
+
+def saved_queries(home: Home) -> dict[str, SavedQuery]:
+    """Every saved query by name; the user's own override shipped ones."""
+    found: dict[str, SavedQuery] = {}
+    for folder, source in ((_package_dir(), "package"), (home.queries_dir, "user")):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.sql")):
+                found[path.stem] = parse_saved(path, source)
+    return dict(sorted(found.items()))
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {pair!r} is not key=value; write e.g. --param run=abc123")
+        out[key.strip()] = value
+    return out
+
+
+def run_saved(home: Home, name: str, params: Mapping[str, str] | None = None) -> duckdb.DuckDBPyRelation:
+    """Run saved query `name` with `params`. Values are passed as strings
+    (a run id like `12e4...` must not turn into a number): a query casts
+    where it needs another type, e.g. `$lines::INTEGER`."""
+    queries = saved_queries(home)
+    query = queries.get(name)
+    if query is None:
+        raise QueryError(f"no saved query named {name!r}; `ledger query --list` shows them")
+    given = dict(params or {})
+    declared = {p.name for p in query.params}
+    unknown = sorted(set(given) - declared)
+    if unknown:
+        hint = ", ".join(sorted(declared)) or "none"
+        raise QueryError(f"query {name} has no parameter {unknown[0]!r} (its parameters: {hint})")
+    values: dict[str, Any] = {}
+    for p in query.params:
+        if p.name in given:
+            values[p.name] = given[p.name]
+        elif p.default is not None:
+            values[p.name] = p.default
+        else:
+            raise QueryError(f"query {name} needs --param {p.name}=VALUE ({p.description})")
+    used = [p.name for p in query.params if re.search(rf"\${p.name}\b", query.sql)]
+    return run_sql(home, query.sql, {k: values[k] for k in used})
+
+
+# -- output ------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return str(value)
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Aligned columns, numbers right-aligned, one line per row (newlines
+    in a cell are shown as `\\n`), the same bytes on a terminal or a pipe."""
+    cells = [[_cell_text(v).replace("\r", "\\r").replace("\n", "\\n") for v in row] for row in rows]
+    widths = [len(c) for c in columns]
+    for row in cells:
+        for i, text in enumerate(row):
+            widths[i] = max(widths[i], len(text))
+    numeric = [
+        all(v is None or (isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)) for v in col)
+        for col in zip(*rows)
+    ] if rows else [False] * len(columns)
+
+    def line(texts: Sequence[str]) -> str:
+        parts = [t.rjust(w) if num else t.ljust(w) for t, w, num in zip(texts, widths, numeric)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(columns), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    return "\n".join(out) + "\n"
+
+
+def _json_value(value: Any, is_json: bool) -> Any:
+    if is_json and isinstance(value, str):
+        return json.loads(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {k: _json_value(v, False) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v, False) for v in value]
+    return value
+
+
+def write_result(
+    rel: duckdb.DuckDBPyRelation, fmt: str = "table", output: Path | None = None, stream: IO[str] | None = None
+) -> None:
+    """Write a relation as a table, csv, json (an array), jsonl or parquet,
+    to `output` or else `stream` (stdout). Parquet needs `output`."""
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        if output is None:
+            raise QueryError("parquet is binary: give --output FILE.parquet")
+        rel.write_parquet(str(output))
+        return
+    columns = list(rel.columns)
+    json_cols = [str(t) == "JSON" for t in rel.types]
+    rows = rel.fetchall()
+    handle = open(output, "w", encoding="utf-8", newline="") if output else None
+    out = handle or stream or sys.stdout
+    try:
+        if fmt == "table":
+            out.write(format_table(columns, rows))
+        elif fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows([_cell_text(v) for v in row] for row in rows)
+        else:
+            objs = [
+                {c: _json_value(v, j) for c, v, j in zip(columns, row, json_cols)} for row in rows
+            ]
+            if fmt == "json":
+                out.write(json.dumps(objs, ensure_ascii=False, indent=2) + "\n")
+            else:
+                out.writelines(json.dumps(o, ensure_ascii=False) + "\n" for o in objs)
+    finally:
+        if handle:
+            handle.close()

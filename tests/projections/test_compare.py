@@ -1,0 +1,77 @@
+"""`compare`: one row per run with the op's compare columns or every flag and scalar."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from ledger.errors import RunRefError
+from ledger.events import FlagSet, NewEvent, RunCreated, ScalarLogged
+from projections.compare import CompareError, compare_csv, compare_rows, parse_spec
+from tests.projections.test_index_fixture import Fixture, fixture_ledger, rid  # noqa: F401
+
+
+def test_every_flag_and_last_scalar_when_no_compare_spec(fixture_ledger: Fixture):
+    i = fixture_ledger.ids
+    headers, rows = compare_rows(fixture_ledger.home, [i["a"], i["b"]])
+    assert headers == ["run", "op", "status", "label", "epochs", "lr", "opt", "acc", "loss"]
+    assert rows == [  # in the order named
+        [i["a"], "train", "completed", "lr=0.1 first", "2", "0.1", "sgd", 0.7, 0.5],
+        [i["b"], "train", "error", "from a", "3", "0.1", "sgd", None, 2.0],
+    ]
+
+
+def test_all_runs_newest_first_without_deleted(fixture_ledger: Fixture):
+    i = fixture_ledger.ids
+    _, rows = compare_rows(fixture_ledger.home)
+    assert [r[0] for r in rows] == [i["d"], i["t3"], i["t2"], i["t1"], i["c"], i["b"], i["a"]]
+    _, rows = compare_rows(fixture_ledger.home, include_deleted=True)
+    assert rows[0][0] == i["e"]
+
+
+def test_run_references(fixture_ledger: Fixture):
+    i, home = fixture_ledger.ids, fixture_ledger.home
+    assert [r[0] for r in compare_rows(home, ["1"])[1]] == [i["d"]]
+    assert [r[0] for r in compare_rows(home, ["2:3"])[1]] == [i["t3"], i["t2"]]
+    assert [r[0] for r in compare_rows(home, [i["c"][:8], "1"])[1]] == [i["c"], i["d"]]
+    assert [r[0] for r in compare_rows(home, [i["e"][:8]])[1]] == [i["e"]]  # a deleted run, by id
+    with pytest.raises(RunRefError, match="no run matches"):
+        compare_rows(home, ["zz"])
+    with pytest.raises(RunRefError, match="matches 3 runs"):
+        compare_rows(home, ["72756e"])
+
+
+def test_the_ops_compare_columns(home):
+    x, y = rid("x"), rid("y")
+    opdef = {"compare": ["=lr as rate", "min loss as best", "loss", ".exit_status", "count loss"]}
+    home.store.append([
+        NewEvent(x, RunCreated(op="fit", opdef=opdef)),
+        NewEvent(x, FlagSet("lr", 0.5, "user")),
+        NewEvent(x, FlagSet("hidden", 1, "user")),
+        *[NewEvent(x, ScalarLogged("loss", v, s)) for s, v in enumerate([3.0, 1.0, 2.0])],
+        NewEvent(y, RunCreated(op="other")),
+        NewEvent(y, FlagSet("z", "a", "user")),
+        NewEvent(y, ScalarLogged("acc", 0.9)),
+    ])  # fmt: skip
+    headers, rows = compare_rows(home)
+    assert headers == ["run", "op", "status", "label", "rate", "best", "loss", "exit_status", "count loss", "z", "acc"]
+    assert rows == [
+        [y, "other", "running", None, None, None, None, None, None, "a", 0.9],
+        [x, "fit", "running", None, "0.5", 1.0, 2.0, None, 3, None, None],
+    ]
+    out = io.StringIO()
+    compare_csv(home, [], out)
+    assert list(csv.reader(io.StringIO(out.getvalue())))[2] == [x, "fit", "running", "", "0.5", "1.0", "2.0", "", "3", "", ""]
+
+
+def test_spec_parsing():
+    assert parse_spec("=lr").kind == "flag" and parse_spec("=lr").title == "lr"
+    assert parse_spec("max acc as top") == parse_spec("max acc as top")
+    assert (parse_spec("max acc").agg, parse_spec("max acc").title) == ("max", "max acc")
+    assert parse_spec("loss").agg == "last"
+    with pytest.raises(CompareError, match="median"):
+        parse_spec("median loss")
+    with pytest.raises(CompareError, match="no run attribute"):
+        parse_spec(".nosuch")

@@ -1,0 +1,128 @@
+"""Read-only user SQL: what is refused, what runs, how results are written."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import duckdb
+import pytest
+
+from ledger.home import Home
+from projections.index import catch_up
+from projections.sql import QueryError, format_table, run_sql, sql, write_result
+from tests.projections.test_index_fixture import Fixture, fixture_ledger  # noqa: F401
+
+REFUSED = [
+    ("INSERT INTO tags VALUES ('x', 'y', 1)", "INSERT"),
+    ("DELETE FROM runs", "DELETE"),
+    ("DROP TABLE runs", "DROP"),
+    ("ATTACH 'other.duckdb' AS o", "ATTACH"),
+    ("COPY runs TO 'runs.csv'", "COPY"),
+    ("INSTALL httpfs", "INSTALL"),
+    ("LOAD httpfs", "LOAD"),
+    ("UPDATE runs SET label = 'x'", "UPDATE"),
+    ("CREATE TABLE t AS SELECT 1", "CREATE"),
+    ("SET threads = 1", "SET"),
+    ("PRAGMA enable_profiling", "PRAGMA"),
+    ("CHECKPOINT", "CHECKPOINT"),
+    ("EXPORT DATABASE 'out'", "EXPORT"),
+    ("DETACH idx", "DETACH"),
+    ("-- sneaky\nDELETE FROM runs", "DELETE"),
+    ("SELECT 1; DELETE FROM runs", "DELETE"),
+]
+
+
+def fingerprint(home: Home) -> str:
+    h = hashlib.sha256()
+    for path in sorted((home.path / "events").glob("*.jsonl")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("statement,word", REFUSED)
+def test_writes_are_refused_and_nothing_changes(fixture_ledger: Fixture, statement, word):
+    home = fixture_ledger.home
+    catch_up(home)
+    before = (fingerprint(home), run_sql(home, "SELECT count(*), max(seq) FROM events").fetchall(),
+              run_sql(home, "SELECT * FROM runs ORDER BY id").fetchall())  # fmt: skip
+    with pytest.raises(QueryError) as err:
+        run_sql(home, statement)
+    message = str(err.value)
+    assert message.startswith(f"{word} is refused") and "read-only" in message and "\n" not in message
+    after = (fingerprint(home), run_sql(home, "SELECT count(*), max(seq) FROM events").fetchall(),
+             run_sql(home, "SELECT * FROM runs ORDER BY id").fetchall())  # fmt: skip
+    assert after == before
+    assert not (home.path / "runs.csv").exists() and not (home.path / "other.duckdb").exists()
+
+
+def test_bad_sql_is_one_clear_line(fixture_ledger: Fixture):
+    with pytest.raises(QueryError, match="does not parse"):
+        run_sql(fixture_ledger.home, "SELEC 1")
+    with pytest.raises(QueryError, match="SQL error: .*nosuch"):
+        run_sql(fixture_ledger.home, "SELECT * FROM nosuch")
+    with pytest.raises(QueryError, match="one statement at a time"):
+        run_sql(fixture_ledger.home, "SELECT 1; SELECT 2")
+    with pytest.raises(QueryError, match="no SQL statement"):
+        run_sql(fixture_ledger.home, "  ")
+
+
+def test_select_with_and_explain_run(fixture_ledger: Fixture):
+    home = fixture_ledger.home
+    assert run_sql(home, "SELECT count(*) FROM runs WHERE NOT deleted").fetchall() == [(7,)]
+    assert run_sql(home, "WITH r AS (SELECT * FROM runs) SELECT count(*) FROM r").fetchall() == [(8,)]
+    assert run_sql(home, "EXPLAIN SELECT * FROM scalars").fetchall()
+    assert run_sql(home, "SELECT $k AS k", {"k": "v"}).fetchall() == [("v",)]
+
+
+def test_api_sql_returns_a_relation(fixture_ledger: Fixture, monkeypatch):
+    monkeypatch.setenv("LEDGER_HOME", str(fixture_ledger.home.path))
+    rel = sql("SELECT op, count(*) AS n FROM runs GROUP BY op ORDER BY op")
+    assert isinstance(rel, duckdb.DuckDBPyRelation)
+    assert rel.columns == ["op", "n"] and rel.fetchall() == [("train", 7), ("train+", 1)]
+
+
+def test_formats(fixture_ledger: Fixture, tmp_path):
+    home = fixture_ledger.home
+    query = "SELECT name, value, value_num, origin FROM flags WHERE run = $r ORDER BY name"
+    rel = run_sql(home, query, {"r": fixture_ledger.ids["a"]})
+
+    out = io.StringIO()
+    write_result(rel, "csv", stream=out)
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == [
+        ["name", "value", "value_num", "origin"], ["epochs", "2", "2.0", "user"],
+        ["lr", "0.1", "0.1", "default"], ["opt", '"sgd"', "", "default"]]  # fmt: skip
+
+    out = io.StringIO()
+    write_result(rel, "json", stream=out)
+    assert json.loads(out.getvalue())[2] == {"name": "opt", "value": "sgd", "value_num": None, "origin": "default"}
+
+    out = io.StringIO()
+    write_result(rel, "jsonl", stream=out)
+    assert [json.loads(line)["value"] for line in out.getvalue().splitlines()] == [2, 0.1, "sgd"]
+
+    target = tmp_path / "flags.parquet"
+    write_result(rel, "parquet", target)
+    assert duckdb.sql(f"SELECT name FROM '{target}' ORDER BY name").fetchall() == [("epochs",), ("lr",), ("opt",)]
+    with pytest.raises(QueryError, match="--output"):
+        write_result(rel, "parquet")
+    with pytest.raises(QueryError, match="unknown format"):
+        write_result(rel, "xml")
+
+    csv_file = tmp_path / "out.csv"
+    write_result(rel, "csv", csv_file)
+    assert csv_file.read_text().startswith("name,value,value_num,origin\n")
+
+
+def test_table_is_aligned_and_stable():
+    text = format_table(["name", "n", "note"], [("a", 1, "x\ny"), ("bbb", 22.5, None), ("c", None, True)])
+    assert text == (
+        "name     n  note\n"
+        "----  ----  ----\n"
+        "a        1  x\\ny\n"
+        "bbb   22.5\n"
+        "c           true\n"
+    )
+    assert format_table(["a"], []) == "a\n-\n"
