@@ -237,11 +237,24 @@ class Event:
         return d
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def dump_data(data: EventData) -> dict[str, Any]:
+    """The payload as plain JSON-able values. Most payloads are flat
+    scalars; they skip dataclasses.asdict's deep copy, which is a good part
+    of the cost of an append."""
+    cls = type(data)
+    names = _FIELD_NAMES.get(cls) or _FIELD_NAMES.setdefault(cls, tuple(f.name for f in dataclasses.fields(cls)))
+    flat = {name: getattr(data, name) for name in names}
+    if all(type(v) in _SCALARS for v in flat.values()):
+        return flat
     return dataclasses.asdict(data)
 
 
 _ADAPTERS: dict[type, Any] = {}
+_TUPLE_FIELDS: dict[type, str] = {RunStarted: "argv", RunPurged: "blobs"}
 
 
 def _validate(cls: type[EventData], data: Any) -> EventData:
@@ -274,6 +287,12 @@ def parse_data(type_name: str, version: int, data: Any, validate: bool = False) 
             data = {**data, "files": tuple(SourceFile(**f) for f in data["files"])}
         elif cls is OutputCaptured:
             data = {**data, "index": tuple(tuple(p) for p in data.get("index", ()))}
+        elif cls in _TUPLE_FIELDS:
+            # JSON has no tuples: without this, what is read back would not
+            # equal what was appended (nor be hashable, frozen as it is)
+            field_name = _TUPLE_FIELDS[cls]
+            if field_name in data:
+                data = {**data, field_name: tuple(data[field_name])}
         return cls(**data)
     except (TypeError, KeyError) as e:
         raise EventError(f"malformed {type_name} event: {e}") from None

@@ -8,8 +8,10 @@ segments whenever it falls behind; the segments are the only truth.
 
 A transaction is one `append` call: its events share `tx` (the seq of its
 first event) and `txn` (how many there are). A transaction whose last event
-is not on disk is a crash remnant: readers ignore it and the next writer
-cuts it off, so a crash at any byte leaves a log that verifies.
+is not on disk is a crash remnant: readers ignore it and the next store to
+take the lock cuts it off, so a crash at any byte leaves a log that
+verifies. Only what can be a torn write of ours is cut off; anything else
+at the tail (foreign bytes, an edited event) is refused as a CorruptLogError.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import hashlib
 import json
 import os
 import struct
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -27,15 +28,19 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
-from ledger.events import Event, NewEvent, dump_data, from_dict
+from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
 
 GENESIS = "0" * 64
 SEGMENT_BYTES = 64 * 1024 * 1024
 _REC = struct.Struct("<QIQI8s")  # seq, segment, offset, length, run key
 
 
+# one encoder for every line: json.dumps with options builds a new one per call
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _encode(obj)
 
 
 def seal_line(body: dict[str, Any]) -> tuple[str, str]:
@@ -53,9 +58,9 @@ def check_line(line: bytes) -> dict[str, Any]:
     try:
         raw = json.loads(line)
         digest = raw.pop("hash")
+        expected, real = seal_line(raw)  # ValueError too: NaN or a lone surrogate cannot be sealed
     except (ValueError, KeyError, TypeError, AttributeError):
         raise CorruptLogError("line is not a sealed event") from None
-    expected, real = seal_line(raw)
     if real != digest or expected.encode() != line:
         raise CorruptLogError("hash does not match the event's bytes")
     raw["hash"] = digest
@@ -64,6 +69,17 @@ def check_line(line: bytes) -> dict[str, Any]:
 
 def run_key(run: str) -> bytes:
     return hashlib.blake2b(run.encode(), digest_size=8).digest()
+
+
+def _uuid4_hexes(n: int) -> list[str]:
+    """`n` random (version 4) UUIDs as hex, from one read of the OS's
+    randomness: uuid.uuid4() per event is a measurable part of an append."""
+    raw = bytearray(os.urandom(16 * n))
+    for at in range(0, 16 * n, 16):
+        raw[at + 6] = raw[at + 6] & 0x0F | 0x40  # version 4
+        raw[at + 8] = raw[at + 8] & 0x3F | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return [text[at : at + 32] for at in range(0, 32 * n, 32)]
 
 
 def _now() -> str:
@@ -81,6 +97,7 @@ class EventStore:
         self.last_seq = 0
         self.last_hash = GENESIS
         self._lock_fd: int | None = None
+        self._lock_pid = 0
         self._sync_tail_unlocked()
 
     # -- writing -----------------------------------------------------------
@@ -107,9 +124,10 @@ class EventStore:
                         f"run {run[:8]} has {have} events, not the {want} this change expected:"
                         " another writer got there first; re-read the run and try again"
                     )
+            # seal first: an event that cannot be stored must not leave an empty segment behind
+            lines, appended = self._seal(events)
             if self._seg == 0 or self._seg_size >= self.segment_bytes:
                 self._start_segment(self._seg + 1)
-            lines, appended = self._seal(events)
             data = "".join(lines).encode()
             path = self._segment_path(self._seg)
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -143,12 +161,16 @@ class EventStore:
         prev = self.last_hash
         lines: list[str] = []
         out: list[Event] = []
+        ts = _now()  # one transaction, one moment
+        ids = _uuid4_hexes(len(events))
         for i, ev in enumerate(events):
             data = ev.data
+            if EVENT_TYPES.get(type(data).__name__) is not type(data):
+                raise EventError(f"cannot append a {type(data).__name__}: events carry a payload from ledger.events")
             body = {
                 "seq": tx + i,
-                "id": uuid.uuid4().hex,
-                "ts": _now(),
+                "id": ids[i],
+                "ts": ts,
                 "run": ev.run,
                 "type": type(data).__name__,
                 "v": data.V,
@@ -163,7 +185,8 @@ class EventStore:
             except (TypeError, ValueError) as e:
                 raise EventError(f"event {body['type']} cannot be stored as JSON: {e}") from None
             lines.append(line)
-            out.append(Event(**{**body, "data": data, "hash": prev}))
+            fields = (tx + i, ids[i], ts, ev.run, body["type"], data.V, data, ev.cause, tx, len(events), body["prev"])
+            out.append(Event(*fields, prev))  # positional: a good deal cheaper than Event(**...)
         return lines, out
 
     # -- reading -----------------------------------------------------------
@@ -175,11 +198,13 @@ class EventStore:
     def read_raw(self, from_seq: int = 1) -> Iterator[dict[str, Any]]:
         """Committed events from `from_seq` on, as stored dicts, without
         re-hashing (verify does that). Stops before an unfinished tail."""
-        start = self._position_of(from_seq)
-        if start is None:
-            return
-        seg, offset = start
-        for _, _, _, raw in self._scan(seg, offset, check=False):
+        with self._locked():
+            self._sync_tail()
+            last = self.last_seq
+        if from_seq > last:
+            return  # catching up with nothing new must not scan the log
+        seg, offset = self._position_of(from_seq)
+        for _, _, _, raw in self._scan(seg, offset):
             if raw["seq"] >= from_seq:
                 yield raw
 
@@ -188,17 +213,32 @@ class EventStore:
         return [from_dict(r) for r in self.stream_raw(run)]
 
     def stream_raw(self, run: str) -> list[dict[str, Any]]:
-        with self._locked():
-            self._sync_tail()
+        for attempt in (1, 2):
+            with self._locked():
+                self._sync_tail()
+                if attempt == 2:
+                    self._rebuild_index()
+                recs = list(self._lookup(run_key(run)))
+            out = self._read_records(recs, run)
+            if out is not None:
+                return out
+        raise CorruptLogError(f"the stream index of {self.root} does not match the log; run `ledger verify`")
+
+    def _read_records(self, recs: list[tuple[int, int, int, int]], run: str) -> list[dict[str, Any]] | None:
+        """The events the index points at, or None when it points wrong."""
         out = []
         handles: dict[int, Any] = {}
         try:
-            for _seq, seg, off, length in self._lookup(run_key(run)):
+            for seq, seg, off, length in recs:
                 fh = handles.get(seg) or handles.setdefault(seg, open(self._segment_path(seg), "rb"))
                 fh.seek(off)
                 raw = json.loads(fh.read(length))
-                if raw["run"] == run:
+                if raw["seq"] != seq:
+                    return None
+                if raw["run"] == run:  # the key is a hash: skip another run's collision
                     out.append(raw)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
         finally:
             for fh in handles.values():
                 fh.close()
@@ -213,20 +253,24 @@ class EventStore:
         return sum(1 for _ in self._lookup(run_key(run)))
 
     def _lookup(self, key: bytes) -> Iterator[tuple[int, int, int, int]]:
+        """(seq, segment, offset, length) of every index record with `key`,
+        up to the last committed event (a reader may see a writer's half-
+        written record)."""
         try:
             buf = (self.root / "streams.idx").read_bytes()
         except FileNotFoundError:
             return
         size, rec_key_at = _REC.size, _REC.size - 8
-        pos = buf.find(key)
+        limit = min(len(buf) // size, self.last_seq) * size
+        pos = buf.find(key, 0, limit)
         while pos != -1:
             start = pos - rec_key_at
             if start % size == 0:
                 seq, seg, off, length, _ = _REC.unpack_from(buf, start)
                 yield seq, seg, off, length
-                pos = buf.find(key, start + size)
+                pos = buf.find(key, start + size, limit)
             else:
-                pos = buf.find(key, pos + 1)
+                pos = buf.find(key, pos + 1, limit)
 
     # -- segments, tail and index ---------------------------------------
 
@@ -240,6 +284,13 @@ class EventStore:
     def _segment_path(self, seg: int) -> Path:
         return self.root / f"{seg:08d}.jsonl"
 
+    def committed_segments(self) -> list[tuple[Path, int]]:
+        """(path, committed size) of every segment, in order, after cutting
+        off a crash remnant under the lock: what `verify` walks."""
+        with self._locked():
+            self._sync_tail()
+            return [(p, p.stat().st_size) for p in map(self._segment_path, self.segments())]
+
     def _start_segment(self, seg: int) -> None:
         fd = os.open(self._segment_path(seg), os.O_WRONLY | os.O_CREAT, 0o644)
         os.close(fd)
@@ -250,7 +301,7 @@ class EventStore:
             os.close(dfd)
         self._seg, self._seg_size = seg, 0
 
-    def _scan(self, seg: int, offset: int, check: bool) -> Iterator[tuple[int, int, int, dict]]:
+    def _scan(self, seg: int, offset: int) -> Iterator[tuple[int, int, int, dict]]:
         """(segment, offset, length, event) for every event of every committed
         transaction from (seg, offset) on."""
         for s in [n for n in self.segments() if n >= seg]:
@@ -261,34 +312,46 @@ class EventStore:
                 for line in fh:
                     if not line.endswith(b"\n"):
                         break
-                    raw = check_line(line) if check else json.loads(line)
+                    try:
+                        raw = json.loads(line)
+                        done = raw["seq"] == raw["tx"] + raw["txn"] - 1
+                    except (ValueError, KeyError, TypeError):
+                        raise CorruptLogError(
+                            f"the log segment {self._segment_path(s).name} has a damaged line at byte {pos};"
+                            " run `ledger verify` to locate it"
+                        ) from None
                     pending.append((s, pos, len(line), raw))
                     pos += len(line)
-                    if raw["seq"] == raw["tx"] + raw["txn"] - 1:
+                    if done:
                         yield from pending
                         pending = []
 
-    def _position_of(self, seq: int) -> tuple[int, int] | None:
+    def _position_of(self, seq: int) -> tuple[int, int]:
         """Where to start scanning to meet `seq` (or the log's start)."""
-        segs = self.segments()
-        if not segs:
-            return None
-        idx = self.root / "streams.idx"
-        if seq > 1 and idx.exists():
-            with open(idx, "rb") as fh:
-                fh.seek((seq - 1) * _REC.size)
-                rec = fh.read(_REC.size)
+        if seq > 1:
+            try:
+                with open(self.root / "streams.idx", "rb") as fh:
+                    fh.seek((seq - 1) * _REC.size)
+                    rec = fh.read(_REC.size)
+            except FileNotFoundError:
+                rec = b""
             if len(rec) == _REC.size:
-                _, seg, off, _, _ = _REC.unpack(rec)
-                return seg, off
-        return segs[0], 0
+                at, seg, off, _, _ = _REC.unpack(rec)
+                if at == seq:
+                    return seg, off
+        return self.segments()[0], 0
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        if self._lock_fd is not None and self._lock_pid != os.getpid():
+            # a forked child shares the parent's open file description, and
+            # flock on a shared description does not exclude: open our own
+            self._lock_fd = None
         if self._lock_fd is None:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._lock_fd = os.open(self.root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+                self._lock_pid = os.getpid()
             except OSError as e:
                 raise StoreError(f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME") from None
         fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
@@ -308,12 +371,15 @@ class EventStore:
         segs = self.segments()
         if not segs:
             self._seg, self._seg_size, self.last_seq, self.last_hash = 0, 0, 0, GENESIS
-            self._catch_up_index()
-            return
+        else:
+            seg = segs[-1]
+            size = self._segment_path(seg).stat().st_size
+            if (seg, size) != (self._seg, self._seg_size):
+                self._recover(segs, size)
+        self._catch_up_index()
+
+    def _recover(self, segs: list[int], size: int) -> None:
         seg = segs[-1]
-        size = self._segment_path(seg).stat().st_size
-        if (seg, size) == (self._seg, self._seg_size):
-            return
         end, last = self._last_commit(seg, size)
         if end < size:
             os.truncate(self._segment_path(seg), end)
@@ -324,12 +390,19 @@ class EventStore:
         self._seg, self._seg_size = seg, end
         self.last_seq = last["seq"] if last else 0
         self.last_hash = last["hash"] if last else GENESIS
-        self._catch_up_index()
 
     def _last_commit(self, seg: int, size: int) -> tuple[int, dict | None]:
         """End offset of the last committed transaction in a segment and its
-        last event, reading backwards only as far as needed."""
+        last event, reading backwards only as far as needed. What follows it
+        must look like a torn write of ours, and the event must be exactly
+        as sealed: new events are never chained onto altered bytes."""
         path = self._segment_path(seg)
+
+        def damaged(at: int) -> CorruptLogError:
+            return CorruptLogError(
+                f"the log segment {path.name} has a damaged line near byte {at}; run `ledger verify` to locate it"
+            )
+
         chunk = 1 << 16
         with open(path, "rb") as fh:
             hi = size
@@ -341,19 +414,24 @@ class EventStore:
                 hi = lo
                 # lines wholly inside `tail` (the first may be cut unless lo == 0)
                 cut = tail.rfind(b"\n")
-                lines = tail[: cut + 1].split(b"\n")[:-1] if cut >= 0 else []
+                if cut < 0 and lo > 0:
+                    chunk *= 4
+                    continue
+                if not _torn_write(tail[cut + 1 :]):
+                    raise damaged(lo + cut + 1)
+                lines = tail[: cut + 1].split(b"\n")[:-1]
                 if lo > 0:
                     lines = lines[1:]
-                end = lo + len(tail[: cut + 1])
+                end = lo + cut + 1
                 for line in reversed(lines):
+                    # the lines walked back over are a torn transaction and
+                    # the end of the last whole one: all must be as sealed, or
+                    # cutting them off would erase the evidence of an edit
                     try:
-                        raw = json.loads(line)
+                        raw = check_line(line + b"\n")
                         done = raw["seq"] == raw["tx"] + raw["txn"] - 1
-                    except (ValueError, KeyError, TypeError):
-                        raise CorruptLogError(
-                            f"the log segment {path.name} has a damaged line near byte {end};"
-                            " run `ledger verify` to locate it"
-                        ) from None
+                    except (CorruptLogError, KeyError, TypeError):
+                        raise damaged(end - len(line) - 1) from None
                     if done:
                         return end, raw
                     end -= len(line) + 1
@@ -362,26 +440,51 @@ class EventStore:
                 chunk *= 4
 
     def _catch_up_index(self) -> None:
+        """Make streams.idx hold exactly one record per committed event. It is
+        derived, so whatever is wrong with it (gone, cut, garbage after it) is
+        mended from the segments; only its last good record is trusted."""
         idx = self.root / "streams.idx"
-        have = idx.stat().st_size // _REC.size if idx.exists() else 0
-        if have > self.last_seq or (idx.exists() and idx.stat().st_size % _REC.size):
-            have = min(have, self.last_seq)
-            os.truncate(idx, have * _REC.size)
-        if have == self.last_seq:
+        try:
+            size = idx.stat().st_size
+        except FileNotFoundError:
+            size = -1
+        if size == self.last_seq * _REC.size:
             return
-        if have:
-            with open(idx, "rb") as fh:
-                fh.seek((have - 1) * _REC.size)
-                _, seg, off, length, _ = _REC.unpack(fh.read(_REC.size))
-            start = (seg, off + length)
-        else:
-            start = (self.segments()[0], 0)
-        recs = []
-        for seg, off, length, raw in self._scan(*start, check=False):
-            if raw["seq"] > have:
-                recs.append(_REC.pack(raw["seq"], seg, off, length, run_key(raw["run"])))
+        have = max(0, min(size // _REC.size, self.last_seq))
+        start = self._index_resume_point(idx, have) if have else None
+        if start is None:
+            have = 0
         with open(idx, "ab") as fh:
+            fh.truncate(have * _REC.size)
+            if have == self.last_seq:
+                return
+            recs = []
+            for seg, off, length, raw in self._scan(*(start or (self.segments()[0], 0))):
+                if raw["seq"] > have:
+                    recs.append(_REC.pack(raw["seq"], seg, off, length, run_key(raw["run"])))
             fh.write(b"".join(recs))
+
+    def _index_resume_point(self, idx: Path, have: int) -> tuple[int, int] | None:
+        """Where the event after index record `have` starts, if that record
+        really points at event `have`; else None (rebuild from scratch)."""
+        with open(idx, "rb") as fh:
+            fh.seek((have - 1) * _REC.size)
+            seq, seg, off, length, _ = _REC.unpack(fh.read(_REC.size))
+        if seq != have:
+            return None
+        try:
+            with open(self._segment_path(seg), "rb") as fh:
+                fh.seek(off)
+                line = fh.read(length)
+            if not line.endswith(b"\n") or json.loads(line)["seq"] != have:
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return seg, off + length
+
+    def _rebuild_index(self) -> None:
+        os.truncate(self.root / "streams.idx", 0)
+        self._catch_up_index()
 
     def _index(self, events: list[Event], lines: list[str], seg: int, offset: int) -> None:
         recs = []
@@ -396,3 +499,17 @@ class EventStore:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+_LINE_START = b'{"cause":'  # canonical JSON sorts keys: every sealed line starts so
+
+
+def _torn_write(partial: bytes) -> bool:
+    """Can `partial` (bytes after the last newline) be the start of a line we
+    were writing when the process died? Zeros are what some filesystems leave
+    in a file extended just before a power cut."""
+    return (
+        partial.startswith(_LINE_START)
+        or _LINE_START.startswith(partial)
+        or not partial.strip(b"\0")
+    )

@@ -1,0 +1,208 @@
+"""`ledger verify`: prove that the log and the blobs are what was written.
+
+Every segment is walked in order and every line is checked to be exactly
+the bytes that were sealed (so even an edit that still parses as JSON, or a
+newline turned into something else, is found), the chain is re-linked from
+the genesis hash, `seq` must run 1, 2, 3... without a gap, and each
+transaction must be whole and inside one segment. Then every blob is
+re-hashed, and every blob an event refers to must exist unless the runs
+that used it were purged. The first bad `seq` and the first bad blob are
+named; verification stops reading the log at the first bad event because
+everything after it would only repeat the same damage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledger.errors import CorruptLogError, EventError
+from ledger.events import from_dict
+from ledger.store import GENESIS, EventStore, check_line
+
+if TYPE_CHECKING:
+    from ledger.home import Home
+
+
+@dataclass
+class VerifyReport:
+    events: int = 0
+    segments: int = 0
+    blobs: int = 0
+    bad_seq: int | None = None
+    bad_blob: str | None = None
+    problem: str | None = None  # one line: what is wrong and where
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"FAILED: {self.problem}"
+        return (
+            f"ok: {self.events:,} {_plural(self.events, 'event')} in {self.segments:,}"
+            f" {_plural(self.segments, 'segment')}, {self.blobs:,} {_plural(self.blobs, 'blob')} verified"
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+class _Bad(Exception):
+    """The walk met a bad event: which seq, where in which segment, and what
+    is wrong with it."""
+
+    def __init__(self, seq: int, where: str, what: str) -> None:
+        self.seq = seq
+        self.problem = f"seq {seq} ({where}): {what}"
+        super().__init__(self.problem)
+
+
+@dataclass
+class _BlobRefs:
+    """Which runs refer to which blobs, and which blobs a purge removed."""
+
+    first_seq: dict[str, int] = field(default_factory=dict)
+    runs: dict[str, set[str]] = field(default_factory=dict)
+    purged: dict[str, set[str]] = field(default_factory=dict)
+
+    def note(self, raw: dict[str, Any]) -> None:
+        kind, data = raw["type"], raw["data"]
+        if kind == "SourcecodeCopied":
+            shas = [f["sha256"] for f in data["files"]]
+        elif kind == "OutputCaptured":
+            shas = [data["blob"]]
+        elif kind == "ArtifactRecorded" and data["stored"]:
+            shas = [data["sha256"]]
+        elif kind == "RunPurged":
+            self.purged.setdefault(raw["run"], set()).update(data["blobs"])
+            return
+        else:
+            return
+        for sha in shas:
+            self.first_seq.setdefault(sha, raw["seq"])
+            self.runs.setdefault(sha, set()).add(raw["run"])
+
+    def may_be_missing(self, sha: str) -> bool:
+        """Only when every run that used it was purged, and a purge says it
+        removed this blob."""
+        users = self.runs[sha]
+        return all(run in self.purged for run in users) and any(sha in self.purged[run] for run in users)
+
+
+class _Walk:
+    """The chain as walked so far: the next seq, the hash it must point back
+    to, and the transaction in progress."""
+
+    def __init__(self, refs: _BlobRefs) -> None:
+        self.refs = refs
+        self.next_seq = 1
+        self.prev = GENESIS
+        self.tx: tuple[int, int] | None = None  # (tx, txn) of an unfinished transaction
+        self.done = 0  # events of finished transactions
+
+    def segment(self, path: Path, size: int) -> None:
+        if self.tx is not None:
+            where = f"the end of the segment before {path.name}"
+            raise _Bad(self.next_seq - 1, where, f"transaction {self.tx[0]} does not end there")
+        for pos, line in _lines(path, size):
+            self.event(path, pos, line)
+
+    def event(self, path: Path, pos: int, line: bytes) -> None:
+        seq, where = self.next_seq, f"{path.name} byte {pos}"
+        if not line.endswith(b"\n"):
+            raise _Bad(seq, where, "the segment ends in a cut line")
+        try:
+            raw = check_line(line)
+        except CorruptLogError:
+            raise _Bad(seq, where, "the line is not the event that was sealed; the log was altered") from None
+        if raw.get("seq") != seq:
+            raise _Bad(seq, where, f"found seq {raw.get('seq')!r} instead; events are missing or out of order")
+        if raw.get("prev") != self.prev:
+            raise _Bad(seq, where, f"the chain is broken, prev is not the hash of seq {seq - 1}")
+        try:
+            from_dict(raw, validate=True)
+        except EventError as e:
+            raise _Bad(seq, where, str(e)) from None
+        self._check_tx(seq, raw["tx"], raw["txn"], where)
+        self.refs.note(raw)
+        self.next_seq, self.prev = seq + 1, raw["hash"]
+
+    def _check_tx(self, seq: int, tx: Any, txn: Any, where: str) -> None:
+        if not (isinstance(tx, int) and isinstance(txn, int) and txn >= 1 and tx <= seq < tx + txn):
+            raise _Bad(seq, where, f"tx {tx!r} of {txn!r} events cannot hold it")
+        if seq == tx and self.tx is not None:
+            raise _Bad(seq, where, f"transaction {self.tx[0]} before it is missing events")
+        if seq != tx and self.tx != (tx, txn):
+            raise _Bad(seq, where, f"it claims transaction {tx} of {txn}, which is not the one in progress")
+        if seq == tx + txn - 1:
+            self.tx, self.done = None, seq
+        else:
+            self.tx = (tx, txn)
+
+
+def _lines(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) up to `size`: beyond it is what writers added since."""
+    pos = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            if pos + len(line) > size:
+                return
+            yield pos, line
+            pos += len(line)
+
+
+def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | None]:
+    """The segments as committed, and why the store would not open. When it
+    will not (its tail is damaged), they are walked as they are, so the walk
+    can say where."""
+    if not root.is_dir():
+        return [], None  # nothing was ever written: do not create the home
+    try:
+        store = EventStore(root)
+        try:
+            return store.committed_segments(), None
+        finally:
+            store.close()
+    except CorruptLogError as e:
+        paths = sorted(p for p in root.glob("*.jsonl") if p.name[:-6].isdigit())
+        return [(p, p.stat().st_size) for p in paths], e
+
+
+def verify(home: Home) -> VerifyReport:
+    report = VerifyReport()
+    refs = _BlobRefs()
+    walk = _Walk(refs)
+    segments, unopenable = _segments(home.path / "events")
+    report.segments = len(segments)
+    try:
+        for path, size in segments:
+            walk.segment(path, size)
+        # an unfinished transaction at the very end is a writer's, still in
+        # progress (opening the store cut off any crash remnant)
+    except _Bad as bad:
+        report.bad_seq, report.problem = bad.seq, bad.problem
+    if unopenable is not None and report.problem is None:
+        report.problem = str(unopenable)
+    report.events = walk.done
+    blob_problem = _check_blobs(home, refs, report)
+    report.problem = report.problem or blob_problem
+    return report
+
+
+def _check_blobs(home: Home, refs: _BlobRefs, report: VerifyReport) -> str | None:
+    blobs = home.blobs
+    for sha in blobs.all():
+        if not blobs.check(sha):
+            report.bad_blob = sha
+            return f"blob {sha} ({blobs.path(sha)}) does not match its hash; it was altered"
+        report.blobs += 1
+    for sha, seq in sorted(refs.first_seq.items(), key=lambda item: item[1]):
+        if not blobs.has(sha) and not refs.may_be_missing(sha):
+            report.bad_blob = sha
+            return f"blob {sha} is missing but seq {seq} refers to it, and no purge of its runs removed it"
+    return None
