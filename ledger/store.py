@@ -20,7 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
-import struct
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -29,10 +29,10 @@ from typing import Any
 
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
+from ledger.stream_index import StreamIndex, run_key
 
 GENESIS = "0" * 64
 SEGMENT_BYTES = 64 * 1024 * 1024
-_REC = struct.Struct("<QIQI8s")  # seq, segment, offset, length, run key
 
 
 # one encoder for every line: json.dumps with options builds a new one per call
@@ -67,10 +67,6 @@ def check_line(line: bytes) -> dict[str, Any]:
     return raw
 
 
-def run_key(run: str) -> bytes:
-    return hashlib.blake2b(run.encode(), digest_size=8).digest()
-
-
 def _uuid4_hexes(n: int) -> list[str]:
     """`n` random (version 4) UUIDs as hex, from one read of the OS's
     randomness: uuid.uuid4() per event is a measurable part of an append."""
@@ -98,6 +94,10 @@ class EventStore:
         self.last_hash = GENESIS
         self._lock_fd: int | None = None
         self._lock_pid = 0
+        # flock excludes other processes, not other threads of this one (a
+        # batch's --workers record their trials from threads)
+        self._thread_lock = threading.Lock()
+        self.index = StreamIndex(self.root / "streams.idx", self._segment_path)
         self._sync_tail_unlocked()
 
     # -- writing -----------------------------------------------------------
@@ -138,7 +138,7 @@ class EventStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            self._index(appended, lines, self._seg, self._seg_size)
+            self.index.record([(e.seq, e.run, len(line.encode())) for e, line in zip(appended, lines)], self._seg, self._seg_size)
             self._seg_size += len(data)
             self.last_seq = appended[-1].seq
             self.last_hash = appended[-1].hash
@@ -217,8 +217,8 @@ class EventStore:
             with self._locked():
                 self._sync_tail()
                 if attempt == 2:
-                    self._rebuild_index()
-                recs = list(self._lookup(run_key(run)))
+                    self.index.rebuild(self.last_seq, self._first_segment(), self._scan)
+                recs = list(self.index.lookup(run_key(run), self.last_seq))
             out = self._read_records(recs, run)
             if out is not None:
                 return out
@@ -250,27 +250,7 @@ class EventStore:
             return self._stream_version(run)
 
     def _stream_version(self, run: str) -> int:
-        return sum(1 for _ in self._lookup(run_key(run)))
-
-    def _lookup(self, key: bytes) -> Iterator[tuple[int, int, int, int]]:
-        """(seq, segment, offset, length) of every index record with `key`,
-        up to the last committed event (a reader may see a writer's half-
-        written record)."""
-        try:
-            buf = (self.root / "streams.idx").read_bytes()
-        except FileNotFoundError:
-            return
-        size, rec_key_at = _REC.size, _REC.size - 8
-        limit = min(len(buf) // size, self.last_seq) * size
-        pos = buf.find(key, 0, limit)
-        while pos != -1:
-            start = pos - rec_key_at
-            if start % size == 0:
-                seq, seg, off, length, _ = _REC.unpack_from(buf, start)
-                yield seq, seg, off, length
-                pos = buf.find(key, start + size, limit)
-            else:
-                pos = buf.find(key, pos + 1, limit)
+        return sum(1 for _ in self.index.lookup(run_key(run), self.last_seq))
 
     # -- segments, tail and index ---------------------------------------
 
@@ -328,18 +308,11 @@ class EventStore:
 
     def _position_of(self, seq: int) -> tuple[int, int]:
         """Where to start scanning to meet `seq` (or the log's start)."""
-        if seq > 1:
-            try:
-                with open(self.root / "streams.idx", "rb") as fh:
-                    fh.seek((seq - 1) * _REC.size)
-                    rec = fh.read(_REC.size)
-            except FileNotFoundError:
-                rec = b""
-            if len(rec) == _REC.size:
-                at, seg, off, _, _ = _REC.unpack(rec)
-                if at == seq:
-                    return seg, off
-        return self.segments()[0], 0
+        return (self.index.position_of(seq) if seq > 1 else None) or (self._first_segment(), 0)
+
+    def _first_segment(self) -> int:
+        segs = self.segments()
+        return segs[0] if segs else 1
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -354,11 +327,12 @@ class EventStore:
                 self._lock_pid = os.getpid()
             except OSError as e:
                 raise StoreError(f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME") from None
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        with self._thread_lock:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _sync_tail_unlocked(self) -> None:
         if self.segments():
@@ -376,7 +350,7 @@ class EventStore:
             size = self._segment_path(seg).stat().st_size
             if (seg, size) != (self._seg, self._seg_size):
                 self._recover(segs, size)
-        self._catch_up_index()
+        self.index.catch_up(self.last_seq, self._first_segment(), self._scan)
 
     def _recover(self, segs: list[int], size: int) -> None:
         seg = segs[-1]
@@ -438,62 +412,6 @@ class EventStore:
                 if lo == 0:
                     return 0, None
                 chunk *= 4
-
-    def _catch_up_index(self) -> None:
-        """Make streams.idx hold exactly one record per committed event. It is
-        derived, so whatever is wrong with it (gone, cut, garbage after it) is
-        mended from the segments; only its last good record is trusted."""
-        idx = self.root / "streams.idx"
-        try:
-            size = idx.stat().st_size
-        except FileNotFoundError:
-            size = -1
-        if size == self.last_seq * _REC.size:
-            return
-        have = max(0, min(size // _REC.size, self.last_seq))
-        start = self._index_resume_point(idx, have) if have else None
-        if start is None:
-            have = 0
-        with open(idx, "ab") as fh:
-            fh.truncate(have * _REC.size)
-            if have == self.last_seq:
-                return
-            recs = []
-            for seg, off, length, raw in self._scan(*(start or (self.segments()[0], 0))):
-                if raw["seq"] > have:
-                    recs.append(_REC.pack(raw["seq"], seg, off, length, run_key(raw["run"])))
-            fh.write(b"".join(recs))
-
-    def _index_resume_point(self, idx: Path, have: int) -> tuple[int, int] | None:
-        """Where the event after index record `have` starts, if that record
-        really points at event `have`; else None (rebuild from scratch)."""
-        with open(idx, "rb") as fh:
-            fh.seek((have - 1) * _REC.size)
-            seq, seg, off, length, _ = _REC.unpack(fh.read(_REC.size))
-        if seq != have:
-            return None
-        try:
-            with open(self._segment_path(seg), "rb") as fh:
-                fh.seek(off)
-                line = fh.read(length)
-            if not line.endswith(b"\n") or json.loads(line)["seq"] != have:
-                return None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return seg, off + length
-
-    def _rebuild_index(self) -> None:
-        os.truncate(self.root / "streams.idx", 0)
-        self._catch_up_index()
-
-    def _index(self, events: list[Event], lines: list[str], seg: int, offset: int) -> None:
-        recs = []
-        for ev, line in zip(events, lines):
-            n = len(line.encode())
-            recs.append(_REC.pack(ev.seq, seg, offset, n, run_key(ev.run)))
-            offset += n
-        with open(self.root / "streams.idx", "ab") as fh:
-            fh.write(b"".join(recs))
 
     def close(self) -> None:
         if self._lock_fd is not None:
