@@ -7,10 +7,11 @@ and from the run directory for files the run itself wrote.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ledger.errors import LedgerError
-from ledger.events import OutputCaptured, SourcecodeCopied
+from ledger.events import CommentAdded, OutputCaptured, RunStarted, RunStopped, ScalarLogged, SourcecodeCopied
 from ledger.home import Home
 from projections import rundir, yamlish
 
@@ -20,7 +21,27 @@ def attr_text(home: Home, run_id: str, name: str) -> str:
     if name not in attrs:
         known = ", ".join(sorted(attrs))
         raise LedgerError(f"run {run_id[:8]} has no attribute {name!r} (it has: {known})")
-    return yamlish.dump(attrs[name]).rstrip("\n")
+    value = attrs[name]
+    if isinstance(value, str) and _reads_back_as_string(value):
+        # a digest such as 2f9f... is printed as is, the way a YAML dumper
+        # writes it; the attribute files quote every string that starts
+        # with a digit, which is safe but not what a user pastes elsewhere
+        return value
+    return yamlish.dump(value).rstrip("\n")
+
+
+# What YAML 1.1 reads as a number, a time or a sexagesimal instead of text.
+_NOT_TEXT = re.compile(
+    r"[-+]?(\.[0-9]|[0-9])[0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?\Z"
+    r"|[-+]?0[xob][0-9a-fA-F_]+\Z"
+    r"|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+)
+_WORD = re.compile(r"[A-Za-z0-9_][\w./-]*\Z")
+
+
+def _reads_back_as_string(text: str) -> bool:
+    return bool(_WORD.match(text)) and not _NOT_TEXT.match(text) and text.lower() not in yamlish._RESERVED
 
 
 def read_output(home: Home, run_id: str) -> bytes:
@@ -61,19 +82,54 @@ def run_files(home: Home, run_id: str, sourcecode: bool = False, include_meta: b
     return sorted(out)
 
 
-def run_info(home: Home, run_id: str) -> str:
-    from projections.index import list_runs  # noqa: F401  (keeps the index caught up for scalars)
-
-    attrs = rundir.attrs(home.store.stream(run_id))
-    lines = [f"id: {run_id}"]
-    for key in ("op", "label", "sourcecode_digest", "random_seed", "started", "stopped", "exit_status", "host", "user"):
-        if key in attrs:
-            value = attrs[key]["name"] if key == "op" else value_text(attrs[key])
-            lines.append(f"{key}: {value}")
-    if attrs.get("flags"):
-        lines.append("flags:")
-        lines += [f"  {k}: {value_text(v)}" for k, v in attrs["flags"].items()]
+def run_info(home: Home, run_id: str, status: str | None = None) -> str:
+    """`ledger runs info`: Guild's fields, in Guild's order, then the
+    ledger's (seed, host, comments) and the last value of each scalar."""
+    events = home.store.stream(run_id)
+    attrs = rundir.attrs(events)
+    times = {type(e.data).__name__: e.ts for e in events if isinstance(e.data, (RunStarted, RunStopped))}
+    scalars: dict[str, tuple[float, int]] = {}
+    comments = []
+    for ev in events:
+        if isinstance(ev.data, ScalarLogged):
+            scalars[ev.data.key] = (ev.data.value, ev.data.step)
+        elif isinstance(ev.data, CommentAdded):
+            comments.append(ev.data)
+    fields = [
+        ("id", run_id),
+        ("operation", attrs["op"]["name"]),
+        ("status", status or ""),
+        ("started", _local(times.get("RunStarted"))),
+        ("stopped", _local(times.get("RunStopped"))),
+        ("label", attrs.get("label", "")),
+        ("sourcecode_digest", attrs.get("sourcecode_digest", "")),
+        ("random_seed", attrs.get("random_seed", "")),
+        ("run_dir", str(home.run_dir(run_id))),
+        ("command", " ".join(attrs.get("cmd", []))),
+        ("exit_status", attrs.get("exit_status", "")),
+        ("host", attrs.get("host", "")),
+        ("user", attrs.get("user", "")),
+    ]
+    lines = [f"{key}: {value}".rstrip() for key, value in fields]
+    lines.append("tags:" + ("" if attrs.get("tags") else " []"))
+    lines += [f"  - {t}" for t in attrs.get("tags", [])]
+    lines.append("flags:" + ("" if attrs.get("flags") else " {}"))
+    lines += [f"  {k}: {value_text(v)}" for k, v in attrs.get("flags", {}).items()]
+    lines.append("scalars:" + ("" if scalars else " {}"))
+    lines += [f"  {k}: {value_text(v)} (step {step})" for k, (v, step) in sorted(scalars.items())]
+    if comments:
+        lines.append("comments:")
+        lines += [f"  - {c.user}: {c.text}" if c.user else f"  - {c.text}" for c in comments]
     return "\n".join(lines)
+
+
+def _local(ts: str | None) -> str:
+    if not ts:
+        return ""
+    from datetime import datetime, timezone
+
+    when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def value_text(v) -> str:

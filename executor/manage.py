@@ -53,11 +53,45 @@ def comment(home: Home, runs: list[str], text: str, user: str) -> None:
     _append(home, [NewEvent(r, CommentAdded(text=text, user=user)) for r in runs])
 
 
+def state(home: Home, run: str) -> str:
+    """`live`, `deleted` or `purged`: the last word of the run's stream.
+    A purge is for good: nothing after it brings the run back."""
+    now = "live"
+    for ev in home.store.stream(run):
+        if isinstance(ev.data, RunPurged):
+            return "purged"
+        if isinstance(ev.data, RunDeleted):
+            now = "deleted"
+        elif isinstance(ev.data, RunRestored):
+            now = "live"
+    return now
+
+
+def _require(home: Home, runs: list[str], wanted: str, what_to_do: dict[str, str]) -> list[str]:
+    """The runs, each once, after refusing (before anything is appended)
+    any not in the `wanted` state: an id prefix finds any run, not only
+    the listed ones."""
+    runs = list(dict.fromkeys(runs))
+    for run in runs:
+        now = state(home, run)
+        if now != wanted:
+            raise LedgerError(f"run {run[:8]} is {now}: {what_to_do[now]}")
+    return runs
+
+
 def delete(home: Home, runs: list[str]) -> None:
+    runs = _require(home, runs, "live", {
+        "deleted": "it is already deleted (see `ledger runs -d`)",
+        "purged": "it was purged; nothing is left to delete",
+    })  # fmt: skip
     _append(home, [NewEvent(r, RunDeleted()) for r in runs])
 
 
 def restore(home: Home, runs: list[str]) -> None:
+    runs = _require(home, runs, "deleted", {
+        "live": "only deleted runs can be restored (see `ledger runs -d`)",
+        "purged": "its files are gone for good and it cannot be restored; `ledger log` still shows its events",
+    })  # fmt: skip
     _append(home, [NewEvent(r, RunRestored()) for r in runs])
 
 
@@ -77,6 +111,10 @@ def purge(home: Home, runs: list[str]) -> int:
     number of blobs removed."""
     from ledger.events import from_dict
 
+    runs = _require(home, runs, "deleted", {
+        "live": "delete it first with `ledger delete`, then purge it",
+        "purged": "it was already purged",
+    })  # fmt: skip
     usage: dict[str, set[str]] = {}
     purged: set[str] = set()
     for raw in home.store.read_raw():

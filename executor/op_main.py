@@ -12,11 +12,12 @@ Only the stdlib and executor.inject are imported: this is on every run's path.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import traceback
 import types
+
+# json, tokenize and traceback are imported only when needed: every import
+# here is paid by every run before the user's first line executes
 
 USAGE = "usage: python -m executor.op_main [--globals JSON] MAIN [ARGS...]"
 
@@ -51,12 +52,13 @@ def find_main(spec: str, cwd: str) -> tuple[str, str | None] | None:
 
 def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd: str) -> None:
     full = os.path.abspath(os.path.join(cwd, path))
-    source = _read_source(full)
     if flags:
         from executor.inject import rewrite_globals
 
-        source = rewrite_globals(source, flags)
-    code = compile(source, full, "exec")
+        code = compile(rewrite_globals(_read_source(full), flags), full, "exec")
+    else:
+        with open(full, "rb") as fh:  # compile() honours a PEP 263 coding line itself
+            code = compile(fh.read(), full, "exec")
     module = types.ModuleType("__main__")
     module.__dict__.update(flags or {})
     module.__file__ = full
@@ -87,6 +89,8 @@ def _take_globals(argv: list[str]) -> tuple[dict | None, list[str]]:
         raw, argv = argv[0].split("=", 1)[1], argv[1:]
     else:
         return None, argv
+    import json
+
     try:
         flags = json.loads(raw)
     except ValueError as e:
@@ -108,6 +112,8 @@ def _print_user_traceback(e: BaseException) -> None:
     tb = e.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
+    import traceback
+
     traceback.print_exception(type(e), e, tb)
     sys.stderr.flush()
 

@@ -118,7 +118,9 @@ def command(opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], p
     main, *main_args = shlex.split(opdef["main"])
     argv = [python, "-u", "-m", "executor.op_main"]
     if opdef.get("flags_dest", "globals") == "globals":
-        argv += ["--globals", json.dumps(flags, sort_keys=True, separators=(",", ":")), main, *main_args]
+        if flags:
+            argv += ["--globals", json.dumps(flags, sort_keys=True, separators=(",", ":"))]
+        argv += [main, *main_args]
     else:
         argv += [main, *main_args, *arg_list]
     return argv

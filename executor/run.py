@@ -8,7 +8,6 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from executor.plan import Flag, RunSpec, Source
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
 from ledger.home import Home
+from ledger.store import uuid4_hexes
 from projections import rundir
 
 SOURCE_WARN_FILES = 100
@@ -44,7 +44,7 @@ class Prepared:
 
 
 def new_run_id() -> str:
-    return uuid.uuid4().hex
+    return uuid4_hexes(1)[0]
 
 
 def new_seed() -> int:

@@ -67,7 +67,7 @@ def check_line(line: bytes) -> dict[str, Any]:
     return raw
 
 
-def _uuid4_hexes(n: int) -> list[str]:
+def uuid4_hexes(n: int) -> list[str]:
     """`n` random (version 4) UUIDs as hex, from one read of the OS's
     randomness: uuid.uuid4() per event is a measurable part of an append."""
     raw = bytearray(os.urandom(16 * n))
@@ -162,7 +162,7 @@ class EventStore:
         lines: list[str] = []
         out: list[Event] = []
         ts = _now()  # one transaction, one moment
-        ids = _uuid4_hexes(len(events))
+        ids = uuid4_hexes(len(events))
         for i, ev in enumerate(events):
             data = ev.data
             if EVENT_TYPES.get(type(data).__name__) is not type(data):
