@@ -284,10 +284,51 @@ class BatchPlan:
     def _failed(self, outcome: launch.Outcome | None) -> bool:
         return outcome is not None and outcome.status != "completed"
 
+    def _history(self, home: Home) -> list[tuple[dict, float]]:
+        """Earlier runs the optimizer may learn from, by its prev-trials flag:
+        `batch` (this batch's trials only), `sourcecode` (completed runs of
+        the op with the same source digest) or `operation` (of the op)."""
+        mode = self.batch.opt_flags.get("prev-trials", "batch")
+        if mode == "batch":
+            return []
+        from projections.index import connect
+
+        name, minimize = self.base.opdef.minimize
+        searched = [n for n, f in self.base.spec.flags.items() if _is_space(f.value)]
+        where = "r.op = ? AND r.status = 'completed' AND NOT r.deleted"
+        args: list[Any] = [name, self.base.spec.op]
+        if mode == "sourcecode":
+            where += " AND r.sourcecode_digest = ?"
+            args.append(self.base.spec.source.digest)
+        con = connect(home)
+        try:
+            rows = con.execute(
+                f"""SELECT r.id, (SELECT arg_max(s.value, s.seq) FROM scalars s WHERE s.run = r.id AND s.key = ?)
+                    FROM runs r WHERE {where}""",
+                args,
+            ).fetchall()
+            flags = con.execute(
+                "SELECT run, name, value FROM flags WHERE run IN (SELECT id FROM runs r WHERE " + where + ")",
+                args[1:],
+            ).fetchall()
+        finally:
+            con.close()
+        import json
+
+        by_run: dict[str, dict[str, Any]] = {}
+        for run, fname, value in flags:
+            by_run.setdefault(run, {})[fname] = json.loads(value) if isinstance(value, str) else value
+        out = []
+        for run, value in rows:
+            values = by_run.get(run, {})
+            if value is not None and all(n in values for n in searched):
+                out.append(({n: values[n] for n in searched}, value if minimize else -value))
+        return out
+
     def _run_serial(self, home: Home, fixed: list[dict] | None) -> tuple[str, int]:
         b = self.batch
         total = len(fixed) if fixed is not None else (b.trials or DEFAULT_OPT_TRIALS)
-        prior: list[tuple[dict, float]] = []
+        prior: list[tuple[dict, float]] = self._history(home) if fixed is None else []
         for index in range(total):
             if fixed is not None:
                 values = fixed[index]

@@ -47,8 +47,11 @@ class OutputRecorder:
         self._size += len(line)
         if self.parser is not None:
             for key, value, step in self.parser.feed(line.decode("utf-8", "replace")):
-                self._scalars.append(ScalarLogged(key=key, value=value, step=step))
                 self.scalars[key] = value
+                # JSON has no NaN or infinity: such a value stays in the
+                # output (and the optimizer skips it) but is not an event
+                if value == value and value not in (float("inf"), float("-inf")):
+                    self._scalars.append(ScalarLogged(key=key, value=value, step=step))
         if self._size >= CHUNK_BYTES or time.monotonic() - self._last_flush >= CHUNK_SECONDS:
             self.appended += self.home.store.append(self._chunk_events())
 

@@ -117,3 +117,13 @@ def test_bad_batch_input_appends_nothing(ledger: Ledger) -> None:
     ledger.fails("run", "echo2", "z=[a:b]", "-y")
     ledger.fails("run", "echo", "x=[1,2]", "--trials", "0", "-y")
     ledger.fails("run", "echo", "-o", "gp", "--print-trials")
+
+
+def test_prev_trials_learn_from_earlier_runs(ledger: Ledger) -> None:
+    ledger("run", "poly", "x=[0.0,0.5]", "-y")
+    out = ledger("run", "poly", "-o", "gp", "x=[-1.0:1.0]", "--trials", "1", "-Fo", "random-starts=0",
+                 "-Fo", "prev-trials=sourcecode", "-y", merged=True).out
+    assert "Found 2 previous trial(s) for use in optimization" in out
+    out = ledger("run", "poly", "-o", "gp", "x=[-1.0:1.0]", "--trials", "1", "-Fo", "random-starts=0", "-y",
+                 merged=True).out
+    assert "Random start for optimization (missing previous trials)" in out
