@@ -78,7 +78,8 @@ def info(run: Optional[str] = typer.Argument(None, help="Run reference (default:
     from projections.refs import resolve
 
     home = _home()
-    typer.echo(run_info(home, resolve(home, run)["id"]))
+    row = resolve(home, run)
+    typer.echo(run_info(home, row["id"], row["status"]))
 
 
 def select(
@@ -166,7 +167,7 @@ def _run_ids(home, refs: list[str]) -> list[str]:
         from ledger.errors import RunRefError
 
         raise RunRefError("name the run(s): an index from `ledger runs`, an id prefix, or a range like 1:3")
-    return [r["id"] for r in select_runs(home, refs)]
+    return list(dict.fromkeys(r["id"] for r in select_runs(home, refs)))
 
 
 def label(
@@ -248,7 +249,7 @@ def restore(runs: list[str] = typer.Argument(..., help="Run references (see `led
     from projections.refs import select as select_runs
 
     home = _home()
-    ids = [r["id"] for r in select_runs(home, runs, _filters(deleted=True))]
+    ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True))))
     restore_runs(home, ids)
     typer.echo(f"Restored {len(ids)} run(s)")
 
@@ -265,7 +266,7 @@ def purge(
     from projections.refs import select as select_runs
 
     home = _home()
-    ids = [r["id"] for r in select_runs(home, runs, _filters(deleted=True))]
+    ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True))))
     _confirm(f"Purge {len(ids)} run(s)? Their files cannot be restored.", yes)
     n = purge_runs(home, ids)
     typer.echo(f"Purged {len(ids)} run(s), {n} blob(s) removed")

@@ -21,6 +21,10 @@ from pathlib import Path
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
 
+# How often a quiet process's sink hears `tick()`: a run that prints a line
+# and then computes for an hour must not keep that line in memory only.
+TICK_SECONDS = 0.25
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -67,8 +71,11 @@ def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
 
 def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome:
     """Pump the process's output into `sink` (and the terminal) until it
-    exits. Ctrl-C or SIGTERM is passed on to the process and reported."""
+    exits. Ctrl-C or SIGTERM is passed on to the process and reported.
+    A sink with a `tick()` method has it called at least every
+    TICK_SECONDS, output or not, so it can record what it holds."""
     interrupted = False
+    tick = getattr(sink, "tick", None)
 
     def on_term(signum, _frame):
         nonlocal interrupted
@@ -79,6 +86,11 @@ def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome
     # are stopped through their batch
     in_main = threading.current_thread() is threading.main_thread()
     old_term = signal.signal(signal.SIGTERM, on_term) if in_main else None
+    # Ctrl-C as a flag, not a KeyboardInterrupt: raised between two
+    # statements it could cut a chunk's append in half and lose its lines
+    # (unless Ctrl-C is ignored, as for a job started in the background)
+    catch_int = in_main and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    old_int = signal.signal(signal.SIGINT, on_term) if catch_int else None
     sel = selectors.DefaultSelector()
     outs = {proc.stdout.fileno(): (0, sys.stdout.buffer), proc.stderr.fileno(): (1, sys.stderr.buffer)}
     partial = {fd: b"" for fd in outs}
@@ -87,11 +99,13 @@ def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome
     try:
         while sel.get_map():
             try:
-                ready = sel.select()
+                ready = sel.select(TICK_SECONDS if tick else None)
             except KeyboardInterrupt:
                 interrupted = True
                 _signal(proc, signal.SIGINT)
                 continue
+            if tick:
+                tick()
             for key, _ in ready:
                 fd = key.fd
                 stream, term = outs[fd]
@@ -120,6 +134,8 @@ def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome
         sel.close()
         if in_main:
             signal.signal(signal.SIGTERM, old_term)
+        if catch_int:
+            signal.signal(signal.SIGINT, old_int)
         proc.stdout.close()
         proc.stderr.close()
     return Outcome(code, interrupted)

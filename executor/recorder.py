@@ -1,8 +1,8 @@
 """Recording a running process: output chunks, scalars, and how it ended.
 
 Output lines are written live to `.ledger/output` (and their times to
-`.ledger/output.index`), and every second or megabyte they become one
-transaction: the chunk as a blob, an `OutputCaptured` event and the
+`.ledger/output.index`), and every second (see `tick`) or megabyte they
+become one transaction: the chunk as a blob, an `OutputCaptured` event and the
 `ScalarLogged` events parsed from it. The last chunk is appended together
 with `RunStopped`, so a run's end is a single durable step.
 """
@@ -53,6 +53,14 @@ class OutputRecorder:
                 if value == value and value not in (float("inf"), float("-inf")):
                     self._scalars.append(ScalarLogged(key=key, value=value, step=step))
         if self._size >= CHUNK_BYTES or time.monotonic() - self._last_flush >= CHUNK_SECONDS:
+            self.appended += self.home.store.append(self._chunk_events())
+
+    def tick(self) -> None:
+        """Called by the launcher every fraction of a second, output or not:
+        a line followed by a long quiet computation is recorded within a
+        second, not when the next line comes (a kill -9 of `ledger run`
+        then loses at most that second)."""
+        if self._lines and time.monotonic() - self._last_flush >= CHUNK_SECONDS:
             self.appended += self.home.store.append(self._chunk_events())
 
     def _chunk_events(self) -> list[NewEvent]:

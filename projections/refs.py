@@ -35,9 +35,26 @@ class Filters:
 
 
 def listing(home: Home, filters: Filters = Filters(), limit: int | None = None) -> list[dict[str, Any]]:
+    """The runs `ledger runs` shows. Deleted runs (`-d`) are those that can
+    still be restored: a purged run is gone from every listing, though an
+    id prefix still finds it for `ledger log` and `ledger lineage`."""
     from projections.index import list_runs
 
-    return list_runs(home, limit=limit, **filters.kwargs())
+    rows = list_runs(home, limit=limit, **filters.kwargs())
+    if filters.deleted and rows:
+        gone = _purged(home)
+        rows = [r for r in rows if r["id"] not in gone]
+    return rows
+
+
+def _purged(home: Home) -> set[str]:
+    from projections.index import connect
+
+    con = connect(home)
+    try:
+        return {rid for (rid,) in con.execute("SELECT id FROM runs WHERE purged").fetchall()}
+    finally:
+        con.close()
 
 
 def is_full_id(ref: str) -> bool:
@@ -77,7 +94,9 @@ def _one(home: Home, ref: str, rows: list[dict[str, Any]], filters: Filters) -> 
     matches = [r for r in rows if r["id"].startswith(ref)]
     if not matches:
         # outside the filtered listing: any run, deleted ones included
-        everything = listing(home, Filters()) + listing(home, Filters(deleted=True))
+        from projections.index import list_runs
+
+        everything = list_runs(home, deleted=False) + list_runs(home, deleted=True)
         matches = [r for r in everything if r["id"].startswith(ref)]
     if not matches:
         raise RunRefError(f"no run matches {ref!r}; see `ledger runs` for ids and indexes")

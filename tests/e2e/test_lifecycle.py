@@ -1,0 +1,106 @@
+"""How a run ends when its `ledger run` is stopped: Ctrl-C, SIGTERM, and
+`kill -9` of the ledger process itself. The run never stays `running`,
+the log verifies, and no child is left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Ledger
+
+SLEEPER = """\
+import os
+import time
+
+print("ready", os.getpid(), flush=True)
+time.sleep(60)
+print("woke up")
+"""
+
+
+def start_sleeper(tmp_path: Path) -> tuple[Ledger, subprocess.Popen, int]:
+    """`ledger run sleeper.py`, once its script has printed: the process
+    and the pid of the script (the run's child process)."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "sleeper.py").write_text(SLEEPER)
+    ledger = Ledger(tmp_path / "home", project)
+    env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.app", "run", "sleeper.py", "-y"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline()  # blocks until the script is in its sleep
+    assert line.startswith("ready"), line + proc.stderr.read()
+    return ledger, proc, int(line.split()[1])
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # a zombie child of init is reaped soon; its state says it is dead
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
+                return True
+        except (FileNotFoundError, IndexError):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def assert_ended_terminated(ledger: Ledger, child: int) -> None:
+    assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "terminated"]
+    assert ledger("runs", "-s", "-R").out.strip() == ""
+    assert ledger("verify").out.startswith("ok:")
+    assert gone(child), f"the run's process {child} outlived its ledger"
+    assert "ready" in ledger("cat", "--output").out
+    assert "woke up" not in ledger("cat", "--output").out
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_stops_the_run(tmp_path: Path, signum: int, code: int) -> None:
+    ledger, proc, child = start_sleeper(tmp_path)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode in (code, -signum), err
+    assert_ended_terminated(ledger, child)
+    assert "exit_status: " in ledger("runs", "info").out
+
+
+def recorded_output(ledger: Ledger, within: float = 5.0) -> str:
+    """The run's output in the log, once there is some: a quiet run's
+    last line is recorded within a second, not when its next line comes."""
+    deadline = time.monotonic() + within
+    while True:
+        text = ledger("cat", "--output").out
+        if text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
+def test_kill_9_of_ledger_run(tmp_path: Path) -> None:
+    ledger, proc, child = start_sleeper(tmp_path)
+    assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "running"]
+    assert recorded_output(ledger).startswith("ready")
+    proc.kill()
+    proc.communicate(timeout=20)
+    assert proc.returncode == -signal.SIGKILL
+    assert_ended_terminated(ledger, child)
+    # the run still reads terminated after the index is rebuilt from the log
+    (ledger.home / "index.duckdb").unlink()
+    assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "terminated"]
