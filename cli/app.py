@@ -65,9 +65,11 @@ def guarded(fn: Callable[[], int]) -> int:
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 1
     except Exception as e:
-        # usage errors of the (vendored) click parser print themselves
-        if hasattr(e, "show") and isinstance(getattr(e, "exit_code", None), int):
-            e.show()
+        # usage errors of the (vendored) click parser: one line, like ours
+        if hasattr(e, "format_message") and isinstance(getattr(e, "exit_code", None), int):
+            ctx = getattr(e, "ctx", None)
+            where = ctx.command_path if ctx is not None else "ledger"
+            print(f"ledger: {e.format_message().rstrip('.')}; see `{where} --help`", file=sys.stderr)
             return e.exit_code
         raise
 

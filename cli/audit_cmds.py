@@ -18,9 +18,13 @@ def verify() -> None:
 
     Example: ledger verify
     """
+    from ledger.errors import StoreError
     from ledger.verify import verify as verify_home
 
-    report = verify_home(_home())
+    home = _home()
+    if not (home.path / "events").is_dir():
+        raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
+    report = verify_home(home)
     if report.ok:
         typer.echo(report.summary())
         return

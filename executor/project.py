@@ -193,6 +193,8 @@ def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> O
     script = project_dir / spec
     if spec and script.is_file():
         return script_op(project_dir, spec)
+    if spec.endswith(".py") or "/" in spec:
+        raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
     if project is not None:
         project.op(spec)  # raises, naming the defined operations
     raise ProjectError(

@@ -42,11 +42,6 @@ def test_bad_run_and_flags(ledger: Ledger, args, says) -> None:
     assert says in ledger.fails(*args).err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="executor/project.py resolve_op (~line 196): a missing `nope.py` is reported as an operation not "
-    "defined in guild.yml; a spec ending in .py or holding a / should say the script is not found",
-)
 def test_missing_script_says_the_file_is_missing(ledger: Ledger) -> None:
     err = ledger.fails("run", "nope.py", "-y").err
     assert "nope.py" in err and ("not found" in err or "no such" in err.lower() or "does not exist" in err)
@@ -146,3 +141,14 @@ def test_unknown_proto_and_ranges_on_protos(ledger: Ledger) -> None:
     assert "a range cannot be used" in ledger.fails("run", "--proto", "1", "z=[1:2]", "-y").err
     assert "above the maximum" in ledger.fails("run", "--proto", "1", "x=20", "-y").err
     assert "unknown flag" in ledger.fails("run", "--proto", "1", "w=1", "-y").err
+
+
+def test_usage_errors_are_one_line(ledger: Ledger) -> None:
+    assert "see `ledger purge --help`" in ledger.fails("purge").err
+    assert "--bogus" in ledger.fails("runs", "--bogus").err
+    assert "see `ledger run --help`" in ledger.fails("run", "echo", "--bogus", "-y").err
+
+
+def test_verify_without_a_ledger(tmp_path) -> None:
+    nowhere = Ledger(tmp_path / "no-home", tmp_path)
+    assert "no ledger" in nowhere.fails("verify").err
