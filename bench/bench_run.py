@@ -1,0 +1,162 @@
+"""Start-up cost of `ledger run` against a bare `python` of the same script.
+
+Targets (from the issues): `ledger run hello.py -y` <= 4x `python hello.py`,
+and `ledger run echo -y` (examples/optimizers, through its guild.yml) <= 4x
+`python echo.py`, same interpreter, wall time of fresh processes, output
+discarded. Then a breakdown of where the ledger run's time goes: the biggest
+imports (`python -X importtime`), the in-process phases (timed by wrapping
+the library's functions in a driver process), and the run's own child
+process (`python -m executor.op_main`) against a bare interpreter.
+
+    .venv/bin/python bench/bench_run.py [--runs 7] [--no-breakdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness as h  # noqa: E402
+
+TARGET = 4.0
+
+# (label, module, attribute, depth): the functions a single run goes through
+PHASES = [
+    ("parse args + plan_request", "executor.runner", "plan_request", 0),
+    ("resolve the operation (project file / script)", "executor.run", "resolve_opdef", 1),
+    ("resolve flags", "executor.flags", "resolve", 1),
+    ("select + hash source files", "executor.run", "project_source", 1),
+    ("open the event store", "ledger.store", "EventStore.__init__", 1),
+    ("execute", "executor.run", "execute", 0),
+    ("blobs.put_bytes", "ledger.blobs", "BlobStore.put_bytes", 1),
+    ("store.append (every call)", "ledger.store", "EventStore.append", 1),
+    ("rundir.write_meta", "projections.rundir", "write_meta", 1),
+    ("launch.start (spawn the child)", "executor.launch", "start", 1),
+    ("launch.capture (child runs to exit)", "executor.launch", "capture", 1),
+    ("recorder.finish (last chunk + RunStopped)", "executor.recorder", "OutputRecorder.finish", 1),
+    ("store.stream (re-read the run)", "ledger.store", "EventStore.stream", 1),
+]
+
+# Runs in a fresh interpreter: imports what `ledger run` imports, wraps the
+# phase functions with timers, runs `ledger run ARGS`, prints JSON last.
+DRIVER = r"""
+import importlib, json, sys, time
+t0 = time.perf_counter()
+import cli.app, cli.run_cmd
+t1 = time.perf_counter()
+phases = json.loads(sys.argv[1])
+mods = {m: importlib.import_module(m) for _, m, _, _ in phases}
+t2 = time.perf_counter()
+totals = {}
+def wrap(owner, name, label):
+    fn = getattr(owner, name)
+    def timed(*a, **k):
+        s = time.perf_counter()
+        try:
+            return fn(*a, **k)
+        finally:
+            n, t = totals.get(label, (0, 0.0))
+            totals[label] = (n + 1, t + time.perf_counter() - s)
+    setattr(owner, name, timed)
+for label, m, attr, _ in phases:
+    owner = mods[m]
+    *cls, name = attr.split(".")
+    for c in cls:
+        owner = getattr(owner, c)
+    wrap(owner, name, label)
+t3 = time.perf_counter()
+code = cli.app.main(["run", *sys.argv[2:]])
+t4 = time.perf_counter()
+sys.stdout.flush()
+print("\n" + json.dumps({"import_cli": t1 - t0, "import_rest": t2 - t1, "main": t4 - t3, "code": code,
+                         "totals": totals}))
+"""
+
+
+def bench(runs: int, breakdown: bool) -> None:
+    h.compile_packages()
+    print(h.machine_note(), flush=True)
+    work = h.scratch("run")
+    home = work / "home"
+    env = h.env_for(home)
+    hello = work / "hello"
+    hello.mkdir()
+    (hello / "hello.py").write_text('print("hello")\n')
+    echo = h.project_copy(work / "echo")
+
+    cases = {
+        "python hello.py": lambda: h.wall([h.PY, "hello.py"], hello, env),
+        "ledger run hello.py -y": lambda: h.wall([h.LEDGER, "run", "hello.py", "-y"], hello, env),
+        "python echo.py": lambda: h.wall([h.PY, "echo.py"], echo, env),
+        "ledger run echo -y": lambda: h.wall([h.LEDGER, "run", "echo", "-y"], echo, env),
+    }
+    h.interleaved(cases, 1)  # warm the page cache and the home; not counted
+    s = h.interleaved(cases, runs)
+    h.ratio_line("run-startup", "ledger run hello.py -y", s["ledger run hello.py -y"],
+                 "python hello.py", s["python hello.py"], TARGET)
+    h.ratio_line("run-startup-echo", "ledger run echo -y", s["ledger run echo -y"],
+                 "python echo.py", s["python echo.py"], TARGET)
+    if breakdown:
+        show_breakdown(hello, echo, env, runs)
+
+
+def show_breakdown(hello: Path, echo: Path, env: dict[str, str], runs: int) -> None:
+    print("# where `ledger run hello.py -y` spends its time", flush=True)
+    floor = {
+        "python -c pass": lambda: h.wall([h.PY, "-c", "pass"], hello, env),
+        "python -I -S -c pass": lambda: h.wall([h.PY, "-I", "-S", "-c", "pass"], hello, env),
+        "python -m executor.op_main hello.py": lambda: h.wall(
+            [h.PY, "-u", "-m", "executor.op_main", "--globals", "{}", "hello.py"], hello, env),
+        "python -c 'import cli.app'": lambda: h.wall(
+            [h.PY, "-c", "import cli.app"], hello, env),
+    }
+    f = h.interleaved(floor, runs)
+    for name, xs in f.items():
+        print(f"#   {name:<52} {h.median(xs) * 1000:7.1f} ms", flush=True)
+
+    total, tops = h.import_times([h.LEDGER, "run", "hello.py", "-y"], hello, env)
+    print(f"#   imports in the ledger process (python -X importtime, self times summed): {total * 1000:.1f} ms;"
+          " biggest top-level imports (cumulative):", flush=True)
+    for cum, name in tops:
+        print(f"#     {cum * 1000:7.1f} ms  {name}", flush=True)
+    total, tops = h.import_times(["-u", "-m", "executor.op_main", "--globals", "{}", "hello.py"], hello, env)
+    print(f"#   imports in the run's child (op_main): {total * 1000:.1f} ms; biggest:", flush=True)
+    for cum, name in tops[:6]:
+        print(f"#     {cum * 1000:7.1f} ms  {name}", flush=True)
+
+    for label, project, args in (("hello.py", hello, ["hello.py", "-y"]), ("echo", echo, ["echo", "-y"])):
+        samples = [_phases(project, env, args) for _ in range(max(3, runs // 2))]
+        best = min(samples, key=lambda r: r["main"])  # the least disturbed run
+        print(f"#   in-process phases of `ledger run {' '.join(args)}` (fastest of {len(samples)} driver runs):",
+              flush=True)
+        print(f"#     {'import cli.app + cli.run_cmd':<50} {best['import_cli'] * 1000:7.1f} ms", flush=True)
+        print(f"#     {'import the rest of the run path':<50} {best['import_rest'] * 1000:7.1f} ms", flush=True)
+        print(f"#     {'cli.app.main([run ...]) total':<50} {best['main'] * 1000:7.1f} ms", flush=True)
+        for name, _, _, depth in PHASES:
+            n, t = best["totals"].get(name, (0, 0.0))
+            if n:
+                pad = "  " * depth
+                print(f"#       {pad}{name:<{48 - 2 * depth}} {t * 1000:7.1f} ms  ({n} call{'s' * (n != 1)})",
+                      flush=True)
+
+
+def _phases(project: Path, env: dict[str, str], args: list[str]) -> dict:
+    phases = json.dumps(PHASES)
+    proc = h.run([h.PY, "-c", DRIVER, phases, *args], project, env)
+    return json.loads(proc.stdout.decode().strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-breakdown", action="store_true")
+    args = parser.parse_args()
+    h.main_guard(lambda: bench(args.runs, not args.no_breakdown))
+
+
+if __name__ == "__main__":
+    main()
