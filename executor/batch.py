@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from ledger.record import record, replace
 from typing import Any
 
 from executor import launch, optimizers, trials
@@ -38,7 +38,7 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
-@dataclass(frozen=True)
+@record
 class BatchSpec:
     """Everything a batch is, as given or replayed from a proto."""
 

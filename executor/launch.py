@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from ledger.record import factory, record
 from pathlib import Path
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
@@ -28,11 +28,11 @@ TICK_SECONDS = 0.25
 _PR_SET_PDEATHSIG = 1
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     exit_status: int
     interrupted: bool
-    scalars: dict[str, float] = field(default_factory=dict)  # last value of each
+    scalars: dict[str, float] = factory(dict)  # last value of each
 
     @property
     def status(self) -> str:

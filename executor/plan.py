@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from dataclasses import dataclass, field
+from ledger.record import factory, record
 from typing import Any
 
 from ledger.events import (
@@ -27,14 +27,14 @@ SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", 
 REDACTED = "<redacted>"
 
 
-@dataclass(frozen=True)
+@record
 class Flag:
     value: Any
     origin: str  # default | proto | user | batch | optimizer
     cause: int | None = None  # seq of the proto's FlagSet this one replays
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     files: tuple[SourceFile, ...]
     digest: str
@@ -43,7 +43,7 @@ class Source:
     cause: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class RunSpec:
     run_id: str
     op: str
@@ -57,7 +57,7 @@ class RunSpec:
     kind: str = "run"
     proto: str | None = None
     batch: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = factory(dict)
     host: str = ""
     user: str = ""
     platform: str = ""

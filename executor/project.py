@@ -16,7 +16,8 @@ import hashlib
 import json
 import os
 import shlex
-from dataclasses import dataclass, field, fields
+from ledger import record as rec
+from ledger.record import factory, record
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ PROJECT_FILES = ("ledger.yml", "guild.yml")
 CACHE_FORMAT = 1  # bump when the normalised form changes
 
 
-@dataclass(frozen=True)
+@record
 class FlagDef:
     name: str
     default: Any = None
@@ -42,21 +43,21 @@ class FlagDef:
     null_label: str | None = None
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in self._fields}
         if self.choices is not None:
             d["choices"] = list(self.choices)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> FlagDef:
-        known = {f.name for f in fields(cls)}
+        known = set(cls._fields)
         kw = {k: v for k, v in d.items() if k in known}
         if kw.get("choices") is not None:
             kw["choices"] = tuple(kw["choices"])
         return cls(**kw)
 
 
-@dataclass(frozen=True)
+@record
 class OpDef:
     """A resolved operation. Stored in RunCreated events: JSON round-trippable.
 
@@ -74,21 +75,21 @@ class OpDef:
     main: str | None = None
     exec: str | None = None
     description: str = ""
-    flags: dict[str, FlagDef] = field(default_factory=dict)
+    flags: dict[str, FlagDef] = factory(dict)
     flags_dest: str | None = "globals"
     output_scalars: tuple | None = None
     compare: tuple | None = None
     label: str | None = None
     sourcecode: tuple | None = None
     sourcecode_root: str | None = None
-    objective: dict = field(default_factory=lambda: {"minimize": "loss"})
-    optimizers: dict[str, dict] = field(default_factory=dict)
+    objective: dict = factory(lambda: {"minimize": "loss"})
+    optimizers: dict[str, dict] = factory(dict)
     default: bool = False
     flags_import: Any = False
     flags_import_skip: tuple = ()
 
     def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = {name: getattr(self, name) for name in self._fields}
         d["flags"] = {n: fd.to_dict() for n, fd in self.flags.items()}
         for key in ("output_scalars", "compare", "sourcecode"):
             if d[key] is not None:
@@ -100,7 +101,7 @@ class OpDef:
 
     @classmethod
     def from_dict(cls, d: dict) -> OpDef:
-        known = {f.name for f in fields(cls)}
+        known = set(cls._fields)
         kw = {k: v for k, v in d.items() if k in known}
         kw["flags"] = {n: FlagDef.from_dict(fd) for n, fd in (d.get("flags") or {}).items()}
         for key in ("output_scalars", "sourcecode"):
@@ -272,17 +273,15 @@ def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:
         return imported
     unset = FlagDef(name=declared.name)
     kw = {
-        f.name: getattr(imported, f.name) if getattr(declared, f.name) == getattr(unset, f.name)
-        else getattr(declared, f.name)
-        for f in fields(FlagDef)
+        name: getattr(imported, name) if getattr(declared, name) == getattr(unset, name)
+        else getattr(declared, name)
+        for name in FlagDef._fields
     }
     return FlagDef(**kw)
 
 
 def _replace(opdef: OpDef, **changes: Any) -> OpDef:
-    from dataclasses import replace
-
-    return replace(opdef, **changes)
+    return rec.replace(opdef, **changes)
 
 
 def _read_cache(path: Path) -> dict[str, OpDef] | None:

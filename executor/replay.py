@@ -11,7 +11,7 @@ read, never the whole log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ledger.record import factory, record
 from typing import Any
 
 from executor.plan import Flag, RunSpec, Source
@@ -19,7 +19,7 @@ from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
 
 
-@dataclass(frozen=True)
+@record
 class Proto:
     """What a run's events say it was made of."""
 
@@ -34,12 +34,12 @@ class Proto:
         return self.created.data  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
+@record
 class Overrides:
     """What the user changed: all optional."""
 
     opdef: Any = None  # executor.project.OpDef of an OP given on the command line
-    args: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = factory(dict)
     label: str | None = None
     random_seed: int | None = None
     source: Source | None = None  # --force-sourcecode: the project's files

@@ -8,7 +8,7 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from ledger.record import factory, record
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +23,24 @@ from projections import rundir
 SOURCE_WARN_FILES = 100
 
 
-@dataclass
+@record(frozen=False)
 class RunRequest:
     """What the user asked for on the command line."""
 
     op: str | None
-    args: list[str] = field(default_factory=list)
-    project_dir: Path = field(default_factory=Path.cwd)
+    args: list[str] = factory(list)
+    project_dir: Path = factory(Path.cwd)
     label: str | None = None
     stage: bool = False
     random_seed: int | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Prepared:
     spec: RunSpec
     opdef: Any  # executor.project.OpDef
     sources: dict[str, bytes]  # path -> bytes of files not yet in the blob store
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = factory(list)
 
 
 def new_run_id() -> str:

@@ -7,22 +7,22 @@ written, so bad input fails with nothing appended.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ledger.record import factory, record
 from pathlib import Path
 
 from ledger.errors import LedgerError
 from ledger.home import Home
 
 
-@dataclass
+@record(frozen=False)
 class Options:
-    args: list[str] = field(default_factory=list)
-    project_dir: Path = field(default_factory=Path.cwd)
+    args: list[str] = factory(list)
+    project_dir: Path = factory(Path.cwd)
     label: str | None = None
     proto: str | None = None
     force_sourcecode: bool = False
     optimizer: str | None = None
-    opt_flags: list[str] = field(default_factory=list)
+    opt_flags: list[str] = factory(list)
     trials: int | None = None
     keep_batch: bool = False
     print_trials: bool = False

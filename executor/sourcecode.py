@@ -17,7 +17,7 @@ import fnmatch
 import hashlib
 import os
 import shlex
-from dataclasses import dataclass
+from ledger.record import record
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ _NOCOPY = (".guild-nocopy", ".ledger-nocopy")
 _VENV_MARKERS = ("pyvenv.cfg", "bin/activate")
 
 
-@dataclass
+@record(frozen=False)
 class _Rule:
     include: bool
     pattern: str

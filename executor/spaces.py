@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from ledger.record import record
 from typing import Any
 
 from ledger.errors import FlagError
@@ -24,14 +24,14 @@ _RANGE_NAMES = {None: "uniform", "uniform": "uniform", "loguniform": "loguniform
 _DEFAULT_LINSPACE_COUNT = 5
 
 
-@dataclass(frozen=True)
+@record
 class Values:
     """A grid: the flag takes each value in turn (or an optimizer picks one)."""
 
     values: tuple
 
 
-@dataclass(frozen=True)
+@record
 class Range:
     """A continuous (or, with int bounds, integer) interval to sample from."""
 

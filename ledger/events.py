@@ -5,35 +5,34 @@ payload classes below, chosen by `type`. Payload names are part of the
 contract; each carries a schema version `V`, stored in the envelope as `v`.
 Unknown types or versions are an error, never silently dropped.
 
-Payloads are frozen stdlib dataclasses rather than pydantic models so that
-`ledger run` never imports pydantic: its import alone costs more than the
-whole start-up budget of a run. pydantic still validates them wherever
+Payloads are frozen records (ledger.record) rather than pydantic models so
+that `ledger run` never imports pydantic: its import alone costs more than
+the whole start-up budget of a run. pydantic still validates them wherever
 events come from outside our own code path (`from_dict(..., validate=True)`,
-used by verify and the tests), through a TypeAdapter built on first use.
+used by verify and the tests), through a model built from the same
+annotations on first use.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from ledger import record as rec
 from ledger.errors import EventError
+from ledger.record import factory, record
 
 FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
 StopStatus = Literal["completed", "error", "terminated"]
-_STRICT = {"extra": "forbid"}
 
 
-@dataclass(frozen=True)
+@record
 class EventData:
     """Base of every payload."""
 
     V: ClassVar[int] = 1
-    __pydantic_config__ = _STRICT
 
 
-@dataclass(frozen=True)
+@record
 class RunCreated(EventData):
     """A run exists. `op` is its listed name (`echo`, `echo.py`, `echo+`,
     `echo+skopt:gp`); `opdef` is the resolved operation it runs, so a proto
@@ -43,7 +42,7 @@ class RunCreated(EventData):
     batch that spawned it."""
 
     op: str
-    opdef: dict[str, Any] = field(default_factory=dict)
+    opdef: dict[str, Any] = factory(dict)
     project: str = ""
     kind: Literal["run", "batch"] = "run"
     proto: str | None = None
@@ -55,10 +54,10 @@ class RunCreated(EventData):
     user: str = ""
     platform: str = ""
     git: dict[str, Any] | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = factory(dict)
 
 
-@dataclass(frozen=True)
+@record
 class FlagSet(EventData):
     """A flag has its value for this run; `origin` says who chose it."""
 
@@ -67,17 +66,15 @@ class FlagSet(EventData):
     origin: FlagOrigin
 
 
-@dataclass(frozen=True)
+@record
 class SourceFile:
-    __pydantic_config__ = _STRICT
-
     path: str
     sha256: str
     size: int
     mode: int = 0o644
 
 
-@dataclass(frozen=True)
+@record
 class SourcecodeCopied(EventData):
     """The run's source files (blobs by sha256); `origin` is `project` or
     `proto` (then `from_run` names the proto)."""
@@ -88,7 +85,7 @@ class SourcecodeCopied(EventData):
     from_run: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class TrialSpawned(EventData):
     """On a batch's stream: the batch started trial run `trial`."""
 
@@ -97,17 +94,17 @@ class TrialSpawned(EventData):
     flags: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@record
 class RunStarted(EventData):
     """The run's process started: argv, environment (secrets redacted), pid."""
 
     argv: tuple[str, ...]
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = factory(dict)
     pid: int = 0
     cwd: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class OutputCaptured(EventData):
     """A chunk of the run's output, stored as blob `blob`. `index` holds,
     per line, [time in ms, stream (0 out, 1 err)]."""
@@ -118,14 +115,14 @@ class OutputCaptured(EventData):
     index: tuple[tuple[int, int], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ScalarLogged(EventData):
     key: str
     value: float
     step: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class ArtifactRecorded(EventData):
     path: str
     sha256: str
@@ -133,44 +130,44 @@ class ArtifactRecorded(EventData):
     stored: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class RunStopped(EventData):
     status: StopStatus
     exit_status: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class LabelSet(EventData):
     label: str
 
 
-@dataclass(frozen=True)
+@record
 class TagAdded(EventData):
     tag: str
 
 
-@dataclass(frozen=True)
+@record
 class TagRemoved(EventData):
     tag: str
 
 
-@dataclass(frozen=True)
+@record
 class CommentAdded(EventData):
     text: str
     user: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class RunDeleted(EventData):
     """The run is hidden from listings; its events and files stay."""
 
 
-@dataclass(frozen=True)
+@record
 class RunRestored(EventData):
     """A deleted run is listed again."""
 
 
-@dataclass(frozen=True)
+@record
 class RunPurged(EventData):
     """The run's directory and the blobs no other run uses are gone; its
     events stay, so it can still be audited."""
@@ -201,7 +198,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class NewEvent:
     """An event before it is appended: the store fills in the envelope."""
 
@@ -214,7 +211,7 @@ class NewEvent:
         return type(self.data).__name__
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     """An appended event: the envelope around one payload."""
 
@@ -232,41 +229,74 @@ class Event:
     hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d = {name: getattr(self, name) for name in self._fields}
         d["data"] = dump_data(self.data)
         return d
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def dump_data(data: EventData) -> dict[str, Any]:
     """The payload as plain JSON-able values. Most payloads are flat
-    scalars; they skip dataclasses.asdict's deep copy, which is a good part
-    of the cost of an append."""
-    cls = type(data)
-    names = _FIELD_NAMES.get(cls) or _FIELD_NAMES.setdefault(cls, tuple(f.name for f in dataclasses.fields(cls)))
-    flat = {name: getattr(data, name) for name in names}
+    scalars; they skip the recursive copy, which is a good part of the cost
+    of an append."""
+    flat = {name: getattr(data, name) for name in data._fields}
     if all(type(v) in _SCALARS for v in flat.values()):
         return flat
-    return dataclasses.asdict(data)
+    return rec.asdict(data)
 
 
-_ADAPTERS: dict[type, Any] = {}
+_MODELS: dict[type, Any] = {}
 _TUPLE_FIELDS: dict[type, str] = {RunStarted: "argv", RunPurged: "blobs"}
 
 
-def _validate(cls: type[EventData], data: Any) -> EventData:
-    from pydantic import TypeAdapter, ValidationError
+def _model(cls: type) -> Any:
+    """A strict pydantic model with the fields of a record, built once."""
+    if cls not in _MODELS:
+        import typing
 
-    adapter = _ADAPTERS.get(cls) or _ADAPTERS.setdefault(cls, TypeAdapter(cls))
+        from pydantic import ConfigDict, Field, create_model
+
+        hints = typing.get_type_hints(cls)
+        spec = {}
+        for name in cls._fields:
+            default = cls._defaults.get(name, ...)
+            if isinstance(default, rec.Factory):
+                default = Field(default_factory=default.make)
+            spec[name] = (_pydantic_type(hints[name]), default)
+        _MODELS[cls] = create_model(cls.__name__, __config__=ConfigDict(extra="forbid"), **spec)
+    return _MODELS[cls]
+
+
+def _pydantic_type(t: Any) -> Any:
+    """`t` with every record class in it replaced by its model."""
+    import typing
+
+    if isinstance(t, type) and hasattr(t, "_fields"):
+        return _model(t)
+    args = typing.get_args(t)
+    if not args:
+        return t
+    origin = typing.get_origin(t)
+    new = tuple(a if a is Ellipsis else _pydantic_type(a) for a in args)
+    if origin is typing.Literal or new == args:
+        return t
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return typing.Union[new]
+    return origin[new]
+
+
+def _validate(cls: type[EventData], data: Any) -> EventData:
+    from pydantic import ValidationError
+
     try:
-        return adapter.validate_python(data)
+        checked = _model(cls).model_validate(data).model_dump()
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "data"
         raise EventError(f"malformed {cls.__name__} event: {where}: {first['msg']}") from None
+    return _build(cls, checked)
 
 
 def parse_data(type_name: str, version: int, data: Any, validate: bool = False) -> EventData:
@@ -282,6 +312,13 @@ def parse_data(type_name: str, version: int, data: Any, validate: bool = False) 
         )
     if validate:
         return _validate(cls, data)
+    return _build(cls, data)
+
+
+def _build(cls: type[EventData], data: Any) -> EventData:
+    """A payload from trusted stored data (JSON lists become the tuples the
+    payload holds, so what is read back equals what was appended)."""
+    type_name = cls.__name__
     try:
         if cls is SourcecodeCopied:
             data = {**data, "files": tuple(SourceFile(**f) for f in data["files"])}

@@ -175,7 +175,7 @@ def test_missing_op_names_the_defined_ones(project, tmp_path_factory):
         resolve_op(project, "nope")
     assert str(e.value).startswith("operation 'nope' is not defined in guild.yml (defined: echo, poly, tune); ")
     empty = tmp_path_factory.mktemp("empty")
-    with pytest.raises(ProjectError, match="cannot find operation or script 'train.py'"):
+    with pytest.raises(ProjectError, match="script train.py not found"):
         resolve_op(empty, "train.py")
 
 
