@@ -21,11 +21,23 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse builds a formatter for every add_argument, and the default
+    one imports shutil (and with it bz2 and lzma) to ask the terminal's
+    width: take it from $COLUMNS, as shutil would first."""
+
+    def __init__(self, prog: str) -> None:
+        import os
+
+        super().__init__(prog, width=int(os.environ.get("COLUMNS", "100")) - 2)
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="ledger run",
         description="Run an operation, a script, a batch, or a new run from a proto.",
         epilog=EXAMPLE,
+        formatter_class=_Formatter,
     )
     add = p.add_argument
     add("args", nargs="*", metavar="[OP] [FLAG=VALUE]", help="the operation, then flags as NAME=VALUE")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from typing import TYPE_CHECKING, Any
 
 from executor.spaces import Range, Values, format_space, is_space, parse_space
 from ledger.errors import FlagError
 
+TYPE_CHECKING = False  # importing typing is a cost on every run's start-up
 if TYPE_CHECKING:
+    from typing import Any
+
     from executor.project import FlagDef, OpDef
 
 FLAG_TYPES = ("int", "float", "number", "boolean", "string", "path", "existing-path", "auto")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 _LITERAL_TYPES = (bool, int, float, str)
 _ARGPARSE_TYPES = {"int": "int", "float": "float", "str": "string", "bool": "boolean"}

@@ -9,10 +9,13 @@ the run's first transaction, and `command` into the process's argv.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from ledger.record import factory, record
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 from ledger.events import (
     FlagSet,
@@ -23,6 +26,7 @@ from ledger.events import (
     SourcecodeCopied,
 )
 
+OP_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_main.py")
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION")
 REDACTED = "<redacted>"
 
@@ -116,7 +120,9 @@ def command(opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], p
     if opdef.get("exec"):
         return _render_exec(opdef["exec"], flags, arg_list, python)
     main, *main_args = shlex.split(opdef["main"])
-    argv = [python, "-u", "-m", "executor.op_main"]
+    # op_main by path, not `-m executor.op_main`: runpy's import is a
+    # measurable part of every run's start-up
+    argv = [python, "-u", OP_MAIN]
     if opdef.get("flags_dest", "globals") == "globals":
         if flags:
             argv += ["--globals", json.dumps(flags, sort_keys=True, separators=(",", ":"))]

@@ -19,7 +19,9 @@ import shlex
 from ledger import record as rec
 from ledger.record import factory, record
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 from ledger.errors import ProjectError
 

@@ -24,7 +24,7 @@ ARTIFACT_STORE_BYTES = 64 << 20  # bigger files are recorded (path, size) but no
 
 
 class OutputRecorder:
-    def __init__(self, home: Home, run_id: str, run_dir: Path, scalar_parser) -> None:
+    def __init__(self, home: Home, run_id: str, run_dir: Path, scalar_parser, pending: list | None = None) -> None:
         self.home = home
         self.run_id = run_id
         self.parser = scalar_parser
@@ -38,6 +38,7 @@ class OutputRecorder:
         self._last_flush = time.monotonic()
         self.scalars: dict[str, float] = {}
         self.appended: list = []  # every event this recorder appended
+        self._pending: list[NewEvent] = list(pending or ())  # go out with the first append
 
     def __call__(self, line: bytes, ms: int, stream: int) -> None:
         self._out.write(line)
@@ -60,13 +61,13 @@ class OutputRecorder:
         a line followed by a long quiet computation is recorded within a
         second, not when the next line comes (a kill -9 of `ledger run`
         then loses at most that second)."""
-        if self._lines and time.monotonic() - self._last_flush >= CHUNK_SECONDS:
+        if (self._lines or self._pending) and time.monotonic() - self._last_flush >= CHUNK_SECONDS:
             self.appended += self.home.store.append(self._chunk_events())
 
     def _chunk_events(self) -> list[NewEvent]:
         self._out.flush()
         self._index.flush()
-        events = []
+        events, self._pending = self._pending, []
         if self._lines:
             data = b"".join(self._lines)
             blob = self.home.blobs.put_bytes(data)

@@ -32,7 +32,8 @@ def gist(data: EventData) -> str:
         flags = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(data.flags.items()))
         return f"trial {data.index} {data.trial[:8]} ({flags})"
     if isinstance(data, RunStarted):
-        return f"pid {data.pid}: {' '.join(data.argv[3:] if len(data.argv) > 3 else data.argv)}"
+        shown = data.argv[2:] if len(data.argv) > 2 and data.argv[2].endswith("op_main.py") else data.argv
+        return f"pid {data.pid}: {' '.join(shown)}"
     if isinstance(data, OutputCaptured):
         return f"{data.lines} line(s), {data.bytes} bytes"
     if isinstance(data, RunStopped):

@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 from ledger.record import factory, record
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 from executor import launch, plan
 from executor.plan import Flag, RunSpec, Source
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
 from ledger.home import Home
-from ledger.store import uuid4_hexes
+from ledger.store import now_ts, uuid4_hexes
 from projections import rundir
 
 SOURCE_WARN_FILES = 100
@@ -53,12 +55,14 @@ def new_seed() -> int:
 
 def context() -> dict[str, Any]:
     u = os.uname()
-    try:
-        import getpass
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
+    if not user:
+        try:
+            import pwd
 
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = ""
+            user = pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError):
+            pass
     return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", "pid": os.getpid()}
 
 
@@ -188,30 +192,35 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
         data = prepared.sources.get(f.path)
         dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
         os.chmod(dest, f.mode)
-    written = rundir.write_meta(run_dir, events)
     if spec.params.get("stage"):
+        rundir.write_meta(run_dir, events)
         return None
-    return start(home, spec, prepared.opdef, events, written, tee=tee)
+    return start(home, spec, prepared.opdef, events, tee=tee)
 
 
-def start(home: Home, spec: RunSpec, opdef, events: list, written: dict, tee: bool = True) -> launch.Outcome:
+def start(home: Home, spec: RunSpec, opdef, events: list, tee: bool = True) -> launch.Outcome:
+    """Start the process, then record it: the attributes are written and
+    `RunStarted` waits for the run's first output append while the process
+    is already running, so neither delays it."""
     from executor.flags import flag_args
     from executor.recorder import OutputRecorder, artifacts
     from executor.scalars import ScalarParser
 
     run_dir = home.run_dir(spec.run_id)
     recorder = None
-    outcome = launch.Outcome(1, interrupted=True)
+    written = None
+    outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     try:
         values = spec.flag_values
         argv = plan.command(spec.opdef, values, flag_args(values, opdef))
         env = child_env(home, spec.run_id, run_dir)
+        when = now_ts()
         proc = launch.start(argv, run_dir, env)
-        started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir))
-        events += home.store.append([plan.NewEvent(spec.run_id, started)])
-        written = rundir.write_meta(run_dir, events, written)
+        started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir), time=when)
+        written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
-        recorder = OutputRecorder(home, spec.run_id, run_dir, ScalarParser(opdef.output_scalars, ignore=set(values)))
+        parser = ScalarParser(opdef.output_scalars, ignore=set(values))
+        recorder = OutputRecorder(home, spec.run_id, run_dir, parser, pending=[plan.NewEvent(spec.run_id, started)])
         outcome = launch.capture(proc, recorder, tee=tee)
         outcome.scalars = recorder.scalars
     finally:

@@ -19,7 +19,9 @@ import os
 import shlex
 from ledger.record import record
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 MAX_FILE_SIZE = 1024 * 1024
 MAX_FILES = 100

@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import re
 from ledger.record import record
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 from ledger.errors import FlagError
 

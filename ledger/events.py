@@ -15,14 +15,16 @@ annotations on first use.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
-
 from ledger import record as rec
 from ledger.errors import EventError
 from ledger.record import factory, record
 
-FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
-StopStatus = Literal["completed", "error", "terminated"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any, ClassVar, Literal
+
+FLAG_ORIGINS = ("default", "proto", "user", "batch", "optimizer")
+STOP_STATUSES = ("completed", "error", "terminated")
 
 
 @record
@@ -96,12 +98,16 @@ class TrialSpawned(EventData):
 
 @record
 class RunStarted(EventData):
-    """The run's process started: argv, environment (secrets redacted), pid."""
+    """The run's process started: argv, environment (secrets redacted), pid,
+    and `time` (UTC, as envelope times), when it was spawned: the event may
+    be appended later, with the run's first output, to save a durable write
+    on every run's start."""
 
     argv: tuple[str, ...]
     env: dict[str, str] = factory(dict)
     pid: int = 0
     cwd: str = ""
+    time: str = ""
 
 
 @record
@@ -258,7 +264,7 @@ def _model(cls: type) -> Any:
 
         from pydantic import ConfigDict, Field, create_model
 
-        hints = typing.get_type_hints(cls)
+        hints = typing.get_type_hints(cls, localns=_type_names())
         spec = {}
         for name in cls._fields:
             default = cls._defaults.get(name, ...)
@@ -267,6 +273,19 @@ def _model(cls: type) -> Any:
             spec[name] = (_pydantic_type(hints[name]), default)
         _MODELS[cls] = create_model(cls.__name__, __config__=ConfigDict(extra="forbid"), **spec)
     return _MODELS[cls]
+
+
+def _type_names() -> dict[str, Any]:
+    """What the payloads' annotations name, for validation only."""
+    from typing import Any, ClassVar, Literal
+
+    return {
+        "Any": Any,
+        "ClassVar": ClassVar,
+        "Literal": Literal,
+        "FlagOrigin": Literal[FLAG_ORIGINS],
+        "StopStatus": Literal[STOP_STATUSES],
+    }
 
 
 def _pydantic_type(t: Any) -> Any:

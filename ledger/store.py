@@ -25,7 +25,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
@@ -78,7 +80,8 @@ def uuid4_hexes(n: int) -> list[str]:
     return [text[at : at + 32] for at in range(0, 32 * n, 32)]
 
 
-def _now() -> str:
+def now_ts() -> str:
+    """Now, UTC, in the envelope's `ts` format."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -161,7 +164,7 @@ class EventStore:
         prev = self.last_hash
         lines: list[str] = []
         out: list[Event] = []
-        ts = _now()  # one transaction, one moment
+        ts = now_ts()  # one transaction, one moment
         ids = uuid4_hexes(len(events))
         for i, ev in enumerate(events):
             data = ev.data

@@ -44,7 +44,8 @@ _STATEMENTS = [
         exit_status = CASE WHEN u.type = 'RunStopped' THEN (u.data->>'exit_status')::INTEGER END
     FROM (
         SELECT run, type, ts, data,
-               max(ts) FILTER (WHERE type = 'RunStarted') OVER (PARTITION BY run) AS started
+               max(coalesce(CAST(nullif(replace(data->>'time', 'Z', ''), '') AS TIMESTAMP), ts))
+                   FILTER (WHERE type = 'RunStarted') OVER (PARTITION BY run) AS started
         FROM events WHERE seq > $pos AND type IN ('RunStarted', 'RunStopped')
         QUALIFY row_number() OVER (PARTITION BY run ORDER BY seq DESC) = 1
     ) u WHERE runs.id = u.run

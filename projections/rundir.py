@@ -14,7 +14,9 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 from ledger.events import (
     ArtifactRecorded,
@@ -35,9 +37,14 @@ META = ".ledger"
 
 
 def ts_micros(ts: str) -> int:
-    """An envelope time stamp as integer microseconds since the epoch."""
-    dt = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ")
-    return int((dt - datetime(1970, 1, 1)).total_seconds()) * 1_000_000 + dt.microsecond
+    """An envelope time stamp (`2026-11-26T04:00:00.123456Z`) as integer
+    microseconds since the epoch. Parsed by hand: strptime imports more than
+    a run's whole start-up may spend."""
+    dt = datetime(int(ts[0:4]), int(ts[5:7]), int(ts[8:10]), int(ts[11:13]), int(ts[14:16]), int(ts[17:19]))
+    return int((dt - _EPOCH).total_seconds()) * 1_000_000 + int(ts[20:26])
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 def manifest(files: Iterable[tuple[str, str]]) -> str:
@@ -83,7 +90,7 @@ def attrs(events: Iterable[Event]) -> dict[str, Any]:
         elif isinstance(d, SourcecodeCopied):
             out["sourcecode_digest"] = d.digest
         elif isinstance(d, RunStarted):
-            out.update(cmd=list(d.argv), env=dict(d.env), started=ts_micros(ev.ts))
+            out.update(cmd=list(d.argv), env=dict(d.env), started=ts_micros(d.time or ev.ts))
         elif isinstance(d, RunStopped):
             out["stopped"] = ts_micros(ev.ts)
             if d.exit_status is not None:
