@@ -1,4 +1,4 @@
-"""What a run's process executes: `python -u -m executor.op_main [--globals JSON] MAIN [ARGS...]`.
+"""What a run's process executes: `python -u .../executor/op_main.py [--globals JSON] MAIN [ARGS...]`.
 
 MAIN is a script path (`echo.py`, `src/train`) or a module name (`echo`,
 `pkg.train`) under the current directory (the run directory). With
@@ -19,7 +19,7 @@ import types
 # json, tokenize and traceback are imported only when needed: every import
 # here is paid by every run before the user's first line executes
 
-USAGE = "usage: python -m executor.op_main [--globals JSON] MAIN [ARGS...]"
+USAGE = "usage: python executor/op_main.py [--globals JSON] MAIN [ARGS...]"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,8 @@ class StreamIndex:
         self.path = path
         self._segment_path = segment_path
         self._cache: tuple[tuple[int, int, int], bytes] | None = None
+        self._lookups = 0  # against the cached buffer
+        self._by_key: dict[bytes, list[tuple[int, int, int, int]]] | None = None
 
     def _buffer(self) -> bytes:
         """The whole index, re-read only when the file changed: lineage walks
@@ -40,6 +42,7 @@ class StreamIndex:
         stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
         if self._cache is None or self._cache[0] != stamp:
             self._cache = (stamp, self.path.read_bytes())
+            self._lookups, self._by_key = 0, None
         return self._cache[1]
 
     def lookup(self, key: bytes, last_seq: int) -> Iterator[tuple[int, int, int, int]]:
@@ -48,6 +51,17 @@ class StreamIndex:
         buf = self._buffer()
         size, rec_key_at = REC.size, REC.size - 8
         limit = min(len(buf) // size, last_seq) * size
+        self._lookups += 1
+        if self._lookups > 3:
+            # many streams read in a row (lineage, rebuild): one pass to map
+            # every key beats a scan of the whole file per stream
+            if self._by_key is None:
+                by_key: dict[bytes, list[tuple[int, int, int, int]]] = {}
+                for seq, seg, off, length, key_ in REC.iter_unpack(buf[: len(buf) // size * size]):
+                    by_key.setdefault(key_, []).append((seq, seg, off, length))
+                self._by_key = by_key
+            yield from (r for r in self._by_key.get(key, ()) if r[0] <= limit // size)
+            return
         pos = buf.find(key, 0, limit)
         while pos != -1:
             start = pos - rec_key_at
