@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import os
+import stat
 
 from ledger.events import ArtifactRecorded, NewEvent, OutputCaptured, RunStopped, ScalarLogged, SourceFile
 from ledger.home import Home
@@ -94,12 +95,17 @@ class OutputRecorder:
         return self.appended
 
 
-def artifacts(home: Home, run_dir: Path, source: tuple[SourceFile, ...]) -> list[ArtifactRecorded]:
+def artifacts(
+    home: Home, run_dir: Path, source: tuple[SourceFile, ...], copied_stats: dict[str, tuple[int, int]] | None = None
+) -> list[ArtifactRecorded]:
     """Files the run left in its directory that are not its source code as
-    copied: stored as blobs (up to a size), so a rebuild restores them."""
+    copied: stored as blobs (up to a size), so a rebuild restores them.
+    `copied_stats` (path -> size, mtime_ns as written) spares re-hashing the
+    source files the run did not touch."""
     import hashlib
 
     copied = {f.path: (f.sha256, f.size) for f in source}
+    stats = copied_stats or {}
     out = []
     for dirpath, dirnames, filenames in os.walk(run_dir):
         rel_dir = os.path.relpath(dirpath, run_dir)
@@ -109,13 +115,15 @@ def artifacts(home: Home, run_dir: Path, source: tuple[SourceFile, ...]) -> list
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
             rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            if os.path.islink(full) or not os.path.isfile(full):
+            st = os.lstat(full)
+            if not stat.S_ISREG(st.st_mode):
                 continue
-            size = os.path.getsize(full)
-            if size > ARTIFACT_STORE_BYTES:
-                out.append(ArtifactRecorded(path=rel, sha256="", size=size, stored=False))
+            if stats.get(rel) == (st.st_size, st.st_mtime_ns):
                 continue
-            if rel in copied and size == copied[rel][1]:
+            if st.st_size > ARTIFACT_STORE_BYTES:
+                out.append(ArtifactRecorded(path=rel, sha256="", size=st.st_size, stored=False))
+                continue
+            if rel in copied and st.st_size == copied[rel][1]:
                 with open(full, "rb") as fh:
                     if hashlib.sha256(fh.read()).hexdigest() == copied[rel][0]:
                         continue

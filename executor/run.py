@@ -186,19 +186,22 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     appended = home.store.append([*extra, *plan.run_events(spec)])
     events = [e for e in appended if e.run == spec.run_id]
     run_dir = home.run_dir(spec.run_id)
+    copied = {}
     for f in spec.source.files:
         dest = run_dir / f.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         data = prepared.sources.get(f.path)
         dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
         os.chmod(dest, f.mode)
+        st = dest.stat()
+        copied[f.path] = (st.st_size, st.st_mtime_ns)
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
         return None
-    return start(home, spec, prepared.opdef, events, tee=tee)
+    return start(home, spec, prepared.opdef, events, copied, tee=tee)
 
 
-def start(home: Home, spec: RunSpec, opdef, events: list, tee: bool = True) -> launch.Outcome:
+def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: bool = True) -> launch.Outcome:
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it."""
@@ -226,7 +229,7 @@ def start(home: Home, spec: RunSpec, opdef, events: list, tee: bool = True) -> l
     finally:
         if recorder is None:
             recorder = OutputRecorder(home, spec.run_id, run_dir, None)
-        files = artifacts(home, run_dir, spec.source.files)
+        files = artifacts(home, run_dir, spec.source.files, copied)
         events += recorder.finish(outcome.status, outcome.exit_status, files)
         rundir.write_meta(run_dir, events, written)
     return outcome
