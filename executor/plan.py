@@ -118,7 +118,7 @@ def command(opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], p
     injects flags into the script's globals or passes them as arguments;
     an `exec` op is its template with `${flag}` and `${flag_args}` filled."""
     if opdef.get("exec"):
-        return _render_exec(opdef["exec"], flags, arg_list, python)
+        return _render_exec(opdef["exec"], flags, opdef, python)
     main, *main_args = shlex.split(opdef["main"])
     # op_main by path, not `-m executor.op_main`: runpy's import is a
     # measurable part of every run's start-up
@@ -132,21 +132,14 @@ def command(opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], p
     return argv
 
 
-def _render_exec(template: str, flags: dict[str, Any], arg_list: list[str], python: str) -> list[str]:
-    from executor.flags import format_value
+def _render_exec(template: str, flags: dict[str, Any], opdef: dict[str, Any], python: str) -> list[str]:
+    from executor.flags import render_exec
+    from executor.project import OpDef
 
-    out: list[str] = []
-    for part in shlex.split(template):
-        if part == "${flag_args}":
-            out.extend(arg_list)
-            continue
-        if part in ("python", "python3", "${python_exe}"):
-            out.append(python)
-            continue
-        for name, value in flags.items():
-            part = part.replace("${%s}" % name, format_value(value))
-        out.append(part)
-    return out
+    argv = render_exec(template, flags, OpDef.from_dict(opdef), extra={"python_exe": python})
+    if argv and argv[0] in ("python", "python3"):
+        argv[0] = python  # the interpreter ledger runs on, as Guild does
+    return argv
 
 
 def redact_env(env: dict[str, str]) -> dict[str, str]:
