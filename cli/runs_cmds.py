@@ -26,7 +26,11 @@ def _home():
     return Home()
 
 
-runs_app = typer.Typer(help="List runs.", invoke_without_command=True, no_args_is_help=False)
+runs_app = typer.Typer(
+    help="List runs, newest first, numbered as run references.\n\nExample: ledger runs -s -Fo train",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
 
 
 @runs_app.callback()
@@ -52,20 +56,14 @@ def runs(
     """
     if ctx.invoked_subcommand:
         return
-    from projections.refs import listing
-
     statuses = [n for n, on in (("running", running), ("completed", completed), ("error", error),
                                 ("terminated", terminated), ("staged", staged)) if on]
-    rows = listing(_home(), _filters(ops, labels, digest, statuses, deleted))
-    shown = rows if all_ else rows[: limit or 20]
-    if as_json:
-        typer.echo(render.to_json(shown))
-        return
-    text = render.runs_table(shown, simple)
+    filters = _filters(ops, labels, digest, statuses, deleted)
+    text, note = render.runs_listing(_home(), filters, all_=all_, limit=limit, simple=simple, as_json=as_json)
     if text:
         typer.echo(text)
-    if len(shown) < len(rows) and not limit:
-        typer.echo(f"({len(rows) - len(shown)} older run(s) not shown; use -a to list all)", err=True)
+    if note:
+        typer.echo(note, err=True)
 
 
 @runs_app.command("info")
@@ -78,7 +76,7 @@ def info(run: Optional[str] = typer.Argument(None, help="Run reference (default:
     from projections.refs import resolve
 
     home = _home()
-    row = resolve(home, run)
+    row = resolve(home, run, flags=False)
     typer.echo(run_info(home, row["id"], row["status"]))
 
 
@@ -94,17 +92,11 @@ def select(
 
     Example: ledger select -Fl baseline --path
     """
-    from executor.inspect import attr_text
     from projections.refs import resolve
 
     home = _home()
-    row = resolve(home, run, _filters(ops, labels, digest))
-    if attr:
-        typer.echo(attr_text(home, row["id"], attr))
-    elif path:
-        typer.echo(str(home.run_dir(row["id"])))
-    else:
-        typer.echo(row["id"])
+    row = resolve(home, run, _filters(ops, labels, digest), flags=False)
+    typer.echo(render.selected(home, row, path=path, attr=attr))
 
 
 def cat(
@@ -122,7 +114,7 @@ def cat(
     from projections.refs import resolve
 
     home = _home()
-    row = resolve(home, run)
+    row = resolve(home, run, flags=False)
     if output:
         data = read_output(home, row["id"])
     elif path:
@@ -149,7 +141,7 @@ def ls(
     from projections.refs import resolve
 
     home = _home()
-    row = resolve(home, run)
+    row = resolve(home, run, flags=False)
     files = run_files(home, row["id"], sourcecode=sourcecode, include_meta=all_)
     if names:
         if files:
@@ -167,7 +159,7 @@ def _run_ids(home, refs: list[str]) -> list[str]:
         from ledger.errors import RunRefError
 
         raise RunRefError("name the run(s): an index from `ledger runs`, an id prefix, or a range like 1:3")
-    return list(dict.fromkeys(r["id"] for r in select_runs(home, refs)))
+    return list(dict.fromkeys(r["id"] for r in select_runs(home, refs, flags=False)))
 
 
 def label(
@@ -249,7 +241,7 @@ def restore(runs: list[str] = typer.Argument(..., help="Run references (see `led
     from projections.refs import select as select_runs
 
     home = _home()
-    ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True))))
+    ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True), flags=False)))
     restore_runs(home, ids)
     typer.echo(f"Restored {len(ids)} run(s)")
 
@@ -266,7 +258,7 @@ def purge(
     from projections.refs import select as select_runs
 
     home = _home()
-    ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True))))
+    ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True), flags=False)))
     _confirm(f"Purge {len(ids)} run(s)? Their files cannot be restored.", yes)
     n = purge_runs(home, ids)
     typer.echo(f"Purged {len(ids)} run(s), {n} blob(s) removed")
