@@ -38,3 +38,32 @@ def runs_table(rows: list[dict[str, Any]], simple: bool) -> str:
 
 def to_json(value: Any) -> str:
     return json.dumps(value, indent=2, default=str, sort_keys=True)
+
+
+def runs_listing(
+    home: Any, filters: Any, *, all_: bool, limit: int | None, simple: bool, as_json: bool
+) -> tuple[str, str]:
+    """What `ledger runs` prints: the listing (stdout) and a note (stderr)
+    on the older runs the default window of 20 leaves out; either may be
+    empty. `-a` lists every run, `-n N` the newest N (0: the default)."""
+    from ledger.errors import LedgerError
+    from projections.refs import window
+
+    if limit is not None and limit < 0 and not all_:
+        raise LedgerError(f"-n/--limit takes a number of runs, not {limit}")
+    rows, hidden = window(home, filters, None if all_ else limit or 20, count_hidden=not limit, flags=as_json)
+    if as_json:
+        return to_json(rows), ""
+    note = f"({hidden} older run(s) not shown; use -a to list all)" if hidden > 0 else ""
+    return runs_table(rows, simple), note
+
+
+def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None) -> str:
+    """What `ledger select` prints for the run it resolved."""
+    if attr:
+        from executor.inspect import attr_text
+
+        return attr_text(home, row["id"], attr)
+    if path:
+        return str(home.run_dir(row["id"]))
+    return row["id"]

@@ -58,9 +58,14 @@ def list_runs(
     labels: Sequence[str] | None = None,
     digest: str | None = None,
     statuses: Iterable[str] | None = None,
-    deleted: bool = False,
+    deleted: bool | None = False,
+    restorable: bool = False,
+    id_prefix: str | None = None,
     limit: int | None = None,
+    offset: int = 0,
     include_batch_trials: bool = True,
+    flags: bool = True,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> list[dict[str, Any]]:
     """Runs, newest first (by creation seq), filtered like Guild's `runs`:
 
@@ -70,12 +75,74 @@ def list_runs(
     digest  a prefix of the source code digest.
     statuses effective statuses to keep (running, completed, error,
             terminated, staged).
-    deleted True lists the deleted runs only, False the others.
+    deleted True lists the deleted runs only, False the others, None both
+            (the live runs first).
+    restorable True leaves out purged runs.
+    id_prefix a prefix of the run id.
+    limit, offset  a window of the filtered listing (offset 0 = newest).
+    flags   False leaves the `flags` key out: gathering flags scans the
+            whole flags table, the largest part of a short listing's cost.
+    con     an open connection from `projections.index.connect` to reuse;
+            one is opened (and closed) when not given.
     Each run is a dict with the keys of _COLUMNS; times are ISO 8601 UTC
     strings, `tags` a list and `flags` a dict name -> value sorted by name."""
-    from projections.index import connect
+    where, params = _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials)
+    order = "seq DESC" if deleted is not None else "deleted, seq DESC"
+    window = f"LIMIT {int(limit)}" if limit is not None else ""
+    if offset:
+        window += f" OFFSET {max(int(offset), 0)}"
+    columns = f"""id, op, status, label, {_TS.format("created")}, {_TS.format("started")}, {_TS.format("stopped")},
+                   exit_status, proto, batch, kind, sourcecode_digest, random_seed, deleted, tags"""
+    if not flags:
+        rows = _query(home, con, f"SELECT {columns} FROM runs WHERE {where} ORDER BY {order} {window}", params)
+        return [dict(zip(_COLUMNS, row)) for row in rows]
+    # flags are aggregated for the picked window only: over every run, that
+    # join costs more than the rest of the listing together
+    sql = f"""
+        WITH picked AS MATERIALIZED (
+            SELECT * FROM runs WHERE {where} ORDER BY {order} {window}
+        )
+        SELECT {columns}, f.flags
+        FROM picked LEFT JOIN (
+            SELECT run, '{{' || string_agg(to_json(name) || ':' || value, ',' ORDER BY name) || '}}' AS flags
+            FROM flags WHERE run IN (SELECT id FROM picked) GROUP BY run
+        ) f ON f.run = picked.id
+        ORDER BY {order}
+    """
+    loads = json.loads
+    return [{**dict(zip(_COLUMNS, row)), "flags": loads(row[-1]) if row[-1] else {}}
+            for row in _query(home, con, sql, params)]
 
-    where, params = ["deleted = ?"], [deleted]
+
+def count_runs(
+    home: Home,
+    *,
+    ops: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    digest: str | None = None,
+    statuses: Iterable[str] | None = None,
+    deleted: bool | None = False,
+    restorable: bool = False,
+    id_prefix: str | None = None,
+    include_batch_trials: bool = True,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
+    """How many runs `list_runs` with the same filters returns (no window)."""
+    where, params = _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials)
+    return _query(home, con, f"SELECT count(*) FROM runs WHERE {where}", params)[0][0]
+
+
+def _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials) -> tuple[str, list]:
+    where: list[str] = []
+    params: list[Any] = []
+    if deleted is not None:
+        where.append("deleted = ?")
+        params.append(bool(deleted))
+    if restorable:
+        where.append("NOT purged")
+    if id_prefix:
+        where.append("starts_with(id, ?)")
+        params.append(id_prefix)
     if ops:
         where.append("(" + " OR ".join("op GLOB ?" for _ in ops) + ")")
         params += list(ops)
@@ -86,33 +153,20 @@ def list_runs(
         where.append("starts_with(coalesce(sourcecode_digest, ''), ?)")
         params.append(digest)
     if statuses is not None:
-        wanted = list(statuses)
         where.append("list_contains(?, status)")
-        params.append(wanted)
+        params.append(list(statuses))
     if not include_batch_trials:
         where.append("batch IS NULL")
-    limit_sql = f"LIMIT {int(limit)}" if limit is not None else ""
-    sql = f"""
-        WITH picked AS (
-            SELECT * FROM runs WHERE {" AND ".join(where)} ORDER BY seq DESC {limit_sql}
-        )
-        SELECT p.id, p.op, p.status, p.label, {_TS.format("p.created")}, {_TS.format("p.started")},
-               {_TS.format("p.stopped")}, p.exit_status, p.proto, p.batch, p.kind, p.sourcecode_digest,
-               p.random_seed, p.deleted, p.tags, f.flags
-        FROM picked p LEFT JOIN (
-            SELECT run, '{{' || string_agg(to_json(name) || ':' || value, ',' ORDER BY name) || '}}' AS flags
-            FROM flags WHERE run IN (SELECT id FROM picked) GROUP BY run
-        ) f ON f.run = p.id
-        ORDER BY p.seq DESC
-    """
-    con = connect(home)
+    return " AND ".join(where) or "true", params
+
+
+def _query(home: Home, con: duckdb.DuckDBPyConnection | None, sql: str, params: list) -> list[tuple]:
+    if con is not None:
+        return con.execute(sql, params).fetchall()
+    from projections.index import connect
+
+    own = connect(home)
     try:
-        rows = con.execute(sql, params).fetchall()
+        return own.execute(sql, params).fetchall()
     finally:
-        con.close()
-    out = []
-    for row in rows:
-        run = dict(zip(_COLUMNS, row))
-        run["flags"] = json.loads(run["flags"]) if run["flags"] else {}
-        out.append(run)
-    return out
+        own.close()

@@ -34,73 +34,123 @@ class Filters:
         }
 
 
-def listing(home: Home, filters: Filters = Filters(), limit: int | None = None) -> list[dict[str, Any]]:
-    """The runs `ledger runs` shows. Deleted runs (`-d`) are those that can
-    still be restored: a purged run is gone from every listing, though an
-    id prefix still finds it for `ledger log` and `ledger lineage`."""
-    from projections.index import list_runs
+def listing(
+    home: Home,
+    filters: Filters = Filters(),
+    limit: int | None = None,
+    offset: int = 0,
+    *,
+    flags: bool = True,
+    con: Any = None,
+) -> list[dict[str, Any]]:
+    """The runs `ledger runs` shows, or the window `offset`, `limit` of
+    them. Deleted runs (`-d`) are those that can still be restored: a purged
+    run is gone from every listing, though an id prefix still finds it for
+    `ledger log` and `ledger lineage`. flags=False leaves each run's `flags`
+    out (see list_runs); `con` reuses an open index connection."""
+    from projections.index_listing import list_runs
 
-    rows = list_runs(home, limit=limit, **filters.kwargs())
-    if filters.deleted and rows:
-        gone = _purged(home)
-        rows = [r for r in rows if r["id"] not in gone]
-    return rows
+    return list_runs(home, limit=limit, offset=offset, flags=flags, con=con, **_listed(filters))
 
 
-def _purged(home: Home) -> set[str]:
-    from projections.index import connect
+def count(home: Home, filters: Filters = Filters(), *, con: Any = None) -> int:
+    """How many runs `listing` holds: what a window leaves out."""
+    from projections.index_listing import count_runs
 
-    con = connect(home)
-    try:
-        return {rid for (rid,) in con.execute("SELECT id FROM runs WHERE purged").fetchall()}
-    finally:
-        con.close()
+    return count_runs(home, con=con, **_listed(filters))
+
+
+def _listed(filters: Filters) -> dict[str, Any]:
+    return {**filters.kwargs(), "restorable": filters.deleted}
 
 
 def is_full_id(ref: str) -> bool:
     return len(ref) == 32 and all(c in "0123456789abcdef" for c in ref)
 
 
-def resolve(home: Home, ref: str | None, filters: Filters = Filters()) -> dict[str, Any]:
-    """Exactly one run, or a RunRefError that says what matched."""
-    runs = select(home, [ref] if ref else [], filters)
+def resolve(home: Home, ref: str | None, filters: Filters = Filters(), *, flags: bool = True) -> dict[str, Any]:
+    """Exactly one run, or a RunRefError that says what matched (flags=False:
+    without its `flags`, for callers that need only the id or status)."""
+    if not ref:
+        runs = listing(home, filters, limit=1, flags=flags)
+    else:
+        runs = select(home, [ref], filters, flags=flags)
     if not runs:
         raise RunRefError("no runs match; see `ledger runs` (use -a to list every run)")
     return runs[0]
 
 
-def select(home: Home, refs: list[str], filters: Filters = Filters()) -> list[dict[str, Any]]:
-    """The runs `refs` name, in the order named (all listed runs when none)."""
-    rows = listing(home, filters)
-    if not refs:
-        return rows
-    out = []
-    for ref in refs:
-        out.extend(_one(home, ref, rows, filters))
-    return out
+def select(
+    home: Home, refs: list[str], filters: Filters = Filters(), *, flags: bool = True
+) -> list[dict[str, Any]]:
+    """The runs `refs` name, in the order named (all listed runs when none).
+
+    Each reference asks the index for just the rows it names, so resolving
+    one costs the same in a home of ten runs or of a hundred thousand."""
+    from projections.index import connect
+
+    con = connect(home)
+    try:
+        if not refs:
+            return listing(home, filters, flags=flags, con=con)
+        out = []
+        for ref in refs:
+            out.extend(_one(home, con, ref, filters, flags))
+        return out
+    finally:
+        con.close()
 
 
-def _one(home: Home, ref: str, rows: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+def _one(home: Home, con: Any, ref: str, filters: Filters, flags: bool) -> list[dict[str, Any]]:
+    from projections.index_listing import count_runs, list_runs
+
     if ref.isdigit() and len(ref) < 8:
         n = int(ref)
-        if not 1 <= n <= len(rows):
-            raise RunRefError(f"there is no run [{n}]: {len(rows)} run(s) listed; see `ledger runs`")
-        return [rows[n - 1]]
+        rows = listing(home, filters, limit=1, offset=n - 1, flags=flags, con=con) if n >= 1 else []
+        if not rows:
+            listed = count(home, filters, con=con)
+            raise RunRefError(f"there is no run [{n}]: {listed} run(s) listed; see `ledger runs`")
+        return rows
     if ":" in ref:
         lo, _, hi = ref.partition(":")
         if (lo.isdigit() or not lo) and (hi.isdigit() or not hi):
-            return rows[int(lo or 1) - 1 : int(hi) if hi else None]
+            first = max(int(lo or 1), 1) - 1
+            if hi and int(hi) <= first:
+                return []
+            return listing(home, filters, int(hi) - first if hi else None, first, flags=flags, con=con)
     ref = ref.lower()
-    matches = [r for r in rows if r["id"].startswith(ref)]
-    if not matches:
-        # outside the filtered listing: any run, deleted ones included
-        from projections.index import list_runs
+    # a full id names the same run inside the filtered listing or not
+    scopes = [None] if is_full_id(ref) else [filters, None]  # None: any run, deleted ones included
+    for scope in scopes:
+        where = {**(_listed(scope) if scope is not None else {"deleted": None}), "id_prefix": ref}
+        matches = list_runs(home, limit=_AMBIGUOUS_SHOWN, flags=flags, con=con, **where)
+        if len(matches) > 1:
+            ids = ", ".join(r["id"][:12] for r in matches)
+            total = count_runs(home, con=con, **where)
+            raise RunRefError(f"{ref!r} matches {total} runs ({ids}...); give more of the id")
+        if matches:
+            return matches
+    raise RunRefError(f"no run matches {ref!r}; see `ledger runs` for ids and indexes")
 
-        everything = list_runs(home, deleted=False) + list_runs(home, deleted=True)
-        matches = [r for r in everything if r["id"].startswith(ref)]
-    if not matches:
-        raise RunRefError(f"no run matches {ref!r}; see `ledger runs` for ids and indexes")
-    if len(matches) > 1:
-        ids = ", ".join(r["id"][:12] for r in matches[:5])
-        raise RunRefError(f"{ref!r} matches {len(matches)} runs ({ids}...); give more of the id")
-    return matches
+
+_AMBIGUOUS_SHOWN = 5  # ids an ambiguity error lists
+
+
+def window(
+    home: Home, filters: Filters = Filters(), limit: int | None = None, *, count_hidden: bool = True,
+    flags: bool = True,
+) -> tuple[list[dict[str, Any]], int]:
+    """The newest `limit` runs of the listing (all of them when None) and
+    how many older ones that leaves out (0 unless `count_hidden`). Older runs
+    are counted only when the window is full: a listing of a hundred
+    thousand runs fetches its twenty rows and one count."""
+    from projections.index import connect
+
+    con = connect(home)
+    try:
+        rows = listing(home, filters, limit, flags=flags, con=con)
+        full = limit is not None and len(rows) == limit
+        hidden = count(home, filters, con=con) - len(rows) if count_hidden and full else 0
+    finally:
+        con.close()
+    return rows, hidden
