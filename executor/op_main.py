@@ -89,22 +89,37 @@ def _take_globals(argv: list[str]) -> tuple[dict | None, list[str]]:
         raw, argv = argv[0].split("=", 1)[1], argv[1:]
     else:
         return None, argv
-    import json
-
-    try:
-        flags = json.loads(raw)
-    except ValueError as e:
-        _fail(f"op_main: --globals is not valid JSON: {e}")
+    flags = _literal(raw)
     if not isinstance(flags, dict):
-        _fail("op_main: --globals must be a JSON object of name: value")
+        _fail("op_main: --globals must be a dict of name: value (a Python or JSON literal)")
     return flags, argv
 
 
-def _read_source(full: str) -> str:
-    import tokenize
+def _literal(raw: str):
+    """--globals as a Python literal (what ledger writes: `ast` is imported
+    for the rewrite anyway, while `json` would bring in `re`), else JSON."""
+    import ast
 
-    with tokenize.open(full) as f:  # honours a PEP 263 coding line
-        return f.read()
+    try:
+        return ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        import json
+
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            _fail(f"op_main: --globals is neither a Python nor a JSON literal: {e}")
+
+
+def _read_source(full: str) -> str:
+    with open(full, "rb") as fh:
+        data = fh.read()
+    if any(b"coding" in line for line in data.split(b"\n", 2)[:2]):
+        import tokenize  # a PEP 263 declaration: let tokenize honour it
+
+        with tokenize.open(full) as f:
+            return f.read()
+    return data[3:].decode() if data.startswith(b"\xef\xbb\xbf") else data.decode()
 
 
 def _print_user_traceback(e: BaseException) -> None:

@@ -8,7 +8,6 @@ the run's first transaction, and `command` into the process's argv.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import sys
@@ -125,7 +124,9 @@ def command(opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], p
     argv = [python, "-u", OP_MAIN]
     if opdef.get("flags_dest", "globals") == "globals":
         if flags:
-            argv += ["--globals", json.dumps(flags, sort_keys=True, separators=(",", ":"))]
+            # a Python literal: op_main reads it with `ast`, which it needs
+            # anyway, instead of importing json (and with it `re`)
+            argv += ["--globals", repr(dict(sorted(flags.items())))]
         argv += [main, *main_args]
     else:
         argv += [main, *main_args, *arg_list]

@@ -78,7 +78,7 @@ def test_missing_main_and_bad_globals(tmp_path):
     p = op_main(tmp_path, "nope")
     assert p.returncode == 2 and "cannot find module or script 'nope'" in p.stderr
     p = op_main(tmp_path, "--globals", "{bad", "x.py")
-    assert p.returncode == 2 and "not valid JSON" in p.stderr
+    assert p.returncode == 2 and "neither a Python nor a JSON literal" in p.stderr
     assert op_main(tmp_path).returncode == 2
 
 
