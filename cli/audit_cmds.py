@@ -64,10 +64,10 @@ def log(
     Example: ledger log 1
     """
     from executor.audit import log_lines
-    from projections.refs import resolve
+    from projections.refs import resolve_id
 
     home = _home()
-    for line in log_lines(home, resolve(home, run)["id"], as_json):
+    for line in log_lines(home, resolve_id(home, run), as_json):
         typer.echo(line)
 
 
@@ -83,10 +83,10 @@ def lineage(
     import json
 
     from executor import audit
-    from projections.refs import resolve
+    from projections.refs import resolve_id
 
     home = _home()
-    run_id = resolve(home, run)["id"]
+    run_id = resolve_id(home, run)
     if descendants:
         tree = audit.descendants(home, run_id)
         typer.echo(json.dumps(tree, indent=2, default=str) if as_json else audit.tree_text(tree))
@@ -104,10 +104,10 @@ def diff(
     Example: ledger diff 2 1
     """
     from executor.audit import diff_runs
-    from projections.refs import resolve
+    from projections.refs import resolve_id
 
     home = _home()
-    typer.echo(diff_runs(home, resolve(home, run_a)["id"], resolve(home, run_b)["id"]))
+    typer.echo(diff_runs(home, resolve_id(home, run_a), resolve_id(home, run_b)))
 
 
 def register(app: typer.Typer) -> None:

@@ -54,13 +54,15 @@ class RunSummary:
     deleted: bool = False
     flags: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    host: str = ""
+    pid: int = 0
 
     @classmethod
     def of(cls, events: list[Event]) -> RunSummary:
         if not events or not isinstance(events[0].data, RunCreated):
             raise LedgerError("that run has no RunCreated event; see `ledger log` for what it has")
         c = events[0].data
-        s = cls(id=events[0].run, op=c.op, kind=c.kind, proto=c.proto, batch=c.batch)
+        s = cls(id=events[0].run, op=c.op, kind=c.kind, proto=c.proto, batch=c.batch, host=c.host, pid=c.pid)
         if c.params.get("stage"):
             s.status = "staged"
         for ev in events[1:]:
@@ -76,6 +78,9 @@ class RunSummary:
                 s.status = d.status
             elif isinstance(d, (RunDeleted, RunRestored)):
                 s.deleted = isinstance(d, RunDeleted)
+        from projections.index_listing import effective_status
+
+        s.status = effective_status(s.status, s.host, s.pid)  # a dead owner: terminated, not running
         return s
 
     def head(self) -> dict[str, Any]:

@@ -186,10 +186,6 @@ def _batch_plan(prepared, proto: Proto, opts):
 
 
 def find_run(home, ref: str) -> str:
-    """A run id from a reference; a full id is checked against the log
-    directly, without the index."""
-    from projections.refs import is_full_id, resolve
+    from projections.refs import resolve_id
 
-    if is_full_id(ref) and home.store.version(ref) > 0:
-        return ref
-    return resolve(home, ref)["id"]
+    return resolve_id(home, ref)

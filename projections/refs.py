@@ -80,6 +80,14 @@ def resolve(home: Home, ref: str | None, filters: Filters = Filters(), *, flags:
     return runs[0]
 
 
+def resolve_id(home: Home, ref: str | None) -> str:
+    """The id of the one run `ref` names. A full id is checked against the
+    log's stream index, without opening the SQL index at all."""
+    if ref and is_full_id(ref) and home.store.version(ref) > 0:
+        return ref
+    return resolve(home, ref, flags=False)["id"]
+
+
 def select(
     home: Home, refs: list[str], filters: Filters = Filters(), *, flags: bool = True
 ) -> list[dict[str, Any]]:
