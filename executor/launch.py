@@ -41,15 +41,28 @@ class Outcome:
         return "completed" if self.exit_status == 0 else "error"
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when the ledger process dies, so a killed
-    `ledger run` leaves no orphan computing in the dark (Linux only)."""
-    try:
-        import ctypes
+_prctl = None
 
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
+
+def _die_with_parent():
+    """A pre-exec hook that makes the child get SIGKILL when the ledger
+    process dies, so a killed `ledger run` leaves no orphan computing in the
+    dark (Linux only). libc is loaded here, once per ledger process, not in
+    each child: a batch's trials would each pay for importing ctypes."""
+    global _prctl
+    if not sys.platform.startswith("linux"):
+        return None
+    if _prctl is None:
+        try:
+            import ctypes
+
+            _prctl = ctypes.CDLL(None).prctl
+        except (OSError, AttributeError):
+            _prctl = False
+    if not _prctl:
+        return None
+    prctl = _prctl
+    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -61,7 +74,7 @@ def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            preexec_fn=_die_with_parent(),
         )
     except OSError as e:
         from ledger.errors import LedgerError
