@@ -8,21 +8,22 @@ run can still be a proto.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from ledger.errors import RunRefError
 from ledger.home import Home
+from ledger.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up (--proto resolves here)
+    from typing import Any
 
 
-@dataclass(frozen=True)
+@record
 class Filters:
     ops: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     digest: str | None = None
     statuses: tuple[str, ...] = ()
     deleted: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
         return {
