@@ -6,7 +6,7 @@ and `ledger run echo -y` (examples/optimizers, through its guild.yml) <= 4x
 discarded. Then a breakdown of where the ledger run's time goes: the biggest
 imports (`python -X importtime`), the in-process phases (timed by wrapping
 the library's functions in a driver process), and the run's own child
-process (`python -m executor.op_main`) against a bare interpreter.
+process (`python executor/op_main.py`) against a bare interpreter.
 
     .venv/bin/python bench/bench_run.py [--runs 7] [--no-breakdown]
 """
@@ -109,8 +109,8 @@ def show_breakdown(hello: Path, echo: Path, env: dict[str, str], runs: int) -> N
     floor = {
         "python -c pass": lambda: h.wall([h.PY, "-c", "pass"], hello, env),
         "python -I -S -c pass": lambda: h.wall([h.PY, "-I", "-S", "-c", "pass"], hello, env),
-        "python -m executor.op_main hello.py": lambda: h.wall(
-            [h.PY, "-u", "-m", "executor.op_main", "--globals", "{}", "hello.py"], hello, env),
+        "python executor/op_main.py hello.py": lambda: h.wall(
+            [h.PY, "-u", str(h.ROOT / "executor" / "op_main.py"), "hello.py"], hello, env),
         "python -c 'import cli.app'": lambda: h.wall(
             [h.PY, "-c", "import cli.app"], hello, env),
     }
@@ -123,7 +123,7 @@ def show_breakdown(hello: Path, echo: Path, env: dict[str, str], runs: int) -> N
           " biggest top-level imports (cumulative):", flush=True)
     for cum, name in tops:
         print(f"#     {cum * 1000:7.1f} ms  {name}", flush=True)
-    total, tops = h.import_times(["-u", "-m", "executor.op_main", "--globals", "{}", "hello.py"], hello, env)
+    total, tops = h.import_times(["-u", str(h.ROOT / "executor" / "op_main.py"), "hello.py"], hello, env)
     print(f"#   imports in the run's child (op_main): {total * 1000:.1f} ms; biggest:", flush=True)
     for cum, name in tops[:6]:
         print(f"#     {cum * 1000:7.1f} ms  {name}", flush=True)
