@@ -40,6 +40,10 @@ def start_sleeper(tmp_path: Path) -> tuple[Ledger, subprocess.Popen, int]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a job started in the background of a
+        # non-interactive shell (CI, `make test &`) inherits SIGINT ignored,
+        # and then ledger rightly ignores Ctrl-C too
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     line = proc.stdout.readline()  # blocks until the script is in its sleep
     assert line.startswith("ready"), line + proc.stderr.read()
