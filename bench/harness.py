@@ -87,8 +87,9 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 def wall(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     """Wall seconds of one fresh process, output discarded (as when piped)."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         tail = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
@@ -125,16 +126,20 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def ratio_line(name: str, subject: str, subj: list[float], baseline: str, base: list[float],
-               target: float, at_least: bool = False) -> bool:
+def ratio_line(
+    name: str, subject: str, subj: list[float], baseline: str, base: list[float], target: float, at_least: bool = False
+) -> bool:
     """`name: subject 0.083 s vs baseline 0.021 s = 3.95x (target <= 4x) PASS`;
     the ratio is subject/baseline medians. Returns whether it passed."""
     s, b = median(subj), median(base)
     r = s / b
     ok = r >= target if at_least else r <= target
     sign = ">=" if at_least else "<="
-    print(f"{name}: {subject} {s:.3f} s vs {baseline} {b:.3f} s = {r:.2f}x (target {sign} {target:g}x) "
-          f"{_verdict(ok)}  [{spread(subj)}]", flush=True)
+    print(
+        f"{name}: {subject} {s:.3f} s vs {baseline} {b:.3f} s = {r:.2f}x (target {sign} {target:g}x) "
+        f"{_verdict(ok)}  [{spread(subj)}]",
+        flush=True,
+    )
     return ok
 
 
@@ -143,8 +148,11 @@ def speedup_line(name: str, fast: str, fast_s: list[float], slow: str, slow_s: l
     f, s = median(fast_s), median(slow_s)
     r = s / f
     ok = r >= target
-    print(f"{name}: {slow} {s:.3f} s / {fast} {f:.3f} s = {r:.2f}x faster (target >= {target:g}x) "
-          f"{_verdict(ok)}  [{spread(fast_s)}]", flush=True)
+    print(
+        f"{name}: {slow} {s:.3f} s / {fast} {f:.3f} s = {r:.2f}x faster (target >= {target:g}x) "
+        f"{_verdict(ok)}  [{spread(fast_s)}]",
+        flush=True,
+    )
     return ok
 
 
@@ -171,30 +179,37 @@ def profile(argv: list[str], cwd: Path, env: dict[str, str], top: int = 15) -> s
         out = Path(tmp) / "prof"
         run([PY, "-m", "cProfile", "-o", str(out), LEDGER, *argv], cwd, env)
         text = []
-        for title, key, restrict in (("project functions by cumulative time", "cumulative",
-                                      r"/(ledger|projections|executor|cli)/[a-z_]+\.py"),
-                                     ("all functions by self time", "tottime", None)):
+        for title, key, restrict in (
+            ("project functions by cumulative time", "cumulative", r"/(ledger|projections|executor|cli)/[a-z_]+\.py"),
+            ("all functions by self time", "tottime", None),
+        ):
             buf = io.StringIO()
             stats = pstats.Stats(str(out), stream=buf).sort_stats(key)
             stats.print_stats(*([restrict] if restrict else []), top)
             lines = buf.getvalue().splitlines()
             first = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
             text.append(f"  -- {title}")
-            text += ["    " + line.replace(str(ROOT) + "/", "").replace(sys.base_prefix + "/lib/", "")
-                     for line in lines[first:] if line.strip()]
+            text += [
+                "    " + line.replace(str(ROOT) + "/", "").replace(sys.base_prefix + "/lib/", "")
+                for line in lines[first:]
+                if line.strip()
+            ]
     return "\n".join(text)
 
 
-def import_times(argv: list[str], cwd: Path, env: dict[str, str], top: int = 12) -> tuple[float, list[tuple[float, str]]]:
+def import_times(
+    argv: list[str], cwd: Path, env: dict[str, str], top: int = 12
+) -> tuple[float, list[tuple[float, str]]]:
     """(total import seconds, the `top` biggest top-level imports by
     cumulative seconds) of `python -X importtime ARGV`, read from stderr."""
-    proc = subprocess.run([PY, "-X", "importtime", *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True)
+    proc = subprocess.run(
+        [PY, "-X", "importtime", *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True
+    )
     total, tops = 0.0, []
     for line in proc.stderr.decode(errors="replace").splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        self_us, cum_us, name = line[len("import time:"):].split("|", 2)
+        self_us, cum_us, name = line[len("import time:") :].split("|", 2)
         total += int(self_us) / 1e6
         # a top-level import is not indented under the one that pulled it in
         if not name.startswith("  "):
@@ -255,9 +270,12 @@ def build(home: Path, runs: int, chain: int) -> dict:
     first = list(store.read())
     gen = _Generator(store, {e.type: e.data for e in first}, random.Random(runs), home)
     real = first[0].run
-    gen.made[real] = (first[0].seq, {e.data.name: e.seq for e in first if e.type == "FlagSet"},
-                      next(e.seq for e in first if e.type == "SourcecodeCopied"),
-                      {e.data.name: e.data.value for e in first if e.type == "FlagSet"})
+    gen.made[real] = (
+        first[0].seq,
+        {e.data.name: e.seq for e in first if e.type == "FlagSet"},
+        next(e.seq for e in first if e.type == "SourcecodeCopied"),
+        {e.data.name: e.data.value for e in first if e.type == "FlagSet"},
+    )
     chain_at = {1 + k * (runs - 1) // chain: k for k in range(chain)}
     chain_ids: list[str] = []
     plain: list[str] = [real]
@@ -277,8 +295,14 @@ def build(home: Path, runs: int, chain: int) -> dict:
             i += 1
         gen.flush(TX_EVENTS)
     gen.flush(0)
-    return {"events": store.last_seq, "runs": runs, "chain_tip": chain_ids[-1], "chain_root": chain_ids[0],
-            "plain_run": real, "project": str(project)}
+    return {
+        "events": store.last_seq,
+        "runs": runs,
+        "chain_tip": chain_ids[-1],
+        "chain_root": chain_ids[0],
+        "plain_run": real,
+        "project": str(project),
+    }
 
 
 class _Generator:
@@ -304,8 +328,9 @@ class _Generator:
     def new_id(self) -> str:
         return f"{self.rng.getrandbits(128):032x}"
 
-    def run(self, i: int, proto: str | None = None, batch: str | None = None, trial: int = 0,
-            values: dict | None = None) -> str:
+    def run(
+        self, i: int, proto: str | None = None, batch: str | None = None, trial: int = 0, values: dict | None = None
+    ) -> str:
         from dataclasses import replace
 
         from ledger.events import FlagSet, LabelSet, RunStopped, ScalarLogged
@@ -325,8 +350,9 @@ class _Generator:
         if batch:
             origins["x"] = "batch"
             params = {"flags": {}, "trial": trial}
-        created = replace(t["RunCreated"], random_seed=self.rng.getrandbits(32), proto=proto, batch=batch,
-                          params=params)
+        created = replace(
+            t["RunCreated"], random_seed=self.rng.getrandbits(32), proto=proto, batch=batch, params=params
+        )
         created_seq = self.add(rid, created, created_cause)
         flag_seqs = {n: self.add(rid, FlagSet(n, values[n], origins[n]), causes.get(n)) for n in sorted(values)}
         self.add(rid, LabelSet(f"x={values['x']:.2f} y={values['y']} z={values['z']}"))
@@ -351,10 +377,24 @@ class _Generator:
 
         t, bid = self.t, self.new_id()
         grid = tuple(float(k) for k in range(1, trials + 1))
-        spec = BatchSpec(flags={"x": Flag(Values(grid), "user"), "y": Flag(2, "default"), "z": Flag("a", "default")},
-                         optimizer="+", opt_flags={}, opt_flags_given={}, trials=None, keep_batch=False)
-        self.add(bid, replace(t["RunCreated"], op=t["RunCreated"].op + "+", kind="batch", params=spec.params(),
-                              random_seed=self.rng.getrandbits(32)))
+        spec = BatchSpec(
+            flags={"x": Flag(Values(grid), "user"), "y": Flag(2, "default"), "z": Flag("a", "default")},
+            optimizer="+",
+            opt_flags={},
+            opt_flags_given={},
+            trials=None,
+            keep_batch=False,
+        )
+        self.add(
+            bid,
+            replace(
+                t["RunCreated"],
+                op=t["RunCreated"].op + "+",
+                kind="batch",
+                params=spec.params(),
+                random_seed=self.rng.getrandbits(32),
+            ),
+        )
         self.add(bid, LabelSet(""))
         self.add(bid, t["SourcecodeCopied"])
         self.add(bid, replace(t["RunStarted"], cwd=str(self.home / "runs" / bid)))

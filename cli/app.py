@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-
 # Which module registers each command: a command's module is imported and
 # registered alone, so a command does not pay for building all the others.
 COMMAND_MODULES = {

@@ -38,7 +38,13 @@ def query_cmd(
 
     Example: ledger query lineage --param run=3f2a
     """
-    from projections.sql import QueryError, parse_params, run_saved, saved_queries, write_result
+    from projections.sql import (
+        QueryError,
+        parse_params,
+        run_saved,
+        saved_queries,
+        write_result,
+    )
 
     home = Home()
     if list_:

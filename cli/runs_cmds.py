@@ -17,7 +17,9 @@ DigestFilter = typer.Option(None, "-Fd", "--filter-digest", help="Runs with this
 def _filters(ops=None, labels=None, digest=None, statuses=(), deleted=False):
     from projections.refs import Filters
 
-    return Filters(ops=tuple(ops or ()), labels=tuple(labels or ()), digest=digest, statuses=tuple(statuses), deleted=deleted)
+    return Filters(
+        ops=tuple(ops or ()), labels=tuple(labels or ()), digest=digest, statuses=tuple(statuses), deleted=deleted
+    )
 
 
 def _home():
@@ -56,8 +58,17 @@ def runs(
     """
     if ctx.invoked_subcommand:
         return
-    statuses = [n for n, on in (("running", running), ("completed", completed), ("error", error),
-                                ("terminated", terminated), ("staged", staged)) if on]
+    statuses = [
+        n
+        for n, on in (
+            ("running", running),
+            ("completed", completed),
+            ("error", error),
+            ("terminated", terminated),
+            ("staged", staged),
+        )
+        if on
+    ]
     filters = _filters(ops, labels, digest, statuses, deleted)
     text, note = render.runs_listing(_home(), filters, all_=all_, limit=limit, simple=simple, as_json=as_json)
     if text:

@@ -24,7 +24,9 @@ LEDGER = [sys.executable, "-m", "cli.app"]
 def ledger(*args: str, cwd: Path) -> str:
     print(f"\n$ ledger {' '.join(args)}", flush=True)
     env = {**os.environ, "LEDGER_HOME": str(HOME)}
-    proc = subprocess.run([*LEDGER, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(
+        [*LEDGER, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     sys.stdout.write(proc.stdout)
     sys.stdout.flush()
     if proc.returncode != 0:
@@ -45,8 +47,20 @@ def main() -> None:
         first = ledger("select", cwd=project)
         ledger("run", "--proto", first, "x=2", "z=b", "-y", cwd=project)
         ledger("run", "poly", "x=[0.0,0.25,0.5]", "--keep-batch", "-y", cwd=project)
-        ledger("run", "poly", "-o", "gp", "x=[-1.0:1.0]", "--trials", "6", "-Fo", "random-starts=3",
-               "--keep-batch", "-y", cwd=project)
+        ledger(
+            "run",
+            "poly",
+            "-o",
+            "gp",
+            "x=[-1.0:1.0]",
+            "--trials",
+            "6",
+            "-Fo",
+            "random-starts=3",
+            "--keep-batch",
+            "-y",
+            cwd=project,
+        )
         batch = ledger("select", "-Fo", "poly+skopt:gp", cwd=project)
         ledger("run", "--proto", batch, "-Fo", "kappa=1.5", "--trials", "4", "--keep-batch", "-y", cwd=project)
         ledger("runs", "-s", cwd=project)
@@ -56,7 +70,7 @@ def main() -> None:
         ledger("query", "best-trials", cwd=project)
         ledger("verify", cwd=project)
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s; its history stays in {HOME}")
-    print(f"Try: LEDGER_HOME={HOME} .venv/bin/ledger sql \"SELECT op, status, label FROM runs\"")
+    print(f'Try: LEDGER_HOME={HOME} .venv/bin/ledger sql "SELECT op, status, label FROM runs"')
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.render import gist
+from ledger.errors import LedgerError
 from ledger.events import (
     Event,
     FlagSet,
@@ -24,7 +25,6 @@ from ledger.events import (
     RunStopped,
     SourcecodeCopied,
 )
-from ledger.errors import LedgerError
 from ledger.home import Home
 
 MAX_DEPTH = 10_000  # a cycle is impossible in an append-only log; this is a guard
@@ -84,8 +84,15 @@ class RunSummary:
         return s
 
     def head(self) -> dict[str, Any]:
-        return {"run": self.id, "op": self.op, "kind": self.kind, "label": self.label, "status": self.status,
-                "sourcecode_digest": self.digest, "deleted": self.deleted}
+        return {
+            "run": self.id,
+            "op": self.op,
+            "kind": self.kind,
+            "label": self.label,
+            "status": self.status,
+            "sourcecode_digest": self.digest,
+            "deleted": self.deleted,
+        }
 
 
 def changes(parent: RunSummary, child: RunSummary) -> dict[str, Any]:
@@ -121,7 +128,9 @@ def ancestors(home: Home, run_id: str) -> list[dict[str, Any]]:
         steps[-1]["parent"] = parent_id
         steps[-1]["changes"] = changes(parent, summary) if relation == "proto" else {}
         if relation == "batch":
-            steps[-1]["trial_flags"] = {n: summary.flags[n] for n, o in summary.origins.items() if o in ("batch", "optimizer")}
+            steps[-1]["trial_flags"] = {
+                n: summary.flags[n] for n, o in summary.origins.items() if o in ("batch", "optimizer")
+            }
         steps.append({**parent.head(), "relation": None, "changes": {}})
         summary = parent
     return steps
@@ -142,8 +151,17 @@ def descendants(home: Home, run_id: str) -> dict[str, Any]:
         if depth > MAX_DEPTH:
             return []
         kids = sorted(children.get(rid, []), key=lambda r: str(r.get("created")))
-        return [{"run": k["id"], "op": k["op"], "label": k.get("label") or "", "relation": k["relation"],
-                 "status": k["status"], "children": tree(k["id"], depth + 1)} for k in kids]
+        return [
+            {
+                "run": k["id"],
+                "op": k["op"],
+                "label": k.get("label") or "",
+                "relation": k["relation"],
+                "status": k["status"],
+                "children": tree(k["id"], depth + 1),
+            }
+            for k in kids
+        ]
 
     root = RunSummary.of(home.store.stream(run_id))
     return {**root.head(), "children": tree(run_id, 0)}
@@ -194,7 +212,7 @@ def tree_text(node: dict[str, Any], indent: str = "") -> str:
 
 def diff_runs(home: Home, a: str, b: str) -> str:
     """Flags, source files (unified diff of changed ones) and attributes."""
-    from projections import rundir, yamlish
+    from projections import rundir
 
     ea, eb = home.store.stream(a), home.store.stream(b)
     sa, sb = RunSummary.of(ea), RunSummary.of(eb)
@@ -209,17 +227,19 @@ def diff_runs(home: Home, a: str, b: str) -> str:
             continue
         old = _text(home, sha_a)
         new = _text(home, sha_b)
-        out.extend(
-            line.rstrip("\n")
-            for line in difflib.unified_diff(old, new, f"{a[:8]}/{path}", f"{b[:8]}/{path}")
-        )
+        out.extend(line.rstrip("\n") for line in difflib.unified_diff(old, new, f"{a[:8]}/{path}", f"{b[:8]}/{path}"))
     attrs_a, attrs_b = rundir.attrs(ea), rundir.attrs(eb)
     for name in sorted(set(attrs_a) | set(attrs_b)):
         if name in ("flags", "user_flags", "env") or attrs_a.get(name) == attrs_b.get(name):
             continue
-        out.append(f"attr {name}: {yamlish.scalar(attrs_a.get(name)) if not isinstance(attrs_a.get(name), (dict, list)) else json.dumps(attrs_a.get(name))}"
-                   f" -> {yamlish.scalar(attrs_b.get(name)) if not isinstance(attrs_b.get(name), (dict, list)) else json.dumps(attrs_b.get(name))}")
+        out.append(f"attr {name}: {_attr_text(attrs_a.get(name))} -> {_attr_text(attrs_b.get(name))}")
     return "\n".join(out)
+
+
+def _attr_text(value: Any) -> str:
+    from projections import yamlish
+
+    return json.dumps(value) if isinstance(value, (dict, list)) else yamlish.scalar(value)
 
 
 def _files(events: list[Event]) -> dict[str, str]:

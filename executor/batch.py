@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from ledger.record import record, replace
 from typing import Any
 
 from executor import launch, optimizers, trials
 from executor.plan import Flag, RunSpec
-from executor.run import Prepared, context, exit_code, execute, new_run_id
+from executor.run import Prepared, context, execute, exit_code, new_run_id
 from executor.spaces import Range, Values, space_from_json, space_to_json
 from ledger.errors import FlagError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
 from ledger.home import Home
+from ledger.record import record, replace
 from projections import rundir
 
 DEFAULT_OPT_TRIALS = 20
@@ -56,7 +56,9 @@ class BatchSpec:
         return {
             "batch": {
                 "flags": {
-                    n: {"space": space_to_json(f.value)} if _is_space(f.value) else {"value": f.value, "origin": f.origin}
+                    n: {"space": space_to_json(f.value)}
+                    if _is_space(f.value)
+                    else {"value": f.value, "origin": f.origin}
                     for n, f in sorted(self.flags.items())
                 },
                 "optimizer": self.optimizer,
@@ -98,7 +100,9 @@ def choose_optimizer(opdef, given: str | None, flags: dict[str, Flag]) -> tuple[
     return optimizers.get(given).name, {}
 
 
-def make_spec(opdef, flags: dict[str, Flag], optimizer: str | None, opt_given: dict[str, Any], n: int | None, **kw) -> BatchSpec:
+def make_spec(
+    opdef, flags: dict[str, Flag], optimizer: str | None, opt_given: dict[str, Any], n: int | None, **kw
+) -> BatchSpec:
     if n is not None and n < 1:
         raise FlagError(f"--trials must be 1 or more, got {n}")
     name, declared = choose_optimizer(opdef, optimizer, flags)
@@ -251,10 +255,7 @@ class BatchPlan:
 
         base = self.base.spec
         origin = "batch" if self.batch.optimizer == GRID else "optimizer"
-        flags = {
-            n: Flag(values[n], origin) if _is_space(f.value) else f
-            for n, f in base.flags.items()
-        }
+        flags = {n: Flag(values[n], origin) if _is_space(f.value) else f for n, f in base.flags.items()}
         label = base.params.get("label") or render_label(base.label_template, values)
         given = base.params.get("flags", {})
         params = {"flags": {n: values.get(n, v) for n, v in given.items()}, "trial": index}

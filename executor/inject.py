@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import ast
 import math
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-
 _LITERAL_TYPES = (bool, int, float, str)
 _ARGPARSE_TYPES = {"int": "int", "float": "float", "str": "string", "bool": "boolean"}
 

@@ -11,7 +11,14 @@ import re
 from pathlib import Path
 
 from ledger.errors import LedgerError
-from ledger.events import CommentAdded, OutputCaptured, RunStarted, RunStopped, ScalarLogged, SourcecodeCopied
+from ledger.events import (
+    CommentAdded,
+    OutputCaptured,
+    RunStarted,
+    RunStopped,
+    ScalarLogged,
+    SourcecodeCopied,
+)
 from ledger.home import Home
 from projections import rundir, yamlish
 

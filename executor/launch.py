@@ -16,8 +16,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from ledger.record import factory, record
 from pathlib import Path
+
+from ledger.record import factory, record
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
 

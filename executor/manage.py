@@ -7,6 +7,7 @@ import shutil
 
 from ledger.errors import LedgerError
 from ledger.events import (
+    ArtifactRecorded,
     CommentAdded,
     LabelSet,
     NewEvent,
@@ -15,7 +16,6 @@ from ledger.events import (
     RunPurged,
     RunRestored,
     SourcecodeCopied,
-    ArtifactRecorded,
     TagAdded,
     TagRemoved,
 )

@@ -11,19 +11,20 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from ledger.record import factory, record
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 from ledger.events import (
     FlagSet,
     LabelSet,
     NewEvent,
     RunCreated,
-    SourceFile,
     SourcecodeCopied,
+    SourceFile,
 )
+from ledger.record import factory, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 OP_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_main.py")
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION")
@@ -112,7 +113,9 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
     return events
 
 
-def command(opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], python: str = sys.executable) -> list[str]:
+def command(
+    opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], python: str = sys.executable
+) -> list[str]:
     """The run's argv. A `main` op runs through `executor.op_main`, which
     injects flags into the script's globals or passes them as arguments;
     an `exec` op is its template with `${flag}` and `${flag_args}` filled."""
@@ -145,6 +148,4 @@ def _render_exec(template: str, flags: dict[str, Any], opdef: dict[str, Any], py
 
 def redact_env(env: dict[str, str]) -> dict[str, str]:
     """The environment as recorded: values of secret-looking names hidden."""
-    return {
-        k: (REDACTED if any(m in k.upper() for m in SECRET_MARKERS) else v) for k, v in sorted(env.items())
-    }
+    return {k: (REDACTED if any(m in k.upper() for m in SECRET_MARKERS) else v) for k, v in sorted(env.items())}

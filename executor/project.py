@@ -16,14 +16,15 @@ import hashlib
 import json
 import os
 import shlex
-from ledger import record as rec
-from ledger.record import factory, record
 from pathlib import Path
+
+from ledger import record as rec
+from ledger.errors import ProjectError
+from ledger.record import factory, record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-
-from ledger.errors import ProjectError
 
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 CACHE_FORMAT = 1  # bump when the normalised form changes

@@ -9,13 +9,19 @@ with `RunStopped`, so a run's end is a single durable step.
 
 from __future__ import annotations
 
+import os
+import stat
 import time
 from pathlib import Path
 
-import os
-import stat
-
-from ledger.events import ArtifactRecorded, NewEvent, OutputCaptured, RunStopped, ScalarLogged, SourceFile
+from ledger.events import (
+    ArtifactRecorded,
+    NewEvent,
+    OutputCaptured,
+    RunStopped,
+    ScalarLogged,
+    SourceFile,
+)
 from ledger.home import Home
 from projections.rundir import META, output_index_line
 

@@ -11,12 +11,12 @@ read, never the whole log.
 
 from __future__ import annotations
 
-from ledger.record import factory, record
 from typing import Any
 
 from executor.plan import Flag, RunSpec, Source
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
+from ledger.record import factory, record
 
 
 @record
@@ -114,7 +114,13 @@ def _batch_trial_values(created: RunCreated) -> dict[str, Any]:
 def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
     """The plan (single run or batch) for `ledger run --proto`."""
     from executor.flags import parse_assignments
-    from executor.run import Prepared, context, new_run_id, project_source, resolve_opdef
+    from executor.run import (
+        Prepared,
+        context,
+        new_run_id,
+        project_source,
+        resolve_opdef,
+    )
     from executor.runner import SinglePlan
 
     proto_id = find_run(home, opts.proto)

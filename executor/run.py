@@ -8,19 +8,20 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import os
-from ledger.record import factory, record
 from pathlib import Path
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 from executor import launch, plan
 from executor.plan import Flag, RunSpec, Source
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
 from ledger.home import Home
+from ledger.record import factory, record
 from ledger.store import now_ts, uuid4_hexes
 from projections import rundir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 SOURCE_WARN_FILES = 100
 
@@ -105,7 +106,9 @@ def check_main(opdef, source: Source) -> None:
     target = main.split()[0]
     names = {f.path for f in source.files}
     candidates = (
-        [target] if target.endswith(".py") else [target.replace(".", "/") + ".py", target.replace(".", "/") + "/__main__.py"]
+        [target]
+        if target.endswith(".py")
+        else [target.replace(".", "/") + ".py", target.replace(".", "/") + "/__main__.py"]
     )
     if not any(c in names for c in candidates):
         raise ProjectError(
@@ -249,4 +252,3 @@ def describe(spec: RunSpec) -> str:
     lines = [f"You are about to run {spec.op}"]
     lines += [f"  {name}: {format_value(f.value)}" for name, f in sorted(spec.flags.items())]
     return "\n".join(lines)
-

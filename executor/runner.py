@@ -7,11 +7,11 @@ written, so bad input fails with nothing appended.
 
 from __future__ import annotations
 
-from ledger.record import factory, record
 from pathlib import Path
 
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.record import factory, record
 
 
 @record(frozen=False)

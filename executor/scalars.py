@@ -21,10 +21,10 @@ Stdlib only: this runs on every output line of every run.
 from __future__ import annotations
 
 import re
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-
 _MACROS = {
     r"\key": r"[^ \t]+",
     r"\name": r"[^ \t]+",

@@ -17,12 +17,13 @@ import fnmatch
 import hashlib
 import os
 import shlex
-from ledger.record import record
 from pathlib import Path
+
+from ledger.record import record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-
 MAX_FILE_SIZE = 1024 * 1024
 MAX_FILES = 100
 IGNORE_FILES = (".guildignore", ".ledgerignore")

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import re
+
+from ledger.errors import FlagError
 from ledger.record import record
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-
-from ledger.errors import FlagError
 
 _FUNCTION = re.compile(r"^([A-Za-z_][\w.\-]*)?\[(.*)\]$", re.S)
 _RANGE_NAMES = {None: "uniform", "uniform": "uniform", "loguniform": "loguniform", "log-uniform": "loguniform"}

@@ -23,6 +23,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any, ClassVar, Literal
 
+    FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
+    StopStatus = Literal["completed", "error", "terminated"]
+
 FLAG_ORIGINS = ("default", "proto", "user", "batch", "optimizer")
 STOP_STATUSES = ("completed", "error", "terminated")
 

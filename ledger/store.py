@@ -25,13 +25,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
 from ledger.stream_index import StreamIndex, run_key
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 GENESIS = "0" * 64
 SEGMENT_BYTES = 64 * 1024 * 1024
@@ -141,15 +142,15 @@ class EventStore:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            self.index.record([(e.seq, e.run, len(line.encode())) for e, line in zip(appended, lines)], self._seg, self._seg_size)
+            self.index.record(
+                [(e.seq, e.run, len(line.encode())) for e, line in zip(appended, lines)], self._seg, self._seg_size
+            )
             self._seg_size += len(data)
             self.last_seq = appended[-1].seq
             self.last_hash = appended[-1].hash
         return appended
 
-    def _expected_map(
-        self, events: Sequence[NewEvent], expected: int | Mapping[str, int] | None
-    ) -> Mapping[str, int]:
+    def _expected_map(self, events: Sequence[NewEvent], expected: int | Mapping[str, int] | None) -> Mapping[str, int]:
         if expected is None:
             return {}
         if isinstance(expected, int):
@@ -329,7 +330,9 @@ class EventStore:
                 self._lock_fd = os.open(self.root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
                 self._lock_pid = os.getpid()
             except OSError as e:
-                raise StoreError(f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME") from None
+                raise StoreError(
+                    f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME"
+                ) from None
         with self._thread_lock:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
             try:
@@ -429,8 +432,4 @@ def _torn_write(partial: bytes) -> bool:
     """Can `partial` (bytes after the last newline) be the start of a line we
     were writing when the process died? Zeros are what some filesystems leave
     in a file extended just before a power cut."""
-    return (
-        partial.startswith(_LINE_START)
-        or _LINE_START.startswith(partial)
-        or not partial.strip(b"\0")
-    )
+    return partial.startswith(_LINE_START) or _LINE_START.startswith(partial) or not partial.strip(b"\0")

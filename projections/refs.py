@@ -13,7 +13,7 @@ from ledger.home import Home
 from ledger.record import record
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up (--proto resolves here)
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
 
 

@@ -14,9 +14,6 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 from ledger.events import (
     ArtifactRecorded,
@@ -32,6 +29,10 @@ from ledger.events import (
     TagRemoved,
 )
 from projections import yamlish
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
 
 META = ".ledger"
 

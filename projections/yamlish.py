@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-
 _PLAIN = re.compile(r"[A-Za-z_/][\w./@+=,-]*( [\w./@+=,-]+)*\Z")
 # what YAML 1.1 readers (PyYAML) resolve to booleans or null
 _RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "~"}

@@ -1,3 +1,2 @@
-import sys
 
 raise SystemExit("batch_fail: this operation always fails")

@@ -5,9 +5,9 @@ options, same output, same errors."""
 from __future__ import annotations
 
 import pytest
-from tests.e2e.conftest import Ledger
 
 from cli.app import COMMAND_MODULES, PLAIN_ARGUMENT, PLAIN_OPTIONS, build_app, parse_plain
+from tests.e2e.conftest import Ledger
 
 
 def _typer_spellings(command: str) -> tuple[dict[str, tuple[str, str]], str | None]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import Ledger, assert_output, copy_example
 
+
 def findl(root: str) -> list[str]:
     out = []
     for dirpath, _, files in os.walk(root):

@@ -4,12 +4,12 @@ the rows it names, and gives the answers the whole listing would."""
 from __future__ import annotations
 
 import pytest
-from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
 from ledger.errors import RunRefError
 from ledger.events import NewEvent, RunDeleted, RunPurged
 from projections.index_listing import count_runs, list_runs
 from projections.refs import Filters, count, listing, resolve, select, window
+from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
 TRAIN = Filters(ops=("train",))
 
