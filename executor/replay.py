@@ -123,8 +123,12 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
     )
     from executor.runner import SinglePlan
 
-    proto_id = find_run(home, opts.proto)
-    proto = read_proto(home.store.stream(proto_id))
+    from projections.refs import is_full_id
+
+    # a full id is read straight from its stream: one look-up, no index
+    events = home.store.stream(opts.proto) if is_full_id(opts.proto) else []
+    proto_id = events[0].run if events else find_run(home, opts.proto)
+    proto = read_proto(events or home.store.stream(proto_id))
     opdef_over = resolve_opdef(home, opts.project_dir, op) if op else None
     source, sources, warnings = None, {}, []
     if opts.force_sourcecode:
