@@ -122,7 +122,6 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
         resolve_opdef,
     )
     from executor.runner import SinglePlan
-
     from projections.refs import is_full_id
 
     # a full id is read straight from its stream: one look-up, no index
