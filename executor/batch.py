@@ -125,12 +125,11 @@ def make_spec(
 class BatchPlan:
     """A batch ready to show, print or run."""
 
-    def __init__(self, base: Prepared, spec: BatchSpec, warnings: list[str] | None = None) -> None:
+    def __init__(self, base: Prepared, spec: BatchSpec) -> None:
         self.base = base  # the operation's run spec, with spaces for the searched flags
         self.batch = spec
-        self.warnings = warnings if warnings is not None else base.warnings
-        seed = base.spec.random_seed
-        self.seed = seed
+        self.warnings = base.warnings
+        self.seed = base.spec.random_seed
         self.batch_spec = self._batch_run_spec()
 
     @classmethod
@@ -234,10 +233,10 @@ class BatchPlan:
         for f in spec.source.files:
             if f.path in self.base.sources:
                 home.blobs.put_bytes(self.base.sources[f.path])
-        events = home.store.append(run_events(spec))
-        if not spec.params.get("stage"):
-            started = RunStarted(argv=tuple(sys.argv), pid=context()["pid"])
-            events += home.store.append([NewEvent(spec.run_id, started)])
+        planned = run_events(spec)
+        if not spec.params.get("stage"):  # the batch runs in this very process: started now
+            planned.append(NewEvent(spec.run_id, RunStarted(argv=tuple(sys.argv), pid=context()["pid"])))
+        events = home.store.append(planned)
         rundir.materialise(home.run_dir(spec.run_id), events, home.blobs.read)
 
     def _stop_batch(self, home: Home, status: str, code: int) -> None:
