@@ -7,7 +7,6 @@ and from the run directory for files the run itself wrote.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from ledger.errors import LedgerError
@@ -28,27 +27,7 @@ def attr_text(home: Home, run_id: str, name: str) -> str:
     if name not in attrs:
         known = ", ".join(sorted(attrs))
         raise LedgerError(f"run {run_id[:8]} has no attribute {name!r} (it has: {known})")
-    value = attrs[name]
-    if isinstance(value, str) and _reads_back_as_string(value):
-        # a digest such as 2f9f... is printed as is, the way a YAML dumper
-        # writes it; the attribute files quote every string that starts
-        # with a digit, which is safe but not what a user pastes elsewhere
-        return value
-    return yamlish.dump(value).rstrip("\n")
-
-
-# What YAML 1.1 reads as a number, a time or a sexagesimal instead of text.
-_NOT_TEXT = re.compile(
-    r"[-+]?(\.[0-9]|[0-9])[0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?\Z"
-    r"|[-+]?0[xob][0-9a-fA-F_]+\Z"
-    r"|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z"
-    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-)
-_WORD = re.compile(r"[A-Za-z0-9_][\w./-]*\Z")
-
-
-def _reads_back_as_string(text: str) -> bool:
-    return bool(_WORD.match(text)) and not _NOT_TEXT.match(text) and text.lower() not in yamlish._RESERVED
+    return yamlish.dump(attrs[name]).rstrip("\n")
 
 
 def read_output(home: Home, run_id: str) -> bytes:

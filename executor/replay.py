@@ -43,6 +43,7 @@ class Overrides:
     label: str | None = None
     random_seed: int | None = None
     source: Source | None = None  # --force-sourcecode: the project's files
+    git: dict[str, Any] | None = None  # ...and the project's git state
 
 
 def read_proto(events: list[Event]) -> Proto:
@@ -97,6 +98,7 @@ def replay(proto: Proto, over: Overrides, run_id: str, ctx: dict[str, Any]) -> t
         random_seed=over.random_seed if over.random_seed is not None else created.random_seed,
         proto=proto.id,
         proto_created=proto.created.seq,
+        git=over.git if over.source is not None else created.git,  # whose code it runs
         params=params,
         **ctx,
     )
@@ -114,6 +116,7 @@ def _batch_trial_values(created: RunCreated) -> dict[str, Any]:
 def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
     """The plan (single run or batch) for `ledger run --proto`."""
     from executor.flags import parse_assignments
+    from executor.gitinfo import git_info
     from executor.run import (
         Prepared,
         context,
@@ -146,6 +149,7 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
         label=opts.label,
         random_seed=opts.random_seed,
         source=source,
+        git=git_info(opts.project_dir) if opts.force_sourcecode else None,
     )
     opdef, spec = replay(proto, over, new_run_id(), context())
     if opts.stage:

@@ -128,8 +128,10 @@ def prepare(home: Home, req: RunRequest) -> Prepared:
     flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
     source, contents, warnings = project_source(home, req.project_dir, opdef)
     check_main(opdef, source)
+    from executor.gitinfo import git_info
+
     return Prepared(
-        spec=build_spec(opdef, flags, source, req, project=str(req.project_dir)),
+        spec=build_spec(opdef, flags, source, req, project=str(req.project_dir), git=git_info(req.project_dir)),
         opdef=opdef,
         sources=contents,
         warnings=warnings,

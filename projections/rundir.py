@@ -80,6 +80,9 @@ def attrs(events: Iterable[Event]) -> dict[str, Any]:
                 plugins=[],
                 label="",
             )
+            if d.git and d.git.get("commit"):
+                # Guild's form, with `*` when tracked files had uncommitted changes
+                out["vcs_commit"] = f"git:{d.git['commit']}" + ("*" if d.git.get("dirty") else "")
         elif isinstance(d, FlagSet):
             flags[d.name] = d.value
             if d.origin == "user":

@@ -14,9 +14,26 @@ import re
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-_PLAIN = re.compile(r"[A-Za-z_/][\w./@+=,-]*( [\w./@+=,-]+)*\Z")
-# what YAML 1.1 readers (PyYAML) resolve to booleans or null
-_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "~"}
+# words of safe characters, one space apart, none ending in ':' (a key)
+_PLAIN = re.compile(r"[\w./][\w./@+=,:*-]*(?<!:)( [\w./@+=,:*-]+(?<!:))*\Z")
+# what YAML 1.1 readers (PyYAML) resolve to booleans or null...
+_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n"}
+# ...and to numbers, times, dates or infinities instead of text
+_NOT_TEXT = re.compile(
+    r"[-+]?(\.[0-9]|[0-9])[0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?\Z"
+    r"|[-+]?0[xob][0-9a-fA-F_]+\Z"
+    r"|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?\Z"
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"|[-+]?\.(inf|nan)\Z",
+    re.IGNORECASE,
+)
+
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")  # \x85 and U+2028/9 break lines
+
+
+def plain(text: str) -> bool:
+    """Whether `text` can be written unquoted and read back as the same string."""
+    return bool(_PLAIN.match(text)) and text.lower() not in _RESERVED and not _NOT_TEXT.match(text)
 
 
 def scalar(value: Any) -> str:
@@ -35,9 +52,10 @@ def scalar(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _RESERVED:
+    if plain(text):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # JSON escapes the C0 controls; YAML also refuses DEL, C1 and the rest
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
 
 
 def dump(value: Any) -> str:
