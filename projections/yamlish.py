@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
 # words of safe characters, one space apart, none ending in ':' (a key)
 _PLAIN = re.compile(r"[\w./][\w./@+=,:*-]*(?<!:)( [\w./@+=,:*-]+(?<!:))*\Z")
 # what YAML 1.1 readers (PyYAML) resolve to booleans or null...
-_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n"}
+_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "~"}
 # ...and to numbers, times, dates or infinities instead of text
 _NOT_TEXT = re.compile(
     r"[-+]?(\.[0-9]|[0-9])[0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?\Z"
