@@ -15,6 +15,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
 
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_kw):  # tells type checkers a record's fields make its __init__
+        return lambda decorator: decorator
+
 _MISSING = object()
 
 
@@ -35,6 +41,7 @@ def _is_classvar(annotation: Any) -> bool:
     return isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar"))
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(factory,))
 def record(cls=None, *, frozen: bool = True):
     """Make `cls` a record: its annotated names (inherited ones first) are
     its fields, in order; class attributes of those names are defaults."""

@@ -50,7 +50,9 @@ def scalar(value: Any) -> str:
             return ".nan"
         if value in (float("inf"), float("-inf")):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        # YAML 1.1 floats need a dot: PyYAML reads `1e-05` as a string
+        return text.replace("e", ".0e", 1) if "e" in text and "." not in text else text
     text = str(value)
     if plain(text):
         return text

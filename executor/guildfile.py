@@ -1,0 +1,196 @@
+"""Parsing a project file in Guild AI's format into operations.
+
+Only on a cache miss (see executor.project.load_project): this is where
+yaml is imported. A malformed file is a ProjectError that says where and
+what: "guild.yml: <where>: <what>; <how to fix>".
+"""
+
+from __future__ import annotations
+
+from executor.project import OpDef
+from ledger.errors import ProjectError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def parse_project_file(data: bytes, fname: str) -> dict[str, OpDef]:
+    """Normalised operations of a project file's bytes; ProjectError when malformed."""
+    raw = _load_yaml(data, fname)
+    return {name: _opdef(name, op, model_sc, fname) for name, op, model_sc in _iter_ops(raw, fname)}
+
+
+def _load_yaml(data: bytes, fname: str) -> Any:
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # YAML 1.1 reads 1e-3 as a string; users mean a number. Unsigned `12e3`
+    # stays a string, as Guild keeps run-id-like values.
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)[eE][-+]?\d+$|^[-+]?\d+[eE][-+]\d+$"),
+        list("-+0123456789."),
+    )
+    try:
+        return yaml.load(data, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ProjectError(f"{fname}: invalid YAML{where}: {problem}; fix the syntax") from None
+
+
+def _iter_ops(raw: Any, fname: str):
+    """(name, op data, model-level sourcecode) for each operation."""
+    if raw is None:
+        return
+    if isinstance(raw, dict):  # operation-only format
+        for name, op in raw.items():
+            yield str(name), op, None
+        return
+    if not isinstance(raw, list):
+        raise ProjectError(
+            f"{fname}: the top level must be a map of operations or a list of models; "
+            "write e.g. `train: {main: train}`"
+        )
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise ProjectError(f"{fname}: item {i} of the top-level list is not a map; write `- model: ''` items")
+        if "model" not in item and "operations" not in item:
+            continue  # `config`, `package`: nothing to run (config inheritance is not supported)
+        model = item.get("model") or ""
+        defaults = item.get("operation-defaults") or {}
+        operations = item.get("operations") or {}
+        for what, value in (("operation-defaults", defaults), ("operations", operations)):
+            if not isinstance(value, dict):
+                raise ProjectError(f"{fname}: model '{model}': `{what}` must be a map of attributes")
+        for name, op in operations.items():
+            if op is not None and not isinstance(op, dict):
+                yield (f"{model}:{name}" if model else str(name)), op, None
+                continue
+            merged = {**defaults, **(op or {})}
+            yield (f"{model}:{name}" if model else str(name)), merged, item.get("sourcecode")
+
+
+def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
+    where = f"{fname}: operation '{name}'"
+    if d is None:
+        d = {}
+    if not isinstance(d, dict):
+        raise ProjectError(f"{where}: expected a map of attributes, got {d!r}; write e.g. `{name}: {{main: {name}}}`")
+    main, exec_ = _opt_str(d, "main", where), _opt_str(d, "exec", where)
+    if main is None and exec_ is None and "steps" not in d:
+        main = name  # Guild runs the module named like the operation
+    flags_data = d.get("flags") or {}
+    if not isinstance(flags_data, dict):
+        raise ProjectError(f"{where}: `flags` must be a map of flag names, e.g. `flags: {{lr: 0.1}}`")
+    dest = d.get("flags-dest", flags_data.get("$dest"))
+    if dest not in (None, "globals", "args"):
+        raise ProjectError(f"{where}: unsupported flags-dest {dest!r}; use globals or args")
+    from executor.flags import flagdef_from_data
+    from executor.scalars import normalize_output_scalars
+    from executor.sourcecode import normalize_rules
+
+    flags = {
+        str(n): flagdef_from_data(str(n), v, f"{where}: flag '{n}'")
+        for n, v in flags_data.items()
+        if not str(n).startswith("$")
+    }
+    rules, root = normalize_rules(d.get("sourcecode"), model_sourcecode, where)
+    return OpDef(
+        name=name,
+        main=None if exec_ else main,
+        exec=exec_,
+        description=str(d.get("description") or "").strip(),
+        flags=flags,
+        flags_dest=dest,
+        output_scalars=normalize_output_scalars(d.get("output-scalars"), where),
+        compare=_compare(d.get("compare"), where),
+        label=_opt_str(d, "label", where),
+        sourcecode=rules,
+        sourcecode_root=root,
+        objective=_objective(d.get("objective"), where),
+        optimizers=_optimizers(d, where),
+        default=d.get("default") is True,
+        flags_import=_flags_import(d.get("flags-import"), where),
+        flags_import_skip=tuple(str(x) for x in _as_list(d.get("flags-import-skip"))),
+    )
+
+
+def _compare(v: Any, where: str) -> tuple | None:
+    if v is None:
+        return None
+    if not all(isinstance(x, str) for x in _as_list(v)):
+        raise ProjectError(f"{where}: `compare` must be a list of column specs, e.g. `compare: [=x, loss]`")
+    return tuple(_as_list(v))
+
+
+def _objective(v: Any, where: str) -> dict:
+    if v is None:
+        return {"minimize": "loss"}
+    if isinstance(v, str) and v:
+        return {"maximize": v[1:]} if v.startswith("-") else {"minimize": v}
+    if isinstance(v, dict) and len(v) == 1:
+        (key, name), = v.items()
+        if key in ("minimize", "maximize") and isinstance(name, str):
+            return {key: name}
+    raise ProjectError(f"{where}: invalid objective {v!r}; use a scalar name, or `maximize: NAME` / `minimize: NAME`")
+
+
+def _optimizers(d: dict, where: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    single = d.get("optimizer")
+    if single is not None:
+        name, spec = _optimizer(None, single, where)
+        out[name] = {**spec, "default": True}
+    many = d.get("optimizers") or {}
+    if not isinstance(many, dict):
+        raise ProjectError(f"{where}: `optimizers` must be a map of name: optimizer")
+    for name, value in many.items():
+        name, spec = _optimizer(str(name), value, where)
+        out[name] = spec
+    return out
+
+
+def _optimizer(name: str | None, v: Any, where: str) -> tuple[str, dict]:
+    if isinstance(v, str):
+        return name or v, {"algorithm": v, "default": False, "flags": {}}
+    if v is None:
+        v = {}
+    if not isinstance(v, dict):
+        raise ProjectError(f"{where}: invalid optimizer {v!r}; write e.g. `optimizer: {{algorithm: gp}}`")
+    algorithm = v.get("algorithm") or name
+    if not algorithm:
+        raise ProjectError(f"{where}: the optimizer has no algorithm; add e.g. `algorithm: gp`")
+    flags = {str(k): x for k, x in v.items() if k not in ("algorithm", "default", "description")}
+    return name or algorithm, {"algorithm": algorithm, "default": v.get("default") is True, "flags": flags}
+
+
+def _flags_import(v: Any, where: str) -> Any:
+    if v in (None, False, "no", "off"):
+        return False
+    if v in (True, "all", "yes"):
+        return True
+    if isinstance(v, (str, list)):
+        return tuple(str(x) for x in _as_list(v))
+    raise ProjectError(f"{where}: invalid flags-import {v!r}; use yes, no or a list of flag names")
+
+
+def _opt_str(d: dict, key: str, where: str) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ProjectError(f"{where}: `{key}` must be a string, got {v!r}")
+    return v
+
+
+def _as_list(v: Any) -> list:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
