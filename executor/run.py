@@ -42,7 +42,7 @@ class RunRequest:
 class Prepared:
     spec: RunSpec
     opdef: Any  # executor.project.OpDef
-    sources: dict[str, bytes]  # path -> bytes of files not yet in the blob store
+    sources: dict[str, bytes]  # path -> bytes, as read from the project (empty for a proto's source)
     warnings: list[str] = factory(list)
 
 
