@@ -66,13 +66,15 @@ def _die_with_parent():
     return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+def start(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None = None) -> subprocess.Popen:
+    """Start the process; `stdin` is all it reads on its standard input
+    (then end of file, as from /dev/null)."""
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             argv,
             cwd=cwd,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             preexec_fn=_die_with_parent(),
@@ -81,6 +83,13 @@ def start(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
         from ledger.errors import LedgerError
 
         raise LedgerError(f"cannot start {argv[0]}: {e.strerror}; check the operation's main/exec") from None
+    if stdin is not None:
+        try:
+            proc.stdin.write(stdin)  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass  # it died at once: its exit status says why
+    return proc
 
 
 def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome:

@@ -1,11 +1,14 @@
-"""What a run's process executes: `python -u .../executor/op_main.py [--globals JSON] MAIN [ARGS...]`.
+"""What a run's process executes: `python -u .../executor/op_main.py [--globals LITERAL | --stdin] MAIN [ARGS...]`.
 
 MAIN is a script path (`echo.py`, `src/train`) or a module name (`echo`,
 `pkg.train`) under the current directory (the run directory). With
 `--globals`, the script's module-level assignments of those names are
 rewritten to the given values before it runs (names it does not assign are
-pre-set as globals). ARGS become sys.argv[1:]. The script runs as
-`__main__` and the process exits as `python SCRIPT` would.
+pre-set as globals). With `--stdin`, ledger has done that already and sends
+the compiled code and the flags, marshalled, on stdin (see `compiled`): the
+run's interpreter then imports nothing to apply them. ARGS become
+sys.argv[1:]. The script runs as `__main__` and the process exits as
+`python SCRIPT` would.
 
 Only the stdlib and executor.inject are imported: this is on every run's path.
 """
@@ -19,12 +22,20 @@ import types
 # json, tokenize and traceback are imported only when needed: every import
 # here is paid by every run before the user's first line executes
 
-USAGE = "usage: python executor/op_main.py [--globals JSON] MAIN [ARGS...]"
+USAGE = "usage: python executor/op_main.py [--globals LITERAL | --stdin] MAIN [ARGS...]"
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    flags, argv = _take_globals(argv)
+    code = None
+    if argv[:1] == ["--stdin"]:
+        # ledger compiled the script with its flags already (see `compiled`)
+        import marshal
+
+        code, flags = marshal.loads(sys.stdin.buffer.read())
+        argv = argv[1:]
+    else:
+        flags, argv = _take_globals(argv)
     if not argv:
         _fail(USAGE)
     spec, args = argv[0], argv[1:]
@@ -33,7 +44,28 @@ def main(argv: list[str] | None = None) -> None:
     if found is None:
         _fail(f"op_main: cannot find module or script {spec!r} in {cwd}")
     path, package = found
-    run(path, args, flags, package, cwd)
+    run(path, args, flags, package, cwd, code)
+
+
+def compiled(cwd: str, spec: str, flags: dict) -> bytes | None:
+    """What `--stdin` reads: the script of MAIN `spec` with its globals
+    rewritten to `flags`, compiled, and the flags, marshalled. Done by the
+    ledger process, which has `ast` loaded already, so the run's own
+    interpreter starts as fast as `python script.py`. None when the script
+    cannot be compiled: then the run's process reports it, as python would."""
+    import marshal
+
+    from executor.inject import rewrite_globals
+
+    found = find_main(spec, cwd)
+    if found is None:
+        return None
+    full = os.path.abspath(os.path.join(cwd, found[0]))
+    try:
+        code = compile(rewrite_globals(_read_source(full), flags), full, "exec")
+        return marshal.dumps((code, flags))
+    except (SyntaxError, ValueError, OSError):
+        return None
 
 
 def find_main(spec: str, cwd: str) -> tuple[str, str | None] | None:
@@ -50,9 +82,11 @@ def find_main(spec: str, cwd: str) -> tuple[str, str | None] | None:
     return None
 
 
-def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd: str) -> None:
+def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd: str, code=None) -> None:
     full = os.path.abspath(os.path.join(cwd, path))
-    if flags:
+    if code is not None:
+        pass  # compiled by ledger, flags applied
+    elif flags:
         from executor.inject import rewrite_globals
 
         code = compile(rewrite_globals(_read_source(full), flags), full, "exec")

@@ -114,7 +114,7 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
 
 
 def command(
-    opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], python: str = sys.executable
+    opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], python: str = sys.executable, stdin: bool = False
 ) -> list[str]:
     """The run's argv. A `main` op runs through `executor.op_main`, which
     injects flags into the script's globals or passes them as arguments;
@@ -126,7 +126,9 @@ def command(
     # measurable part of every run's start-up
     argv = [python, "-u", OP_MAIN]
     if opdef.get("flags_dest", "globals") == "globals":
-        if flags:
+        if flags and stdin:
+            argv.append("--stdin")  # code compiled with its flags by ledger: op_main.compiled
+        elif flags:
             # a Python literal: op_main reads it with `ast`, which it needs
             # anyway, instead of importing json (and with it `re`)
             argv += ["--globals", repr(dict(sorted(flags.items())))]

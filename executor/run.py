@@ -220,10 +220,11 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     try:
         values = spec.flag_values
-        argv = plan.command(spec.opdef, values, flag_args(values, opdef))
+        code = main_code(spec.opdef, values, run_dir)
+        argv = plan.command(spec.opdef, values, flag_args(values, opdef), stdin=code is not None)
         env = child_env(home, spec.run_id, run_dir)
         when = now_ts()
-        proc = launch.start(argv, run_dir, env)
+        proc = launch.start(argv, run_dir, env, stdin=code)
         started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir), time=when)
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
@@ -238,6 +239,18 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
         events += recorder.finish(outcome.status, outcome.exit_status, files)
         rundir.write_meta(run_dir, events, written)
     return outcome
+
+
+def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: Path) -> bytes | None:
+    """The main script compiled with its flags, for the run's process to
+    read on stdin (None: it gets them as --globals or arguments instead)."""
+    if opdef.get("exec") or not opdef.get("main") or not values or opdef.get("flags_dest", "globals") != "globals":
+        return None
+    import shlex
+
+    from executor.op_main import compiled
+
+    return compiled(str(run_dir), shlex.split(opdef["main"])[0], values)
 
 
 def exit_code(outcome: launch.Outcome | None) -> int:

@@ -93,3 +93,17 @@ def test_op_main_imports_only_stdlib_and_inject(project):
     p = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
     assert p.stdout == "3.0 2 'a'\n", p.stderr
     assert p.stderr.strip() == "['executor', 'executor.inject']"
+
+
+def test_stdin_code_runs_with_its_flags_and_true_line_numbers(tmp_path):
+    from executor.op_main import compiled
+
+    (tmp_path / "x.py").write_text("a = 1\nb = 'z'\nprint(a, b, c)\nraise SystemExit(a)\n")
+    payload = compiled(str(tmp_path), "x.py", {"a": 7, "b": "q", "c": [1, 2]})
+    p = subprocess.run(
+        [sys.executable, "-u", "-m", "executor.op_main", "--stdin", "x.py"],
+        cwd=tmp_path, input=payload, capture_output=True,
+    )
+    assert p.stdout.decode() == "7 q [1, 2]\n" and p.returncode == 7
+    (tmp_path / "bad.py").write_text("a = 1\nb = (\n")
+    assert compiled(str(tmp_path), "bad.py", {"a": 2}) is None  # python reports it in the run itself
