@@ -29,6 +29,9 @@ MAX_FILES = 100
 IGNORE_FILES = (".guildignore", ".ledgerignore")
 _NOCOPY = (".guild-nocopy", ".ledger-nocopy")
 _VENV_MARKERS = ("pyvenv.cfg", "bin/activate")
+# a ledger (or Guild) home, or a run directory, inside the project: runs are
+# not source code, and walking their thousands of files would be most of a run
+_RUN_MARKERS = ("events/LOCK", ".ledger/attrs", ".guild/attrs")
 
 
 @record(frozen=False)
@@ -148,6 +151,7 @@ def _default_rules() -> list[_Rule]:
         _Rule(False, ".*", "dir", default=True),
         _Rule(False, "*", "dir", sentinels=_NOCOPY, default=True),
         _Rule(False, "*", "dir", sentinels=_VENV_MARKERS, default=True),
+        _Rule(False, "*", "dir", sentinels=_RUN_MARKERS, default=True),
         _Rule(False, "build", "dir", default=True),
         _Rule(False, "*.egg-info", "dir", default=True),
         _Rule(True, "*", "text", size_limit=MAX_FILE_SIZE, max_matches=MAX_FILES, default=True),

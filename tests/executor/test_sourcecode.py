@@ -90,3 +90,14 @@ def test_manifest():
     text = manifest([("train.py", "f" * 64), ("my file.py", "0" * 64, "src/my file.py")])
     assert text == f"s 'my file.py' {'0' * 64} 'src/my file.py'\ns train.py {'f' * 64} train.py\n"
     assert manifest([("b", "1"), ("a", "2")]) == manifest([("a", "2"), ("b", "1")])
+
+
+def test_homes_and_run_directories_are_not_source(tmp_path):
+    from executor.sourcecode import select
+
+    (tmp_path / "train.py").write_text("x = 1\n")
+    for folder, marker in (("other-home", "events/LOCK"), ("runs/abc", ".ledger/attrs/id"), ("g/r1", ".guild/attrs/id")):
+        (tmp_path / folder / marker).parent.mkdir(parents=True)
+        (tmp_path / folder / marker).write_text("")
+        (tmp_path / folder / "script.py").write_text("print(1)\n")
+    assert select(tmp_path) == ["train.py"]
