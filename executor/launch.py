@@ -8,12 +8,12 @@ caller can always record how the run ended.
 
 from __future__ import annotations
 
+import _thread  # threading's import is a cost on every run's start
 import os
 import selectors
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +27,7 @@ LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 
 TICK_SECONDS = 0.25
 
 _PR_SET_PDEATHSIG = 1
+_MAIN_THREAD = _thread.get_ident()  # modules are imported by the main thread
 
 
 @record(frozen=False)
@@ -107,7 +108,7 @@ def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome
 
     # only the main thread may set handlers; trials run by --workers threads
     # are stopped through their batch
-    in_main = threading.current_thread() is threading.main_thread()
+    in_main = _thread.get_ident() == _MAIN_THREAD
     old_term = signal.signal(signal.SIGTERM, on_term) if in_main else None
     # Ctrl-C as a flag, not a KeyboardInterrupt: raised between two
     # statements it could cut a chunk's append in half and lose its lines

@@ -12,13 +12,13 @@ because scripts change without the project file changing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
 from pathlib import Path
 
 from ledger import record as rec
+from ledger.digests import sha256
 from ledger.errors import ProjectError
 from ledger.record import factory, record
 
@@ -177,7 +177,7 @@ def load_project(project_dir: Path, cache_dir: Path | None = None) -> Project | 
         data = path.read_bytes()
     except OSError as e:
         raise ProjectError(f"cannot read {path}: {e.strerror}; check the file's permissions") from None
-    key = hashlib.sha256(data).hexdigest()
+    key = sha256(data).hexdigest()
     cache_path = Path(cache_dir) / f"project-v{CACHE_FORMAT}-{key}.json" if cache_dir else None
     ops = _read_cache(cache_path) if cache_path else None
     if ops is None:

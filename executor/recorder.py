@@ -108,7 +108,7 @@ def artifacts(
     copied: stored as blobs (up to a size), so a rebuild restores them.
     `copied_stats` (path -> size, mtime_ns as written) spares re-hashing the
     source files the run did not touch."""
-    import hashlib
+    from ledger.digests import sha256
 
     copied = {f.path: (f.sha256, f.size) for f in source}
     stats = copied_stats or {}
@@ -131,7 +131,7 @@ def artifacts(
                 continue
             if rel in copied and st.st_size == copied[rel][1]:
                 with open(full, "rb") as fh:
-                    if hashlib.sha256(fh.read()).hexdigest() == copied[rel][0]:
+                    if sha256(fh.read()).hexdigest() == copied[rel][0]:
                         continue
             sha, size = home.blobs.put_file(Path(full))
             out.append(ArtifactRecorded(path=rel, sha256=sha, size=size, stored=True))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from executor import launch, plan
 from executor.plan import Flag, RunSpec, Source
+from ledger.digests import sha256
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
 from ledger.home import Home
@@ -85,13 +86,11 @@ def project_source(home: Home, project_dir: Path, opdef) -> tuple[Source, dict[s
             f"WARNING: {len(paths)} source files copied (over {SOURCE_WARN_FILES}); "
             "use `sourcecode:` rules in the project file to select fewer"
         )
-    import hashlib
-
     files, contents = [], {}
     for rel in paths:
         full = project_dir / rel
         data = full.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
+        sha = sha256(data).hexdigest()
         files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=full.stat().st_mode & 0o777))
         contents[rel] = data
     digest = sourcecode.digest([(rel, contents[rel]) for rel in paths])

@@ -14,11 +14,11 @@ Stdlib only: selection runs on every `ledger run`.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import shlex
 from pathlib import Path
 
+from ledger.digests import md5 as md5_hash
 from ledger.record import record
 
 TYPE_CHECKING = False
@@ -105,7 +105,7 @@ def select_with_warnings(
 def digest(files: list[tuple[str, bytes]]) -> str:
     """Guild's `sourcecode_digest`: an MD5 over each file, in path order, of
     its path, a NUL byte, its bytes and a NUL byte."""
-    md5 = hashlib.md5()
+    md5 = md5_hash()
     for path, data in sorted(files, key=lambda f: f[0]):
         md5.update(path.replace(os.sep, "/").encode("utf-8"))
         md5.update(b"\x00")

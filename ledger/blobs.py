@@ -6,11 +6,11 @@ either whole or absent; writing the same bytes twice stores them once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from ledger.digests import sha256
 from ledger.errors import StoreError
 
 _CHUNK = 1 << 20
@@ -27,14 +27,14 @@ class BlobStore:
         return self.path(sha).exists()
 
     def put_bytes(self, data: bytes) -> str:
-        sha = hashlib.sha256(data).hexdigest()
+        sha = sha256(data).hexdigest()
         if not self.has(sha):
             self._write(sha, [data])
         return sha
 
     def put_file(self, src: Path) -> tuple[str, int]:
         """Store a file's bytes; returns (sha256, size)."""
-        h = hashlib.sha256()
+        h = _sha256_for(os.path.getsize(src))
         size = 0
         with open(src, "rb") as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
@@ -68,7 +68,7 @@ class BlobStore:
                         yield sub.name + f.name
 
     def check(self, sha: str) -> bool:
-        h = hashlib.sha256()
+        h = _sha256_for(os.path.getsize(self.path(sha)))
         with open(self.path(sha), "rb") as fh:
             for chunk in iter(lambda: fh.read(_CHUNK), b""):
                 h.update(chunk)
@@ -93,3 +93,13 @@ class BlobStore:
         except BaseException:
             os.unlink(tmp)
             raise
+
+
+def _sha256_for(size: int):
+    """OpenSSL's sha256 for big data (much faster), the built-in one for the
+    small files of a run's start (hashlib's import costs more than hashing)."""
+    if size > _CHUNK:
+        import hashlib
+
+        return hashlib.sha256()
+    return sha256()

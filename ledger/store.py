@@ -17,15 +17,14 @@ at the tail (foreign bytes, an edited event) is refused as a CorruptLogError.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
-import threading
+import time
+from _thread import allocate_lock  # threading's import is a cost on every run's start
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
+from ledger.digests import sha256
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
 from ledger.stream_index import StreamIndex, run_key
@@ -52,7 +51,7 @@ def seal_line(body: dict[str, Any]) -> tuple[str, str]:
     The hash is over the canonical body; the line is that body with the hash
     appended as its last key, so one serialisation serves both."""
     text = canonical(body)
-    digest = hashlib.sha256(text.encode()).hexdigest()
+    digest = sha256(text.encode()).hexdigest()
     return f'{text[:-1]},"hash":"{digest}"}}\n', digest
 
 
@@ -83,7 +82,8 @@ def uuid4_hexes(n: int) -> list[str]:
 
 def now_ts() -> str:
     """Now, UTC, in the envelope's `ts` format."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    micros = time.time_ns() // 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(micros // 1_000_000)) + f".{micros % 1_000_000:06d}Z"
 
 
 class EventStore:
@@ -100,7 +100,7 @@ class EventStore:
         self._lock_pid = 0
         # flock excludes other processes, not other threads of this one (a
         # batch's --workers record their trials from threads)
-        self._thread_lock = threading.Lock()
+        self._thread_lock = allocate_lock()
         self.index = StreamIndex(self.root / "streams.idx", self._segment_path)
         self._sync_tail_unlocked()
 
@@ -318,8 +318,10 @@ class EventStore:
         segs = self.segments()
         return segs[0] if segs else 1
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> _Locked:
+        return _Locked(self)
+
+    def _lock_file(self) -> int:
         if self._lock_fd is not None and self._lock_pid != os.getpid():
             # a forked child shares the parent's open file description, and
             # flock on a shared description does not exclude: open our own
@@ -333,12 +335,7 @@ class EventStore:
                 raise StoreError(
                     f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME"
                 ) from None
-        with self._thread_lock:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        return self._lock_fd
 
     def _sync_tail_unlocked(self) -> None:
         if self.segments():
@@ -433,3 +430,28 @@ def _torn_write(partial: bytes) -> bool:
     were writing when the process died? Zeros are what some filesystems leave
     in a file extended just before a power cut."""
     return partial.startswith(_LINE_START) or _LINE_START.startswith(partial) or not partial.strip(b"\0")
+
+
+class _Locked:
+    """The store's lock as a `with` block: first against this process's
+    other threads, then (flock) against other processes."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        fd = self.store._lock_file()
+        self.store._thread_lock.acquire()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.store._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            fcntl.flock(self.store._lock_fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+        finally:
+            self.store._thread_lock.release()

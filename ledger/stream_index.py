@@ -9,19 +9,20 @@ is then a scan of this file for the run's key, never of the log.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ledger.digests import blake2b
+
 REC = struct.Struct("<QIQI8s")  # seq, segment, offset, length, run key
 Scan = Callable[[int, int], Iterator[tuple[int, int, int, dict]]]
 
 
 def run_key(run: str) -> bytes:
-    return hashlib.blake2b(run.encode(), digest_size=8).digest()
+    return blake2b(run.encode(), digest_size=8).digest()
 
 
 class StreamIndex:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 
 from ledger.events import (
@@ -41,11 +40,20 @@ def ts_micros(ts: str) -> int:
     """An envelope time stamp (`2026-11-26T04:00:00.123456Z`) as integer
     microseconds since the epoch. Parsed by hand: strptime imports more than
     a run's whole start-up may spend."""
-    dt = datetime(int(ts[0:4]), int(ts[5:7]), int(ts[8:10]), int(ts[11:13]), int(ts[14:16]), int(ts[17:19]))
-    return int((dt - _EPOCH).total_seconds()) * 1_000_000 + int(ts[20:26])
+    days = _days_from_civil(int(ts[0:4]), int(ts[5:7]), int(ts[8:10]))
+    seconds = days * 86400 + int(ts[11:13]) * 3600 + int(ts[14:16]) * 60 + int(ts[17:19])
+    return seconds * 1_000_000 + int(ts[20:26])
 
 
-_EPOCH = datetime(1970, 1, 1)
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+    algorithm): no datetime import on a run's start-up path."""
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
 
 
 def manifest(files: Iterable[tuple[str, str]]) -> str:
