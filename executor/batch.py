@@ -16,7 +16,7 @@ from typing import Any
 
 from executor import launch, optimizers, trials
 from executor.plan import Flag, RunSpec
-from executor.run import Prepared, context, execute, exit_code, new_run_id
+from executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
 from executor.spaces import Range, Values, space_from_json, space_to_json
 from ledger.errors import FlagError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
@@ -230,9 +230,7 @@ class BatchPlan:
         from executor.plan import run_events
 
         spec = self.batch_spec
-        for f in spec.source.files:
-            if f.path in self.base.sources:
-                home.blobs.put_bytes(self.base.sources[f.path])
+        store_sources(home, spec, self.base.sources)
         planned = run_events(spec)
         if not spec.params.get("stage"):  # the batch runs in this very process: started now
             planned.append(NewEvent(spec.run_id, RunStarted(argv=tuple(sys.argv), pid=context()["pid"])))

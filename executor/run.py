@@ -177,14 +177,7 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     build the run directory, run the process, record its end. Returns None
     for a staged run."""
     spec = prepared.spec
-    for f in spec.source.files:
-        if f.path in prepared.sources:
-            home.blobs.put_bytes(prepared.sources[f.path])
-        elif not home.blobs.has(f.sha256):
-            raise LedgerError(
-                f"source file {f.path} of run {spec.source.from_run or spec.run_id} was purged;"
-                " use --force-sourcecode to take the project's files"
-            )
+    store_sources(home, spec, prepared.sources)
     # a fresh uuid4 stream: no expected version to check (that would cost a
     # look-up in the stream index on every run)
     appended = home.store.append([*extra, *plan.run_events(spec)])
@@ -203,6 +196,20 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
         rundir.write_meta(run_dir, events)
         return None
     return start(home, spec, prepared.opdef, events, copied, tee=tee)
+
+
+def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
+    """Put the run's source files in the blob store, before any event names
+    them; a proto's are there already, unless they were purged."""
+    for f in spec.source.files:
+        if home.blobs.has(f.sha256):
+            continue  # the sha is known: no need to hash the bytes again (a batch's trials share them)
+        if f.path not in sources:
+            raise LedgerError(
+                f"source file {f.path} of run {spec.source.from_run or spec.run_id} was purged;"
+                " use --force-sourcecode to take the project's files"
+            )
+        home.blobs.put_bytes(sources[f.path])
 
 
 def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: bool = True) -> launch.Outcome:
