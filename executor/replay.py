@@ -125,11 +125,11 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
         resolve_opdef,
     )
     from executor.runner import SinglePlan
-    from projections.refs import is_full_id
+    from projections.refs import is_full_id, resolve_id
 
     # a full id is read straight from its stream: one look-up, no index
     events = home.store.stream(opts.proto) if is_full_id(opts.proto) else []
-    proto_id = events[0].run if events else find_run(home, opts.proto)
+    proto_id = events[0].run if events else resolve_id(home, opts.proto)
     proto = read_proto(events or home.store.stream(proto_id))
     opdef_over = resolve_opdef(home, opts.project_dir, op) if op else None
     source, sources, warnings = None, {}, []
@@ -197,8 +197,3 @@ def _batch_plan(prepared, proto: Proto, opts):
     )
     return BatchPlan(prepared, spec)
 
-
-def find_run(home, ref: str) -> str:
-    from projections.refs import resolve_id
-
-    return resolve_id(home, ref)
