@@ -17,7 +17,7 @@ from typing import Any
 from executor import launch, optimizers, trials
 from executor.plan import Flag, RunSpec
 from executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
-from executor.spaces import Range, Values, space_from_json, space_to_json
+from executor.spaces import Range, is_space, space_from_json, space_to_json
 from ledger.errors import FlagError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
 from ledger.home import Home
@@ -57,7 +57,7 @@ class BatchSpec:
             "batch": {
                 "flags": {
                     n: {"space": space_to_json(f.value)}
-                    if _is_space(f.value)
+                    if is_space(f.value)
                     else {"value": f.value, "origin": f.origin}
                     for n, f in sorted(self.flags.items())
                 },
@@ -67,10 +67,6 @@ class BatchSpec:
                 "keep_batch": self.keep_batch,
             }
         }
-
-
-def _is_space(value: Any) -> bool:
-    return isinstance(value, (Values, Range))
 
 
 def flags_from_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +186,7 @@ class BatchPlan:
         b = self.batch
         lines = [f"You are about to run {self.batch_spec.op}"]
         for name, f in sorted(self.base.spec.flags.items()):
-            shown = format_space(f.value) if _is_space(f.value) else format_value(f.value)
+            shown = format_space(f.value) if is_space(f.value) else format_value(f.value)
             lines.append(f"  {name}: {shown}")
         if b.optimizer != GRID:
             lines.append(f"Optimizer {b.optimizer}, {b.trials or DEFAULT_OPT_TRIALS} trial(s)")
@@ -252,7 +248,7 @@ class BatchPlan:
 
         base = self.base.spec
         origin = "batch" if self.batch.optimizer == GRID else "optimizer"
-        flags = {n: Flag(values[n], origin) if _is_space(f.value) else f for n, f in base.flags.items()}
+        flags = {n: Flag(values[n], origin) if is_space(f.value) else f for n, f in base.flags.items()}
         label = base.params.get("label") or render_label(base.label_template, values)
         given = base.params.get("flags", {})
         params = {"flags": {n: values.get(n, v) for n, v in given.items()}, "trial": index}
@@ -292,7 +288,7 @@ class BatchPlan:
         from projections.index import connect
 
         name, minimize = self.base.opdef.minimize
-        searched = [n for n, f in self.base.spec.flags.items() if _is_space(f.value)]
+        searched = [n for n, f in self.base.spec.flags.items() if is_space(f.value)]
         where = "r.op = ? AND r.status = 'completed' AND NOT r.deleted"
         args: list[Any] = [name, self.base.spec.op]
         if mode == "sourcecode":

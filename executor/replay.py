@@ -124,7 +124,7 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
         project_source,
         resolve_opdef,
     )
-    from executor.runner import SinglePlan
+    from executor.runner import single_or_batch
     from projections.refs import is_full_id, resolve_id
 
     # a full id is read straight from its stream: one look-up, no index
@@ -158,17 +158,7 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
     prepared = Prepared(spec=spec, opdef=opdef, sources=sources, warnings=warnings)
     if proto.data.kind == "batch":
         return _batch_plan(prepared, proto, opts)
-    if any(_is_space(f.value) for f in spec.flags.values()) or opts.optimizer:
-        from executor.batch import BatchPlan
-
-        return BatchPlan.create(home, prepared, opts)
-    return SinglePlan(prepared)
-
-
-def _is_space(value: Any) -> bool:
-    from executor.spaces import Range, Values
-
-    return isinstance(value, (Values, Range))
+    return single_or_batch(home, prepared, opts)
 
 
 def _opdef_of(proto: Proto):

@@ -85,16 +85,16 @@ def plan_request(home: Home, opts: Options):
         random_seed=opts.random_seed,
     )
     home.ensure_writable()
-    prepared = prepare(home, req)
-    if _is_batch(prepared, opts):
+    return single_or_batch(home, prepare(home, req), opts)
+
+
+def single_or_batch(home: Home, prepared, opts: Options):
+    """A batch when a flag has several values (a space) or an optimizer is
+    named, else one run."""
+    from executor.spaces import is_space
+
+    if opts.optimizer or any(is_space(f.value) for f in prepared.spec.flags.values()):
         from executor.batch import BatchPlan
 
         return BatchPlan.create(home, prepared, opts)
     return SinglePlan(prepared)
-
-
-def _is_batch(prepared, opts: Options) -> bool:
-    from executor.spaces import Range, Values
-
-    spaced = any(isinstance(f.value, (Values, Range)) for f in prepared.spec.flags.values())
-    return spaced or bool(opts.optimizer)
