@@ -8,31 +8,36 @@ Typer command registered below only forwards to the same parser, so there
 is one definition of run's options.
 """
 
-import argparse
 import sys
 from pathlib import Path
+
+from executor import spare
 
 EXAMPLE = "Example: ledger run train.py lr=0.01 -y"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, as every ledger error
-        sys.stderr.write(f"ledger run: {message}; see `ledger run --help`\n")
-        raise SystemExit(2)
+# Options after which nothing runs at once: no spare interpreter for them.
+NOT_NOW = ("--stage", "--stage-trials", "--print-trials", "--plan", "-h", "--help")
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse builds a formatter for every add_argument, and the default
-    one imports shutil (and with it bz2 and lzma) to ask the terminal's
-    width: take it from $COLUMNS, as shutil would first."""
+def parser():
+    import argparse
 
-    def __init__(self, prog: str) -> None:
-        import os
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # one line, as every ledger error
+            sys.stderr.write(f"ledger run: {message}; see `ledger run --help`\n")
+            raise SystemExit(2)
 
-        super().__init__(prog, width=int(os.environ.get("COLUMNS", "100")) - 2)
+    class _Formatter(argparse.HelpFormatter):
+        """argparse builds a formatter for every add_argument, and the default
+        one imports shutil (and with it bz2 and lzma) to ask the terminal's
+        width: take it from $COLUMNS, as shutil would first."""
 
+        def __init__(self, prog: str) -> None:
+            import os
 
-def parser() -> argparse.ArgumentParser:
+            super().__init__(prog, width=int(os.environ.get("COLUMNS", "100")) - 2)
+
     p = _Parser(
         prog="ledger run",
         description="Run an operation, a script, a batch, or a new run from a proto.",
@@ -61,7 +66,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run_main(argv: list[str]) -> int:
-    """Parse `ledger run` arguments, plan, confirm, execute; the exit code."""
+    """Parse `ledger run` arguments, plan, confirm, execute; the exit code.
+    A run that starts without asking gets its interpreter started first,
+    so that start-up overlaps the planning (executor/spare.py)."""
+    if ("-y" in argv or "--yes" in argv) and not any(a in NOT_NOW for a in argv):
+        spare.prestart()
+    try:
+        return _run_main(argv)
+    finally:
+        spare.discard()
+
+
+def _run_main(argv: list[str]) -> int:
     from executor.runner import Options, plan_request
     from ledger.home import Home
 

@@ -14,7 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from executor import launch, optimizers, trials
+from executor import launch, optimizers, spare, trials
 from executor.plan import Flag, RunSpec
 from executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
 from executor.spaces import Range, is_space, space_from_json, space_to_json
@@ -211,6 +211,8 @@ class BatchPlan:
         if self.batch_spec.params.get("stage"):
             return 0
         status, code = "completed", 0
+        # each trial's interpreter starts while the trial before it runs
+        spare.keep_ready(not b.stage_trials)
         try:
             if fixed is not None and b.workers > 1 and not b.stage_trials:
                 status, code = self._run_parallel(home, fixed)
@@ -219,6 +221,7 @@ class BatchPlan:
         except KeyboardInterrupt:
             status, code = "terminated", 130
         finally:
+            spare.keep_ready(False)
             self._stop_batch(home, status, code)
         return code
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from executor import spare
 from ledger.record import factory, record
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
@@ -69,7 +70,11 @@ def _die_with_parent():
 
 def start(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None = None) -> subprocess.Popen:
     """Start the process; `stdin` is all it reads on its standard input
-    (then end of file, as from /dev/null)."""
+    (then end of file, as from /dev/null). A run's Python main goes to the
+    spare interpreter when one is waiting (executor/spare.py)."""
+    proc = spare.hand(argv, str(cwd), env, stdin)
+    if proc is not None:
+        return proc
     try:
         proc = subprocess.Popen(
             argv,

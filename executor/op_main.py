@@ -8,7 +8,8 @@ pre-set as globals). With `--stdin`, ledger has done that already and sends
 the compiled code and the flags, marshalled, on stdin (see `compiled`): the
 run's interpreter then imports nothing to apply them. ARGS become
 sys.argv[1:]. The script runs as `__main__` and the process exits as
-`python SCRIPT` would.
+`python SCRIPT` would. With `--wait PID` it is a spare started ahead of its
+run (executor/spare.py) and reads the rest of its command line from stdin.
 
 Only the stdlib and executor.inject are imported: this is on every run's path.
 """
@@ -25,14 +26,16 @@ import types
 USAGE = "usage: python executor/op_main.py [--globals LITERAL | --stdin] MAIN [ARGS...]"
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, stdin: bytes | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--wait"] and len(argv) == 2:
+        argv, stdin = _wait(int(argv[1]))
     code = None
     if argv[:1] == ["--stdin"]:
         # ledger compiled the script with its flags already (see `compiled`)
         import marshal
 
-        code, flags = marshal.loads(sys.stdin.buffer.read())
+        code, flags = marshal.loads(sys.stdin.buffer.read() if stdin is None else stdin)
         argv = argv[1:]
     else:
         flags, argv = _take_globals(argv)
@@ -45,6 +48,44 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"op_main: cannot find module or script {spec!r} in {cwd}")
     path, package = found
     run(path, args, flags, package, cwd, code)
+
+
+def _wait(parent: int) -> tuple[list[str], bytes | None]:
+    """As a spare (executor/spare.py): started before its run was planned,
+    wait for it on stdin, then become the process of that run. Exits
+    quietly when ledger has nothing for it, or is gone."""
+    import marshal
+
+    _die_with(parent)
+    try:
+        data = sys.stdin.buffer.read()
+    except KeyboardInterrupt:
+        os._exit(130)
+    if not data:
+        os._exit(0)
+    cwd, env, argv, stdin = marshal.loads(data)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    # what a fresh start would have taken from PYTHONPATH: after sys.path[0]
+    added = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
+    sys.path[1:1] = added
+    return argv, stdin
+
+
+def _die_with(parent: int) -> None:
+    """SIGKILL when the ledger process dies, so a killed `ledger run` leaves
+    no orphan computing in the dark (Linux; elsewhere stdin's end of file
+    stops a waiting spare)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(0)
 
 
 def compiled(cwd: str, spec: str, flags: dict) -> bytes | None:

@@ -8,10 +8,10 @@ the run's first transaction, and `command` into the process's argv.
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 
+from executor.spare import op_main_argv
 from ledger.events import (
     FlagSet,
     LabelSet,
@@ -26,7 +26,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
 
-OP_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_main.py")
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION")
 REDACTED = "<redacted>"
 
@@ -122,9 +121,7 @@ def command(
     if opdef.get("exec"):
         return _render_exec(opdef["exec"], flags, opdef, python)
     main, *main_args = shlex.split(opdef["main"])
-    # op_main by path, not `-m executor.op_main`: runpy's import is a
-    # measurable part of every run's start-up
-    argv = [python, "-u", OP_MAIN]
+    argv = op_main_argv(python)
     if opdef.get("flags_dest", "globals") == "globals":
         if flags and stdin:
             argv.append("--stdin")  # code compiled with its flags by ledger: op_main.compiled
