@@ -1,11 +1,14 @@
 """`ledger run`: start a run, a batch, or a run from a proto.
 
-This one command parses its arguments with argparse instead of Typer: a
-run's start-up budget (<= 4x a bare `python script.py`) is smaller than
-Typer's import alone, which builds pydantic adapters for every parameter.
-`cli.app` hands `ledger run ...` straight here without importing Typer; the
-Typer command registered below only forwards to the same parser, so there
-is one definition of run's options.
+This one command is parsed without Typer: a run's start-up budget (<= 4x a
+bare `python script.py`) is smaller than Typer's import alone, which builds
+pydantic adapters for every parameter. `cli.app` hands `ledger run ...`
+straight here. OPTIONS is the one definition of run's options: the plain
+forms (each option spelled out, its value the next argument) are parsed
+here directly, anything else (help, `--opt=value`, abbreviations, a value
+that starts with '-') by argparse, which stays the authority on help and
+usage errors; a test checks the two agree. The Typer command registered
+below only forwards here.
 """
 
 import sys
@@ -15,9 +18,60 @@ from executor import spare
 
 EXAMPLE = "Example: ledger run train.py lr=0.01 -y"
 
+FLAG, TEXT, INT, MANY = "flag", "text", "int", "many"
+# spellings, dest, kind, metavar, help
+OPTIONS = (
+    (("-y", "--yes"), "yes", FLAG, None, "do not ask before running"),
+    (("-l", "--label"), "label", TEXT, None, "the run's label"),
+    (("--proto",), "proto", TEXT, "RUN", "start from this run: its op, flags, source code and seed"),
+    (("--force-sourcecode",), "force_sourcecode", FLAG, None, "with --proto: use the project's current source"),
+    (("-o", "--optimizer"), "optimizer", TEXT, None, "gp, forest, gbrt, random, or + for a grid"),
+    (("-Fo", "--opt-flag"), "opt_flags", MANY, "NAME=VALUE", "an optimizer flag (repeatable)"),
+    (("-m", "--trials", "--max-trials"), "trials", INT, "N", "most trials in a batch"),
+    (("--keep-batch",), "keep_batch", FLAG, None, "keep a grid's batch run after its trials"),
+    (("--print-trials",), "print_trials", FLAG, None, "print the batch's trials; run nothing"),
+    (("--stage",), "stage", FLAG, None, "plan the run without starting it"),
+    (("--stage-trials",), "stage_trials", FLAG, None, "plan a batch's trials without starting them"),
+    (("--random-seed",), "random_seed", INT, "N", "seed for the run and its batch"),
+    (("--workers",), "workers", INT, "N", "run up to N grid/random trials at once"),
+    (("--fail-on-trial-error",), "fail_on_trial_error", FLAG, None, "stop a batch at the first failed trial"),
+    (("--plan",), "show_plan", FLAG, None, "print the events the run would append; append nothing"),
+)
+DEFAULTS = {"args": [], **{dest: {FLAG: False, MANY: []}.get(kind) for _, dest, kind, _, _ in OPTIONS}, "workers": 1}
+_SPELLINGS = {name: (dest, kind) for names, dest, kind, _, _ in OPTIONS for name in names}
 
 # Options after which nothing runs at once: no spare interpreter for them.
 NOT_NOW = ("--stage", "--stage-trials", "--print-trials", "--plan", "-h", "--help")
+
+
+def parse(argv: list[str]) -> dict:
+    """`ledger run` arguments as dest -> value."""
+    values = parse_plain(argv)
+    return values if values is not None else vars(parser().parse_intermixed_args(argv))
+
+
+def parse_plain(argv: list[str]) -> dict | None:
+    """The plain forms of the arguments, or None for argparse to parse."""
+    values = {k: list(v) if isinstance(v, list) else v for k, v in DEFAULTS.items()}
+    tokens = iter(argv)
+    for token in tokens:
+        if not token.startswith("-"):
+            values["args"].append(token)
+            continue
+        if token not in _SPELLINGS:
+            return None
+        dest, kind = _SPELLINGS[token]
+        if kind == FLAG:
+            values[dest] = True
+            continue
+        value = next(tokens, None)
+        if value is None or value.startswith("-") or (kind == INT and not (value.isascii() and value.isdigit())):
+            return None
+        if kind == MANY:
+            values[dest].append(value)
+        else:
+            values[dest] = int(value) if kind == INT else value
+    return values
 
 
 def parser():
@@ -44,24 +98,11 @@ def parser():
         epilog=EXAMPLE,
         formatter_class=_Formatter,
     )
-    add = p.add_argument
-    add("args", nargs="*", metavar="[OP] [FLAG=VALUE]", help="the operation, then flags as NAME=VALUE")
-    add("-y", "--yes", action="store_true", help="do not ask before running")
-    add("-l", "--label", help="the run's label")
-    add("--proto", metavar="RUN", help="start from this run: its op, flags, source code and seed")
-    add("--force-sourcecode", action="store_true", help="with --proto: use the project's current source")
-    add("-o", "--optimizer", help="gp, forest, gbrt, random, or + for a grid")
-    add("-Fo", "--opt-flag", dest="opt_flags", action="append", default=[], metavar="NAME=VALUE",
-        help="an optimizer flag (repeatable)")
-    add("-m", "--trials", "--max-trials", dest="trials", type=int, metavar="N", help="most trials in a batch")
-    add("--keep-batch", action="store_true", help="keep a grid's batch run after its trials")
-    add("--print-trials", action="store_true", help="print the batch's trials; run nothing")
-    add("--stage", action="store_true", help="plan the run without starting it")
-    add("--stage-trials", action="store_true", help="plan a batch's trials without starting them")
-    add("--random-seed", type=int, metavar="N", help="seed for the run and its batch")
-    add("--workers", type=int, default=1, metavar="N", help="run up to N grid/random trials at once")
-    add("--fail-on-trial-error", action="store_true", help="stop a batch at the first failed trial")
-    add("--plan", dest="show_plan", action="store_true", help="print the events the run would append; append nothing")
+    p.add_argument("args", nargs="*", metavar="[OP] [FLAG=VALUE]", help="the operation, then flags as NAME=VALUE")
+    actions = {FLAG: {"action": "store_true"}, TEXT: {}, INT: {"type": int}, MANY: {"action": "append"}}
+    for names, dest, kind, metavar, help_ in OPTIONS:
+        extra = {"metavar": metavar} if metavar else {}
+        p.add_argument(*names, dest=dest, help=help_, default=DEFAULTS[dest], **actions[kind], **extra)
     return p
 
 
@@ -81,10 +122,9 @@ def _run_main(argv: list[str]) -> int:
     from executor.runner import Options, plan_request
     from ledger.home import Home
 
-    ns = parser().parse_intermixed_args(argv)
-    show_plan, yes = ns.show_plan, ns.yes
-    del ns.show_plan, ns.yes
-    opts = Options(project_dir=Path.cwd(), **vars(ns))
+    values = parse(argv)
+    show_plan, yes = values.pop("show_plan"), values.pop("yes")
+    opts = Options(project_dir=Path.cwd(), **values)
     home = Home()
     plan = plan_request(home, opts)
     for warning in plan.warnings:

@@ -8,8 +8,10 @@ commit is read from .git's files; only the dirty check runs git.
 from __future__ import annotations
 
 import os
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
+
+from executor.process import Process
 
 
 def find_git_dir(start: Path) -> Path | None:
@@ -46,31 +48,41 @@ def _common_dir(git_dir: Path) -> Path:
 def git_info(project_dir: Path) -> dict | None:
     """{"commit", "branch", "dirty"} of the checkout holding `project_dir`,
     or None when it is not in one. `dirty` is None when git cannot say."""
+    return start(project_dir)()
+
+
+def start(project_dir: Path) -> Callable[[], dict | None]:
+    """`git_info` in two steps: this call starts git's dirty check, the
+    call it returns waits for it, so a run's planning goes on meanwhile."""
     git_dir = find_git_dir(Path(project_dir).resolve())
     if git_dir is None:
-        return None
+        return lambda: None
     try:
         head = (git_dir / "HEAD").read_text().strip()
     except OSError:
-        return None
+        return lambda: None
     branch, commit = None, head
     if head.startswith("ref:"):
         ref = head[4:].strip()
         branch = ref.rsplit("/", 1)[-1] if ref.startswith("refs/heads/") else ref
         commit = _resolve_ref(git_dir, ref)  # None on a branch with no commit yet
-    return {"commit": commit, "branch": branch, "dirty": _dirty(project_dir)}
+    dirty = _start_dirty(project_dir)
+    return lambda: {"commit": commit, "branch": branch, "dirty": dirty()}
 
 
-def _dirty(project_dir: Path) -> bool | None:
+def _start_dirty(project_dir: Path) -> Callable[[], bool | None]:
+    argv = ["git", "-C", str(project_dir), "status", "--porcelain", "--untracked-files=no"]
     try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return bool(out.stdout.strip()) if out.returncode == 0 else None
+        proc = Process(argv, {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}, piped=(1,), search=True)
+    except OSError:  # no git
+        return lambda: None
+
+    def finish() -> bool | None:
+        try:
+            out = proc.read_all(timeout=10)
+            code = proc.wait()
+        finally:
+            proc.close()
+        return bool(out.strip()) if out is not None and code == 0 else None
+
+    return finish

@@ -12,7 +12,6 @@ import _thread  # threading's import is a cost on every run's start
 import os
 import selectors
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -68,13 +67,15 @@ def _die_with_parent():
     return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None = None) -> subprocess.Popen:
+def start(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None = None):
     """Start the process; `stdin` is all it reads on its standard input
     (then end of file, as from /dev/null). A run's Python main goes to the
     spare interpreter when one is waiting (executor/spare.py)."""
     proc = spare.hand(argv, str(cwd), env, stdin)
     if proc is not None:
         return proc
+    import subprocess
+
     try:
         proc = subprocess.Popen(
             argv,
@@ -98,7 +99,7 @@ def start(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None =
     return proc
 
 
-def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome:
+def capture(proc, sink: LineSink, tee: bool = True) -> Outcome:
     """Pump the process's output into `sink` (and the terminal) until it
     exits. Ctrl-C or SIGTERM is passed on to the process and reported.
     A sink with a `tick()` method has it called at least every
@@ -170,7 +171,7 @@ def capture(proc: subprocess.Popen, sink: LineSink, tee: bool = True) -> Outcome
     return Outcome(code, interrupted)
 
 
-def _signal(proc: subprocess.Popen, signum: int) -> None:
+def _signal(proc, signum: int) -> None:
     try:
         proc.send_signal(signum)
     except ProcessLookupError:

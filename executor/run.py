@@ -121,16 +121,20 @@ def prepare(home: Home, req: RunRequest) -> Prepared:
 
     if not req.op:
         raise ProjectError("no operation given: try `ledger run SCRIPT.py` or an operation of guild.yml")
-    opdef = resolve_opdef(home, req.project_dir, req.op)
-    given = flagmod.parse_assignments(req.args)
-    resolved = flagmod.resolve(opdef, given)
-    flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
-    source, contents, warnings = project_source(home, req.project_dir, opdef)
-    check_main(opdef, source)
-    from executor.gitinfo import git_info
+    from executor import gitinfo
 
+    git = gitinfo.start(req.project_dir)  # git's dirty check runs while the rest is planned
+    try:
+        opdef = resolve_opdef(home, req.project_dir, req.op)
+        given = flagmod.parse_assignments(req.args)
+        resolved = flagmod.resolve(opdef, given)
+        flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
+        source, contents, warnings = project_source(home, req.project_dir, opdef)
+        check_main(opdef, source)
+    finally:
+        checkout = git()  # waited for on bad input too: no process is left behind
     return Prepared(
-        spec=build_spec(opdef, flags, source, req, project=str(req.project_dir), git=git_info(req.project_dir)),
+        spec=build_spec(opdef, flags, source, req, project=str(req.project_dir), git=checkout),
         opdef=opdef,
         sources=contents,
         warnings=warnings,

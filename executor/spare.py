@@ -19,13 +19,14 @@ from __future__ import annotations
 import _thread
 import marshal
 import os
-import subprocess
 import sys
+
+from executor.process import Process
 
 OP_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_main.py")
 
 _lock = _thread.allocate_lock()
-_spare: tuple[subprocess.Popen, str, dict[str, str]] | None = None  # process, python, startup env
+_spare: tuple[Process, str, dict[str, str]] | None = None  # process, python, startup env
 _refill = False  # start the next spare as soon as one is taken (a batch's trials)
 
 
@@ -43,13 +44,7 @@ def prestart(python: str = sys.executable) -> None:
             return
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         try:
-            proc = subprocess.Popen(
-                [*op_main_argv(python), "--wait", str(os.getpid())],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            proc = Process([*op_main_argv(python), "--wait", str(os.getpid())], env)
         except OSError:
             return  # the run will start its interpreter itself, and report why it cannot
         _spare = (proc, python, env)
@@ -65,7 +60,7 @@ def keep_ready(on: bool = True) -> None:
         discard()
 
 
-def hand(argv: list[str], cwd: str, env: dict[str, str], stdin: bytes | None) -> subprocess.Popen | None:
+def hand(argv: list[str], cwd: str, env: dict[str, str], stdin: bytes | None) -> Process | None:
     """The spare, now running `argv` (op_main's command line) in `cwd` with
     `env`; None when there is no spare that fits, and the caller starts the
     process itself."""
@@ -83,8 +78,7 @@ def hand(argv: list[str], cwd: str, env: dict[str, str], stdin: bytes | None) ->
             _stop(proc)
             return None
         try:
-            proc.stdin.write(marshal.dumps((str(cwd), env, argv[len(base) :], stdin)))  # type: ignore[union-attr]
-            proc.stdin.close()  # type: ignore[union-attr]
+            proc.send(marshal.dumps((str(cwd), env, argv[len(base) :], stdin)))
         except BrokenPipeError:  # it died waiting (Ctrl-C, say): a fresh start will do
             _stop(proc)
             return None
@@ -103,15 +97,10 @@ def discard() -> None:
         _stop(spare[0])
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: Process) -> None:
     proc.kill()  # it has run no user code: nothing to lose
     proc.wait()
-    for f in (proc.stdin, proc.stdout, proc.stderr):
-        try:
-            if f is not None:
-                f.close()
-        except OSError:  # unflushed input to a dead process
-            pass
+    proc.close()
 
 
 def _shaping(env: dict[str, str]) -> dict[str, str]:
