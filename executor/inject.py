@@ -1,58 +1,40 @@
-"""Read and rewrite a Python script's flags with the stdlib `ast` only.
+"""Rewrite a Python script's flags in its text.
 
-A script's flags are its module-level literal assignments (`x = 1.0`), or,
-when it uses argparse, its `--options`. Rewriting edits only the text of
-each assigned value, found by the AST's line/column offsets, so comments,
-layout and line numbers (hence tracebacks) stay the user's own.
+Each flag's value replaces the text of the module-level assignment it names
+(`x = 1.0`), at the line/column offsets found by executor.script_ast, so
+comments, layout and line numbers (hence tracebacks) stay the user's own.
+The offsets ("slots") are cached with a script's other AST facts
+(executor.project.script_analysis): rewriting an unchanged script then
+needs no `ast` at all.
 
-This module is imported by `executor.op_main` inside every run's process:
+This module is imported by `executor.op_main` inside a run's process:
 keep it stdlib only and cheap to import.
 """
 
 from __future__ import annotations
 
-import ast
 import math
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
-_LITERAL_TYPES = (bool, int, float, str)
-_ARGPARSE_TYPES = {"int": "int", "float": "float", "str": "string", "bool": "boolean"}
 
 
-def script_flags(source: str) -> tuple[dict, str]:
-    """(flags, flags_dest) of a script: name -> FlagDef, "globals" or "args".
-
-    Raises ProjectError when the script is not valid Python."""
-    from executor.project import FlagDef
-
-    tree = _parse(source)
-    if _uses_argparse(tree):
-        return _argparse_flags(tree, FlagDef), "args"
-    flags = {}
-    for name, node in _global_assigns(tree):
-        value = _literal(node)
-        if name in flags or name.startswith("_") or not isinstance(value, _LITERAL_TYPES):
-            continue
-        flags[name] = FlagDef(name=name, default=value, type=type_of(value))
-    return flags, "globals"
-
-
-def rewrite_globals(source: str, flags: dict[str, Any]) -> str:
+def rewrite_globals(source: str, flags: dict[str, Any], slots: list | None = None) -> str:
     """`source` with each module-level `name = <literal>` of a flag given the
-    flag's value; everything else is left exactly as written."""
+    flag's value; everything else is left exactly as written. `slots` are
+    `script_ast.literal_slots(source)`, found here when not given."""
     if not flags:
         return source
-    tree = ast.parse(source)
+    if slots is None:
+        from executor.script_ast import literal_slots
+
+        slots = literal_slots(source)
     lines = source.splitlines(keepends=True)
-    edits = []
-    for name, node in _global_assigns(tree):
-        if name in flags and _is_literal(node):
-            edits.append((node, python_literal(flags[name])))
+    edits = [slot for slot in slots if slot[0] in flags]
     # Apply from the end so earlier offsets stay valid.
-    for node, text in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
-        _replace(lines, node, text)
+    for slot in sorted(edits, key=lambda s: (s[1], s[2]), reverse=True):
+        _replace(lines, slot, python_literal(flags[slot[0]]))
     return "".join(lines)
 
 
@@ -81,52 +63,12 @@ def type_of(value: Any) -> str | None:
     return None
 
 
-# --- AST helpers -------------------------------------------------------------
-
-
-def _parse(source: str) -> ast.Module:
-    try:
-        return ast.parse(source)
-    except SyntaxError as e:
-        from ledger.errors import ProjectError
-
-        raise ProjectError(
-            f"cannot read the script's flags: syntax error at line {e.lineno}: {e.msg}; fix the script"
-        ) from None
-
-
-def _global_assigns(tree: ast.Module):
-    """(name, value node) of each top-level `name = value` / `name: T = value`."""
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-            yield stmt.targets[0].id, stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
-            yield stmt.target.id, stmt.value
-
-
-def _is_literal(node: ast.AST) -> bool:
-    if isinstance(node, ast.Constant):
-        return node.value is None or isinstance(node.value, _LITERAL_TYPES)
-    return (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, (ast.USub, ast.UAdd))
-        and isinstance(node.operand, ast.Constant)
-        and isinstance(node.operand.value, (int, float))
-        and not isinstance(node.operand.value, bool)
-    )
-
-
-def _literal(node: ast.AST) -> Any:
-    if not _is_literal(node):
-        return None
-    return ast.literal_eval(node)
-
-
-def _replace(lines: list[str], node: ast.AST, text: str) -> None:
+def _replace(lines: list[str], slot: list, text: str) -> None:
     # AST columns are UTF-8 byte offsets.
-    first, last = node.lineno - 1, node.end_lineno - 1
-    head = lines[first].encode()[: node.col_offset].decode()
-    tail = lines[last].encode()[node.end_col_offset :].decode()
+    _, lineno, col, end_lineno, end_col = slot
+    first, last = lineno - 1, end_lineno - 1
+    head = lines[first].encode()[:col].decode()
+    tail = lines[last].encode()[end_col:].decode()
     if first == last:
         lines[first] = head + text + tail
         return
@@ -136,69 +78,3 @@ def _replace(lines: list[str], node: ast.AST, text: str) -> None:
     for i in range(first + 1, last):
         lines[i] = "\\\n"
     lines[last] = tail
-
-
-def _uses_argparse(tree: ast.Module) -> bool:
-    imported = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name == "argparse" for a in node.names):
-            imported = True
-        elif isinstance(node, ast.ImportFrom) and node.module == "argparse":
-            imported = True
-    return imported and any(_is_add_argument(n) for n in ast.walk(tree))
-
-
-def _is_add_argument(node: ast.AST) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "add_argument"
-    )
-
-
-def _argparse_flags(tree: ast.Module, FlagDef) -> dict:
-    flags = {}
-    for node in ast.walk(tree):
-        if not _is_add_argument(node):
-            continue
-        options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        long_opts = [o for o in options if o.startswith("--") and len(o) > 2]
-        if not long_opts:
-            continue  # positional or short-only: not passable as --name value
-        name = long_opts[0][2:]
-        kw = {k.arg: k.value for k in node.keywords if k.arg}
-        flags.setdefault(name, _argparse_flagdef(name, kw, FlagDef))
-    return dict(sorted(flags.items()))
-
-
-def _argparse_flagdef(name: str, kw: dict, FlagDef):
-    action = _const(kw.get("action"))
-    default = _const(kw.get("default"))
-    arg_switch = None
-    if action in ("store_true", "store_false"):
-        arg_switch = action == "store_true"
-        kind = "boolean"
-        default = (not arg_switch) if default is None else default
-    else:
-        type_node = kw.get("type")
-        kind = _ARGPARSE_TYPES.get(type_node.id) if isinstance(type_node, ast.Name) else None
-        kind = kind or type_of(default) or "string"
-    choices = _const(kw.get("choices"))
-    return FlagDef(
-        name=name,
-        default=default,
-        type=kind,
-        choices=tuple(choices) if isinstance(choices, (list, tuple)) and choices else None,
-        description=_const(kw.get("help")) or "",
-        required=_const(kw.get("required")) is True,
-        arg_switch=arg_switch,
-    )
-
-
-def _const(node: ast.AST | None) -> Any:
-    if node is None:
-        return None
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None

@@ -88,7 +88,7 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-def compiled(cwd: str, spec: str, flags: dict) -> bytes | None:
+def compiled(cwd: str, spec: str, flags: dict, cache_dir: str | None = None) -> bytes | None:
     """What `--stdin` reads: the script of MAIN `spec` with its globals
     rewritten to `flags`, compiled, and the flags, marshalled. Done by the
     ledger process, which has `ast` loaded already, so the run's own
@@ -97,15 +97,21 @@ def compiled(cwd: str, spec: str, flags: dict) -> bytes | None:
     import marshal
 
     from executor.inject import rewrite_globals
+    from ledger.errors import LedgerError
 
     found = find_main(spec, cwd)
     if found is None:
         return None
     full = os.path.abspath(os.path.join(cwd, found[0]))
     try:
-        code = compile(rewrite_globals(_read_source(full), flags), full, "exec")
+        slots = None
+        if cache_dir is not None:  # where an unchanged script's slots were kept
+            from executor.project import script_analysis
+
+            slots = script_analysis(full, found[0], cache_dir)["slots"]
+        code = compile(rewrite_globals(_read_source(full), flags, slots), full, "exec")
         return marshal.dumps((code, flags))
-    except (SyntaxError, ValueError, OSError):
+    except (SyntaxError, ValueError, OSError, LedgerError):
         return None
 
 
@@ -186,15 +192,20 @@ def _literal(raw: str):
             _fail(f"op_main: --globals is neither a Python nor a JSON literal: {e}")
 
 
+def read_source(data: bytes) -> str:
+    """A script's bytes as python decodes them: a PEP 263 coding line, a BOM."""
+    if any(b"coding" in line for line in data.split(b"\n", 2)[:2]):
+        import io
+        import tokenize  # a PEP 263 declaration: let tokenize read it
+
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)  # utf-8-sig drops a BOM
+    return data[3:].decode() if data.startswith(b"\xef\xbb\xbf") else data.decode()
+
+
 def _read_source(full: str) -> str:
     with open(full, "rb") as fh:
-        data = fh.read()
-    if any(b"coding" in line for line in data.split(b"\n", 2)[:2]):
-        import tokenize  # a PEP 263 declaration: let tokenize honour it
-
-        with tokenize.open(full) as f:
-            return f.read()
-    return data[3:].decode() if data.startswith(b"\xef\xbb\xbf") else data.decode()
+        return read_source(fh.read())
 
 
 def _print_user_traceback(e: BaseException) -> None:

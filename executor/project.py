@@ -6,12 +6,15 @@ keeps the normalised operations as JSON in a cache keyed by the sha256 of
 the file's bytes, and a cache hit imports neither yaml nor pydantic.
 
 What depends on the scripts themselves (imported flags, the detected flags
-destination) is worked out by `Project.op` on each call, never cached,
-because scripts change without the project file changing.
+destination) is worked out by `Project.op` on each call, because scripts
+change without the project file changing; what a script's AST says is
+cached by the script's own sha256 (`script_analysis`), so an unchanged
+script is not parsed again, nor `ast` imported.
 """
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
 import shlex
@@ -28,6 +31,7 @@ if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
 
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 CACHE_FORMAT = 1  # bump when the normalised form changes
+SCRIPT_CACHE_FORMAT = 1  # bump when executor.script_ast's output changes
 
 
 @record
@@ -136,10 +140,11 @@ class Project:
     """A project file's operations. `ops` are as declared; `op(name)` adds
     what comes from the scripts (imported flags, detected destination)."""
 
-    def __init__(self, path: Path, ops: dict[str, OpDef]) -> None:
+    def __init__(self, path: Path, ops: dict[str, OpDef], cache_dir: Path | None = None) -> None:
         self.path = path
         self.dir = path.parent
         self.ops = ops
+        self.cache_dir = cache_dir
 
     def op(self, name: str) -> OpDef:
         opdef = self.ops.get(name)
@@ -149,7 +154,7 @@ class Project:
                 f"operation '{name}' is not defined in {self.path.name} (defined: {defined}); "
                 "check the name, or run a script by its path, e.g. train.py"
             )
-        return complete_op(opdef, self.dir, self.path.name)
+        return complete_op(opdef, self.dir, self.path.name, self.cache_dir)
 
     def default_op(self) -> OpDef | None:
         marked = [op for op in self.ops.values() if op.default]
@@ -177,16 +182,16 @@ def load_project(project_dir: Path, cache_dir: Path | None = None) -> Project | 
         data = path.read_bytes()
     except OSError as e:
         raise ProjectError(f"cannot read {path}: {e.strerror}; check the file's permissions") from None
-    key = sha256(data).hexdigest()
-    cache_path = Path(cache_dir) / f"project-v{CACHE_FORMAT}-{key}.json" if cache_dir else None
-    ops = _read_cache(cache_path) if cache_path else None
-    if ops is None:
+    cache_path = _cache_path(cache_dir, f"project-v{CACHE_FORMAT}", data)
+    cached = _read_cache(cache_path)
+    try:
+        ops = {name: OpDef.from_dict(d) for name, d in cached["ops"].items()}  # type: ignore[index]
+    except (KeyError, TypeError, AttributeError):  # missing or damaged: parse the file again
         from executor.guildfile import parse_project_file
 
         ops = parse_project_file(data, path.name)
-        if cache_path:
-            _write_cache(cache_path, ops)
-    return Project(path, ops)
+        _write_cache(cache_path, {"format": CACHE_FORMAT, "ops": {n: op.to_dict() for n, op in ops.items()}})
+    return Project(path, ops, cache_dir)
 
 
 def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> OpDef:
@@ -198,7 +203,7 @@ def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> O
         return project.op(spec)
     script = project_dir / spec
     if spec and script.is_file():
-        return script_op(project_dir, spec)
+        return script_op(project_dir, spec, cache_dir)
     if spec.endswith(".py") or "/" in spec:
         raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
     if project is not None:
@@ -209,18 +214,18 @@ def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> O
     )
 
 
-def script_op(project_dir: Path, spec: str) -> OpDef:
+def script_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> OpDef:
     """A bare script as an operation named by its path as typed."""
     path = Path(project_dir) / spec
     if path.suffix != ".py":
         # Not Python: run it as a program, flags as --name value arguments.
         command = shlex.quote(spec if "/" in spec else "./" + spec)
         return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
-    flags, dest = _script_flags(path, spec)
+    flags, dest = _script_flags(path, spec, cache_dir)
     return OpDef(name=spec, main=spec, flags=flags, flags_dest=dest)
 
 
-def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml") -> OpDef:
+def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml", cache_dir: Path | None = None) -> OpDef:
     """Merge a declared operation with what its main script provides."""
     wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
     if not opdef.main or not (wants_import or opdef.flags_dest is None):
@@ -234,7 +239,7 @@ def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml") -
                 f"not found under {project_dir}; check `main` or set `flags-import: no`"
             )
         return _replace(opdef, flags_dest="globals")
-    found, dest = _script_flags(script, str(script.relative_to(project_dir)))
+    found, dest = _script_flags(script, str(script.relative_to(project_dir)), cache_dir)
     flags = dict(opdef.flags)
     if wants_import:
         names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
@@ -259,17 +264,35 @@ def find_main_script(project_dir: Path, module: str) -> Path | None:
 # --- helpers -----------------------------------------------------------------
 
 
-def _script_flags(path: Path, shown: str) -> tuple[dict[str, FlagDef], str]:
-    from executor.inject import script_flags
+def script_analysis(path: Path | str, shown: str, cache_dir: Path | None = None) -> dict[str, Any]:
+    """executor.script_ast.analyse of the script at `path`, from the cache
+    when its bytes were analysed before. `shown` names it in errors."""
+    from executor.op_main import read_source
 
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProjectError(f"cannot read {shown}: {e}; check the file") from None
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise ProjectError(f"cannot read {shown}: {e.strerror}; check the file") from None
+    cache_path = _cache_path(cache_dir, f"script-v{SCRIPT_CACHE_FORMAT}", data)
+    cached = _read_cache(cache_path)
+    if cached is not None and {"flags", "dest", "slots"} <= cached.keys():
+        return cached
+    from executor.script_ast import analyse
+
     try:
-        return script_flags(source)
+        analysis = analyse(read_source(data))
+    except UnicodeDecodeError as e:
+        raise ProjectError(f"cannot read {shown}: {e}; check the file") from None
     except ProjectError as e:
         raise ProjectError(f"{shown}: {e}") from None
+    _write_cache(cache_path, analysis)
+    return analysis
+
+
+def _script_flags(path: Path, shown: str, cache_dir: Path | None) -> tuple[dict[str, FlagDef], str]:
+    analysis = script_analysis(path, shown, cache_dir)
+    return {n: FlagDef.from_dict(d) for n, d in analysis["flags"].items()}, analysis["dest"]
 
 
 def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:
@@ -289,25 +312,32 @@ def _replace(opdef: OpDef, **changes: Any) -> OpDef:
     return rec.replace(opdef, **changes)
 
 
-def _read_cache(path: Path) -> dict[str, OpDef] | None:
+def _cache_path(cache_dir: Path | None, kind: str, data: bytes) -> str | None:
+    return os.path.join(cache_dir, f"{kind}-{sha256(data).hexdigest()}.json") if cache_dir else None
+
+
+def _read_cache(path: str | None) -> dict | None:
+    if path is None:
+        return None
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return {name: OpDef.from_dict(d) for name, d in raw["ops"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # missing or damaged: parse the file again
+        with open(path, encoding="utf-8") as fh:
+            raw = json.load(fh)
+    except (OSError, ValueError):
+        return None  # missing or damaged: worked out again
+    return raw if isinstance(raw, dict) else None
 
 
-def _write_cache(path: Path, ops: dict[str, OpDef]) -> None:
-    import tempfile
-
-    payload = json.dumps({"format": CACHE_FORMAT, "ops": {n: op.to_dict() for n, op in ops.items()}})
-    tmp = None
+def _write_cache(path: str | None, payload: dict) -> None:
+    """Atomically, so a reader never sees half a file; a cache that cannot
+    be written only costs speed."""
+    if path is None:
+        return
+    tmp = f"{path}.{os.getpid()}.{_thread.get_ident()}.tmp"  # a batch's trials may write at once
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".project-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(payload)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh)
         os.replace(tmp, path)
     except OSError:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)  # a cache we cannot write only costs speed
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -230,7 +230,7 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     try:
         values = spec.flag_values
-        code = main_code(spec.opdef, values, run_dir)
+        code = main_code(spec.opdef, values, run_dir, home.path / "cache")
         argv = plan.command(spec.opdef, values, flag_args(values, opdef), stdin=code is not None)
         env = child_env(home, spec.run_id, run_dir)
         when = now_ts()
@@ -251,16 +251,18 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     return outcome
 
 
-def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: Path) -> bytes | None:
+def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: Path, cache_dir: Path | None = None
+              ) -> bytes | None:  # fmt: skip
     """The main script compiled with its flags, for the run's process to
-    read on stdin (None: it gets them as --globals or arguments instead)."""
+    read on stdin (None: it gets them as --globals or arguments instead).
+    `cache_dir` holds the script's analysis (executor.project.script_analysis)."""
     if opdef.get("exec") or not opdef.get("main") or not values or opdef.get("flags_dest", "globals") != "globals":
         return None
     import shlex
 
     from executor.op_main import compiled
 
-    return compiled(str(run_dir), shlex.split(opdef["main"])[0], values)
+    return compiled(str(run_dir), shlex.split(opdef["main"])[0], values, str(cache_dir) if cache_dir else None)
 
 
 def exit_code(outcome: launch.Outcome | None) -> int:

@@ -1,7 +1,8 @@
 import pytest
 
-from executor.inject import rewrite_globals, script_flags
+from executor.inject import rewrite_globals
 from executor.project import FlagDef
+from executor.script_ast import script_flags
 from ledger.errors import ProjectError
 
 SCRIPT = '''"""Doc."""

@@ -82,7 +82,7 @@ def test_missing_main_and_bad_globals(tmp_path):
     assert op_main(tmp_path).returncode == 2
 
 
-def test_op_main_imports_only_stdlib_and_inject(project):
+def test_op_main_imports_only_stdlib_and_the_flag_rewriter(project):
     code = (
         "import sys, runpy; sys.argv=['op_main','--globals','{\"x\": 3.0}','echo.py']\n"
         "try:\n    runpy.run_module('executor.op_main', run_name='__main__')\n"
@@ -92,7 +92,7 @@ def test_op_main_imports_only_stdlib_and_inject(project):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
     assert p.stdout == "3.0 2 'a'\n", p.stderr
-    assert p.stderr.strip() == "['executor', 'executor.inject']"
+    assert p.stderr.strip() == "['executor', 'executor.inject', 'executor.script_ast']"
 
 
 def test_stdin_code_runs_with_its_flags_and_true_line_numbers(tmp_path):

@@ -1,0 +1,169 @@
+"""What a Python script says about its flags, read from its AST.
+
+A script's flags are its module-level literal assignments (`x = 1.0`), or,
+when it uses argparse, its `--options`. `analyse` returns them with the
+position of each literal assignment (its "slot", which executor.inject
+rewrites), as plain data that can be cached by the script's hash.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from executor.inject import type_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
+    from typing import Any
+_LITERAL_TYPES = (bool, int, float, str)
+_ARGPARSE_TYPES = {"int": "int", "float": "float", "str": "string", "bool": "boolean"}
+
+
+def analyse(source: str) -> dict[str, Any]:
+    """{"flags": name -> FlagDef as a dict, "dest": "globals" | "args",
+    "slots": [[name, line, col, end_line, end_col], ...]} of a script.
+
+    Raises ProjectError when the script is not valid Python."""
+    tree = _parse(source)
+    flags, dest = _flags(tree)
+    return {"flags": {n: f.to_dict() for n, f in flags.items()}, "dest": dest, "slots": _slots(tree)}
+
+
+def script_flags(source: str) -> tuple[dict, str]:
+    """(flags, flags_dest) of a script: name -> FlagDef, "globals" or "args"."""
+    return _flags(_parse(source))
+
+
+def literal_slots(source: str) -> list[list]:
+    """[name, line, col, end_line, end_col] of each module-level assignment
+    of a literal, the places `inject.rewrite_globals` may rewrite."""
+    return _slots(ast.parse(source))
+
+
+def _flags(tree: ast.Module) -> tuple[dict, str]:
+    from executor.project import FlagDef
+
+    if _uses_argparse(tree):
+        return _argparse_flags(tree, FlagDef), "args"
+    flags = {}
+    for name, node in _global_assigns(tree):
+        value = _literal(node)
+        if name in flags or name.startswith("_") or not isinstance(value, _LITERAL_TYPES):
+            continue
+        flags[name] = FlagDef(name=name, default=value, type=type_of(value))
+    return flags, "globals"
+
+
+def _slots(tree: ast.Module) -> list[list]:
+    return [
+        [name, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset]
+        for name, node in _global_assigns(tree)
+        if _is_literal(node)
+    ]
+
+
+# --- AST helpers -------------------------------------------------------------
+
+
+def _parse(source: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError as e:
+        from ledger.errors import ProjectError
+
+        raise ProjectError(
+            f"cannot read the script's flags: syntax error at line {e.lineno}: {e.msg}; fix the script"
+        ) from None
+
+
+def _global_assigns(tree: ast.Module):
+    """(name, value node) of each top-level `name = value` / `name: T = value`."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            yield stmt.targets[0].id, stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            yield stmt.target.id, stmt.value
+
+
+def _is_literal(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None or isinstance(node.value, _LITERAL_TYPES)
+    return (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+        and not isinstance(node.operand.value, bool)
+    )
+
+
+def _literal(node: ast.AST) -> Any:
+    if not _is_literal(node):
+        return None
+    return ast.literal_eval(node)
+
+
+def _uses_argparse(tree: ast.Module) -> bool:
+    imported = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == "argparse" for a in node.names):
+            imported = True
+        elif isinstance(node, ast.ImportFrom) and node.module == "argparse":
+            imported = True
+    return imported and any(_is_add_argument(n) for n in ast.walk(tree))
+
+
+def _is_add_argument(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add_argument"
+    )
+
+
+def _argparse_flags(tree: ast.Module, FlagDef) -> dict:
+    flags = {}
+    for node in ast.walk(tree):
+        if not _is_add_argument(node):
+            continue
+        options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        long_opts = [o for o in options if o.startswith("--") and len(o) > 2]
+        if not long_opts:
+            continue  # positional or short-only: not passable as --name value
+        name = long_opts[0][2:]
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        flags.setdefault(name, _argparse_flagdef(name, kw, FlagDef))
+    return dict(sorted(flags.items()))
+
+
+def _argparse_flagdef(name: str, kw: dict, FlagDef):
+    action = _const(kw.get("action"))
+    default = _const(kw.get("default"))
+    arg_switch = None
+    if action in ("store_true", "store_false"):
+        arg_switch = action == "store_true"
+        kind = "boolean"
+        default = (not arg_switch) if default is None else default
+    else:
+        type_node = kw.get("type")
+        kind = _ARGPARSE_TYPES.get(type_node.id) if isinstance(type_node, ast.Name) else None
+        kind = kind or type_of(default) or "string"
+    choices = _const(kw.get("choices"))
+    return FlagDef(
+        name=name,
+        default=default,
+        type=kind,
+        choices=tuple(choices) if isinstance(choices, (list, tuple)) and choices else None,
+        description=_const(kw.get("help")) or "",
+        required=_const(kw.get("required")) is True,
+        arg_switch=arg_switch,
+    )
+
+
+def _const(node: ast.AST | None) -> Any:
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None

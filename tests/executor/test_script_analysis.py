@@ -1,0 +1,77 @@
+"""A script's AST facts (flags, destination, rewrite slots) are cached by
+the script's bytes: an unchanged script is neither parsed again nor `ast`
+imported, and a changed or damaged entry is worked out afresh."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from executor.inject import rewrite_globals
+from executor.project import resolve_op, script_analysis
+from ledger.errors import ProjectError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_cached_analysis_equals_a_fresh_one(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("lr = 0.1\nepochs = 3\nname = 'a'\nprint(lr, epochs, name)\n")
+    cache = tmp_path / "cache"
+    first = script_analysis(script, "train.py", cache)
+    assert len(list(cache.iterdir())) == 1
+    assert script_analysis(script, "train.py", cache) == first == script_analysis(script, "train.py", None)
+    source = script.read_text()
+    assert rewrite_globals(source, {"lr": 0.5}, first["slots"]) == rewrite_globals(source, {"lr": 0.5})
+
+
+def test_a_changed_script_is_analysed_again(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    cache = tmp_path / "cache"
+    script.write_text("lr = 0.1\n")
+    assert set(resolve_op(tmp_path, "train.py", cache).flags) == {"lr"}
+    script.write_text("lr = 0.1\nbatch = 32\n")
+    assert set(resolve_op(tmp_path, "train.py", cache).flags) == {"lr", "batch"}
+
+
+def test_a_damaged_cache_entry_is_replaced(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("lr = 0.1\n")
+    cache = tmp_path / "cache"
+    good = script_analysis(script, "train.py", cache)
+    (entry,) = cache.iterdir()
+    entry.write_text("{not json")
+    assert script_analysis(script, "train.py", cache) == good
+    entry.write_text('{"flags": {}}')  # valid JSON, not an analysis
+    assert script_analysis(script, "train.py", cache) == good
+
+
+def test_a_syntax_error_is_reported_and_not_cached(tmp_path: Path) -> None:
+    script = tmp_path / "bad.py"
+    script.write_text("x = = 1\n")
+    cache = tmp_path / "cache"
+    with pytest.raises(ProjectError, match="bad.py: .*syntax error at line 1"):
+        script_analysis(script, "bad.py", cache)
+    assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_a_second_run_of_an_unchanged_script_does_not_import_ast(tmp_path: Path) -> None:
+    (tmp_path / "echo.py").write_text("x = 1.0\nprint(x)\n")
+    code = (
+        "import sys\nfrom cli.app import main\n"
+        "code = main(['run', 'echo.py', 'x=2', '-y'])\n"
+        "print('ast' in sys.modules, code, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+
+    def run() -> str:
+        p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert p.stdout == "2.0\n", p.stderr
+        return p.stderr.strip().splitlines()[-1]
+
+    assert run() == "True 0"  # the first run parses the script
+    assert run() == "False 0"
