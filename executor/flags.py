@@ -20,14 +20,16 @@ if TYPE_CHECKING:
     from executor.project import FlagDef, OpDef
 
 FLAG_TYPES = ("int", "float", "number", "boolean", "string", "path", "existing-path", "auto")
-_INT = re.compile(r"^[-+]?\d+$")
-_FLOAT = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$")
-_SHORT_ID = re.compile(r"^\d+e\d+$")  # Guild keeps run-id-like `12e3` a string
+# patterns as text, compiled (and cached by `re`) on first use: compiling
+# them all on import was a cost on every run's start-up
+_INT = r"^[-+]?\d+$"
+_FLOAT = r"^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$"
+_SHORT_ID = r"^\d+e\d+$"  # Guild keeps run-id-like `12e3` a string
 _TRUE = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _FALSE = {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
 _NULL = {"null", "Null", "NULL", "~"}
 _SPECIAL_FLOATS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
-_LABEL_REF = re.compile(r"\$\{([^}|]+)(?:\|([^}]*))?\}")
+_LABEL_REF = r"\$\{([^}|]+)(?:\|([^}]*))?\}"
 _TYPE_WORDS = {
     "int": "an integer",
     "float": "a number",
@@ -55,9 +57,9 @@ def decode(text: str) -> Any:
     s = text.strip()
     if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
         return _unquote(s)
-    if _INT.match(s) and "_" not in s:
+    if re.match(_INT, s) and "_" not in s:
         return int(s)
-    if _FLOAT.match(s) and not (_SHORT_ID.match(s) and 3 <= len(s) <= 32):
+    if re.match(_FLOAT, s) and not (re.match(_SHORT_ID, s) and 3 <= len(s) <= 32):
         return float(s)
     if s in _TRUE:
         return True
@@ -204,7 +206,7 @@ def render_label(template: str | None, flags: dict[str, Any]) -> str:
                 pass
         return format_value(value)
 
-    return _LABEL_REF.sub(sub, template)
+    return re.sub(_LABEL_REF, sub, template)
 
 
 def flag_args(flags: dict[str, Any], opdef: OpDef) -> list[str]:

@@ -31,13 +31,14 @@ _MACROS = {
     r"\value": r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan)",
     r"\step": r"\d+",
 }
-_MACRO = re.compile("|".join(re.escape(m) for m in _MACROS))
 DEFAULT_PATTERNS = ((None, r"^(\key):\s+(\value)(?:\s+\((\step)\))?\s*$"),)
 _RESERVED_GROUPS = {"key", "value", "step"}
 
 
 def expand(pattern: str) -> str:
-    return _MACRO.sub(lambda m: _MACROS[m.group(0)], pattern)
+    for macro, regex in _MACROS.items():
+        pattern = pattern.replace(macro, regex)
+    return pattern
 
 
 def check_pattern(key: str | None, pattern: Any) -> str | None:
@@ -82,7 +83,11 @@ def normalize_output_scalars(v: Any, where: str) -> tuple | None:
 class ScalarParser:
     def __init__(self, patterns: tuple | None, ignore: tuple | set | frozenset = ()) -> None:
         default = patterns is None
-        self._patterns = [(key, re.compile(expand(p))) for key, p in (DEFAULT_PATTERNS if default else patterns)]
+        # compiled at the first line: a run that prints nothing compiles nothing
+        self._sources = DEFAULT_PATTERNS if default else patterns
+        self._patterns: list | None = None
+        # Guild's default pattern is `key: value`: a line without ':' never matches it
+        self._needs_colon = default
         self._ignore = frozenset(ignore) if default else frozenset()
         self.step = 0
         self._explicit_step = False
@@ -91,6 +96,10 @@ class ScalarParser:
     def feed(self, line: str) -> list[tuple[str, float, int]]:
         """The scalars in one line of output: (key, value, step)."""
         line = line.rstrip("\r\n")
+        if self._needs_colon and ":" not in line:
+            return []
+        if self._patterns is None:
+            self._patterns = [(key, re.compile(expand(p))) for key, p in self._sources]
         found: list[tuple[str, float, int | None]] = []
         for key, pattern in self._patterns:
             m = pattern.search(line)

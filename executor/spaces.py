@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
 
-_FUNCTION = re.compile(r"^([A-Za-z_][\w.\-]*)?\[(.*)\]$", re.S)
+_FUNCTION = r"^([A-Za-z_][\w.\-]*)?\[(.*)\]$"  # compiled on first use, not on every run's import
 _RANGE_NAMES = {None: "uniform", "uniform": "uniform", "loguniform": "loguniform", "log-uniform": "loguniform"}
 _DEFAULT_LINSPACE_COUNT = 5
 
@@ -58,7 +58,7 @@ def parse_space(text: str) -> Space | None:
     """
     if not isinstance(text, str):
         return None
-    m = _FUNCTION.match(text.strip())
+    m = re.match(_FUNCTION, text.strip(), re.S)
     if not m:
         return None
     name, body = m.group(1), m.group(2).strip()
