@@ -177,7 +177,11 @@ def profile(argv: list[str], cwd: Path, env: dict[str, str], top: int = 15) -> s
     function by self time (what inside it burns the time)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "prof"
-        run([PY, "-m", "cProfile", "-o", str(out), LEDGER, *argv], cwd, env)
+        # through cli.app.main: the console script ends `ledger run` with
+        # os._exit, which would leave cProfile no moment to write its file
+        driver = Path(tmp) / "ledger_main.py"
+        driver.write_text("import sys\nfrom cli.app import main\nsys.exit(main())\n")
+        run([PY, "-m", "cProfile", "-o", str(out), str(driver), *argv], cwd, env)
         text = []
         for title, key, restrict in (
             ("project functions by cumulative time", "cumulative", r"/(ledger|projections|executor|cli)/[a-z_]+\.py"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import typer
@@ -22,7 +23,7 @@ def verify() -> None:
     from ledger.verify import verify as verify_home
 
     home = _home()
-    if not (home.path / "events").is_dir():
+    if not os.path.isdir(os.path.join(home.path, "events")):
         raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
     report = verify_home(home)
     if report.ok:

@@ -11,8 +11,8 @@ usage errors; a test checks the two agree. The Typer command registered
 below only forwards here.
 """
 
+import os
 import sys
-from pathlib import Path
 
 from executor import spare
 
@@ -88,8 +88,6 @@ def parser():
         width: take it from $COLUMNS, as shutil would first."""
 
         def __init__(self, prog: str) -> None:
-            import os
-
             super().__init__(prog, width=int(os.environ.get("COLUMNS", "100")) - 2)
 
     p = _Parser(
@@ -124,7 +122,7 @@ def _run_main(argv: list[str]) -> int:
 
     values = parse(argv)
     show_plan, yes = values.pop("show_plan"), values.pop("yes")
-    opts = Options(project_dir=Path.cwd(), **values)
+    opts = Options(project_dir=os.getcwd(), **values)  # a str: no pathlib on the run's import path
     home = Home()
     plan = plan_request(home, opts)
     for warning in plan.warnings:

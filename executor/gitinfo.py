@@ -9,56 +9,64 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 from executor.process import Process
 
 
-def find_git_dir(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        candidate = folder / ".git"
-        if candidate.is_dir():
+def find_git_dir(start: str | os.PathLike[str]) -> str | None:
+    folder = os.fspath(start)
+    while True:
+        candidate = os.path.join(folder, ".git")
+        if os.path.isdir(candidate):
             return candidate
-        if candidate.is_file():  # a worktree or submodule: "gitdir: <path>"
-            text = candidate.read_text().strip()
+        if os.path.isfile(candidate):  # a worktree or submodule: "gitdir: <path>"
+            text = _read(candidate)
             if text.startswith("gitdir:"):
-                return (folder / text[7:].strip()).resolve()
-    return None
+                return os.path.realpath(os.path.join(folder, text[7:].strip()))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def _resolve_ref(git_dir: Path, ref: str) -> str | None:
+def _read(path: str) -> str:
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def _resolve_ref(git_dir: str, ref: str) -> str | None:
     for base in (git_dir, _common_dir(git_dir)):
-        path = base / ref
-        if path.is_file():
-            return path.read_text().strip()
-        packed = base / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text().splitlines():
+        path = os.path.join(base, ref)
+        if os.path.isfile(path):
+            return _read(path)
+        packed = os.path.join(base, "packed-refs")
+        if os.path.isfile(packed):
+            for line in _read(packed).splitlines():
                 sha, _, name = line.partition(" ")
                 if name == ref:
                     return sha
     return None
 
 
-def _common_dir(git_dir: Path) -> Path:
-    common = git_dir / "commondir"
-    return (git_dir / common.read_text().strip()).resolve() if common.is_file() else git_dir
+def _common_dir(git_dir: str) -> str:
+    common = os.path.join(git_dir, "commondir")
+    return os.path.realpath(os.path.join(git_dir, _read(common))) if os.path.isfile(common) else git_dir
 
 
-def git_info(project_dir: Path) -> dict | None:
+def git_info(project_dir: str | os.PathLike[str]) -> dict | None:
     """{"commit", "branch", "dirty"} of the checkout holding `project_dir`,
     or None when it is not in one. `dirty` is None when git cannot say."""
     return start(project_dir)()
 
 
-def start(project_dir: Path) -> Callable[[], dict | None]:
+def start(project_dir: str | os.PathLike[str]) -> Callable[[], dict | None]:
     """`git_info` in two steps: this call starts git's dirty check, the
     call it returns waits for it, so a run's planning goes on meanwhile."""
-    git_dir = find_git_dir(Path(project_dir).resolve())
+    git_dir = find_git_dir(os.path.realpath(project_dir))
     if git_dir is None:
         return lambda: None
     try:
-        head = (git_dir / "HEAD").read_text().strip()
+        head = _read(os.path.join(git_dir, "HEAD"))
     except OSError:
         return lambda: None
     branch, commit = None, head
@@ -70,8 +78,8 @@ def start(project_dir: Path) -> Callable[[], dict | None]:
     return lambda: {"commit": commit, "branch": branch, "dirty": dirty()}
 
 
-def _start_dirty(project_dir: Path) -> Callable[[], bool | None]:
-    argv = ["git", "-C", str(project_dir), "status", "--porcelain", "--untracked-files=no"]
+def _start_dirty(project_dir: str | os.PathLike[str]) -> Callable[[], bool | None]:
+    argv = ["git", "-C", os.fspath(project_dir), "status", "--porcelain", "--untracked-files=no"]
     try:
         proc = Process(argv, {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}, piped=(1,), search=True)
     except OSError:  # no git

@@ -36,7 +36,7 @@ def read_output(home: Home, run_id: str) -> bytes:
 
 
 def read_run_file(home: Home, run_id: str, rel: str) -> bytes:
-    root = home.run_dir(run_id).resolve()
+    root = Path(home.run_dir(run_id)).resolve()
     target = (root / rel).resolve()
     if target != root and root not in target.parents:
         raise LedgerError(f"{rel} is outside the run directory; give a path inside it (see `ledger ls`)")
@@ -90,7 +90,7 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
         ("label", attrs.get("label", "")),
         ("sourcecode_digest", attrs.get("sourcecode_digest", "")),
         ("random_seed", attrs.get("random_seed", "")),
-        ("run_dir", str(home.run_dir(run_id))),
+        ("run_dir", home.run_dir(run_id)),
         ("command", " ".join(attrs.get("cmd", []))),
         ("exit_status", attrs.get("exit_status", "")),
         ("host", attrs.get("host", "")),

@@ -15,7 +15,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from executor import spare
 from ledger.record import factory, record
@@ -67,11 +66,11 @@ def _die_with_parent():
     return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None = None):
+def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str], stdin: bytes | None = None):
     """Start the process; `stdin` is all it reads on its standard input
     (then end of file, as from /dev/null). A run's Python main goes to the
     spare interpreter when one is waiting (executor/spare.py)."""
-    proc = spare.hand(argv, str(cwd), env, stdin)
+    proc = spare.hand(argv, os.fspath(cwd), env, stdin)
     if proc is not None:
         return proc
     import subprocess

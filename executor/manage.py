@@ -3,6 +3,7 @@ purge. Each is an event on the run's stream; the run directory follows."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from ledger.errors import LedgerError
@@ -29,7 +30,7 @@ def _append(home: Home, events: list[NewEvent]) -> None:
     home.store.append(events)
     for run in dict.fromkeys(e.run for e in events):
         run_dir = home.run_dir(run)
-        if run_dir.exists():
+        if os.path.exists(run_dir):
             rundir.write_meta(run_dir, home.store.stream(run))
 
 

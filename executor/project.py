@@ -18,7 +18,6 @@ import _thread
 import json
 import os
 import shlex
-from pathlib import Path
 
 from ledger import record as rec
 from ledger.digests import sha256
@@ -28,6 +27,8 @@ from ledger.record import factory, record
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
+
+    StrPath = str | os.PathLike[str]
 
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 CACHE_FORMAT = 1  # bump when the normalised form changes
@@ -140,9 +141,9 @@ class Project:
     """A project file's operations. `ops` are as declared; `op(name)` adds
     what comes from the scripts (imported flags, detected destination)."""
 
-    def __init__(self, path: Path, ops: dict[str, OpDef], cache_dir: Path | None = None) -> None:
+    def __init__(self, path: str, ops: dict[str, OpDef], cache_dir: StrPath | None = None) -> None:
         self.path = path
-        self.dir = path.parent
+        self.dir = os.path.dirname(path)
         self.ops = ops
         self.cache_dir = cache_dir
 
@@ -151,10 +152,10 @@ class Project:
         if opdef is None:
             defined = ", ".join(sorted(self.ops)) or "none"
             raise ProjectError(
-                f"operation '{name}' is not defined in {self.path.name} (defined: {defined}); "
+                f"operation '{name}' is not defined in {os.path.basename(self.path)} (defined: {defined}); "
                 "check the name, or run a script by its path, e.g. train.py"
             )
-        return complete_op(opdef, self.dir, self.path.name, self.cache_dir)
+        return complete_op(opdef, self.dir, os.path.basename(self.path), self.cache_dir)
 
     def default_op(self) -> OpDef | None:
         marked = [op for op in self.ops.values() if op.default]
@@ -165,21 +166,22 @@ class Project:
         return None
 
 
-def find_project_file(project_dir: Path) -> Path | None:
+def find_project_file(project_dir: StrPath) -> str | None:
     for name in PROJECT_FILES:
-        path = Path(project_dir) / name
-        if path.is_file():
+        path = os.path.join(project_dir, name)
+        if os.path.isfile(path):
             return path
     return None
 
 
-def load_project(project_dir: Path, cache_dir: Path | None = None) -> Project | None:
+def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Project | None:
     """The project in `project_dir`, or None when it has no project file."""
     path = find_project_file(project_dir)
     if path is None:
         return None
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as e:
         raise ProjectError(f"cannot read {path}: {e.strerror}; check the file's permissions") from None
     cache_path = _cache_path(cache_dir, f"project-v{CACHE_FORMAT}", data)
@@ -189,20 +191,19 @@ def load_project(project_dir: Path, cache_dir: Path | None = None) -> Project | 
     except (KeyError, TypeError, AttributeError):  # missing or damaged: parse the file again
         from executor.guildfile import parse_project_file
 
-        ops = parse_project_file(data, path.name)
+        ops = parse_project_file(data, os.path.basename(path))
         _write_cache(cache_path, {"format": CACHE_FORMAT, "ops": {n: op.to_dict() for n, op in ops.items()}})
     return Project(path, ops, cache_dir)
 
 
-def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> OpDef:
+def resolve_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None) -> OpDef:
     """The operation `spec` names: an operation of the project file, else a
     script path relative to `project_dir` (its flags read from the script)."""
-    project_dir = Path(project_dir)
+    project_dir = os.fspath(project_dir)
     project = load_project(project_dir, cache_dir)
     if project is not None and spec in project.ops:
         return project.op(spec)
-    script = project_dir / spec
-    if spec and script.is_file():
+    if spec and os.path.isfile(os.path.join(project_dir, spec)):
         return script_op(project_dir, spec, cache_dir)
     if spec.endswith(".py") or "/" in spec:
         raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
@@ -214,10 +215,10 @@ def resolve_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> O
     )
 
 
-def script_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> OpDef:
+def script_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None) -> OpDef:
     """A bare script as an operation named by its path as typed."""
-    path = Path(project_dir) / spec
-    if path.suffix != ".py":
+    path = os.path.join(project_dir, spec)
+    if os.path.splitext(path)[1] != ".py":
         # Not Python: run it as a program, flags as --name value arguments.
         command = shlex.quote(spec if "/" in spec else "./" + spec)
         return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
@@ -225,7 +226,9 @@ def script_op(project_dir: Path, spec: str, cache_dir: Path | None = None) -> Op
     return OpDef(name=spec, main=spec, flags=flags, flags_dest=dest)
 
 
-def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml", cache_dir: Path | None = None) -> OpDef:
+def complete_op(
+    opdef: OpDef, project_dir: StrPath, file_name: str = "guild.yml", cache_dir: StrPath | None = None
+) -> OpDef:
     """Merge a declared operation with what its main script provides."""
     wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
     if not opdef.main or not (wants_import or opdef.flags_dest is None):
@@ -239,7 +242,7 @@ def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml", c
                 f"not found under {project_dir}; check `main` or set `flags-import: no`"
             )
         return _replace(opdef, flags_dest="globals")
-    found, dest = _script_flags(script, str(script.relative_to(project_dir)), cache_dir)
+    found, dest = _script_flags(script, os.path.relpath(script, project_dir), cache_dir)
     flags = dict(opdef.flags)
     if wants_import:
         names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
@@ -248,23 +251,22 @@ def complete_op(opdef: OpDef, project_dir: Path, file_name: str = "guild.yml", c
     return _replace(opdef, flags=flags, flags_dest=opdef.flags_dest or dest)
 
 
-def find_main_script(project_dir: Path, module: str) -> Path | None:
+def find_main_script(project_dir: StrPath, module: str) -> str | None:
     """The file a `main` names: `echo` -> echo.py, `pkg.train` -> pkg/train.py,
     `src/train` -> src/train.py, `echo.py` as is."""
-    base = Path(project_dir)
     if module.endswith(".py") or "/" in module:
         rel = module if module.endswith(".py") else module + ".py"
-        candidates = [base / rel]
+        candidates = [os.path.join(project_dir, rel)]
     else:
         rel = module.replace(".", "/")
-        candidates = [base / f"{rel}.py", base / rel / "__main__.py"]
-    return next((c for c in candidates if c.is_file()), None)
+        candidates = [os.path.join(project_dir, f"{rel}.py"), os.path.join(project_dir, rel, "__main__.py")]
+    return next((c for c in candidates if os.path.isfile(c)), None)
 
 
 # --- helpers -----------------------------------------------------------------
 
 
-def script_analysis(path: Path | str, shown: str, cache_dir: Path | None = None) -> dict[str, Any]:
+def script_analysis(path: StrPath, shown: str, cache_dir: StrPath | None = None) -> dict[str, Any]:
     """executor.script_ast.analyse of the script at `path`, from the cache
     when its bytes were analysed before. `shown` names it in errors."""
     from executor.op_main import read_source
@@ -290,7 +292,7 @@ def script_analysis(path: Path | str, shown: str, cache_dir: Path | None = None)
     return analysis
 
 
-def _script_flags(path: Path, shown: str, cache_dir: Path | None) -> tuple[dict[str, FlagDef], str]:
+def _script_flags(path: StrPath, shown: str, cache_dir: StrPath | None) -> tuple[dict[str, FlagDef], str]:
     analysis = script_analysis(path, shown, cache_dir)
     return {n: FlagDef.from_dict(d) for n, d in analysis["flags"].items()}, analysis["dest"]
 
@@ -312,7 +314,7 @@ def _replace(opdef: OpDef, **changes: Any) -> OpDef:
     return rec.replace(opdef, **changes)
 
 
-def _cache_path(cache_dir: Path | None, kind: str, data: bytes) -> str | None:
+def _cache_path(cache_dir: StrPath | None, kind: str, data: bytes) -> str | None:
     return os.path.join(cache_dir, f"{kind}-{sha256(data).hexdigest()}.json") if cache_dir else None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import time
-from pathlib import Path
 
 from ledger.events import (
     ArtifactRecorded,
@@ -31,13 +30,16 @@ ARTIFACT_STORE_BYTES = 64 << 20  # bigger files are recorded (path, size) but no
 
 
 class OutputRecorder:
-    def __init__(self, home: Home, run_id: str, run_dir: Path, scalar_parser, pending: list | None = None) -> None:
+    def __init__(
+        self, home: Home, run_id: str, run_dir: str | os.PathLike[str], scalar_parser, pending: list | None = None
+    ) -> None:
         self.home = home
         self.run_id = run_id
         self.parser = scalar_parser
-        (run_dir / META).mkdir(parents=True, exist_ok=True)
-        self._out = open(run_dir / META / "output", "wb")
-        self._index = open(run_dir / META / "output.index", "w")
+        meta = os.path.join(run_dir, META)
+        os.makedirs(meta, exist_ok=True)
+        self._out = open(os.path.join(meta, "output"), "wb")
+        self._index = open(os.path.join(meta, "output.index"), "w")
         self._lines: list[bytes] = []
         self._times: list[tuple[int, int]] = []
         self._scalars: list[ScalarLogged] = []
@@ -102,7 +104,10 @@ class OutputRecorder:
 
 
 def artifacts(
-    home: Home, run_dir: Path, source: tuple[SourceFile, ...], copied_stats: dict[str, tuple[int, int]] | None = None
+    home: Home,
+    run_dir: str | os.PathLike[str],
+    source: tuple[SourceFile, ...],
+    copied_stats: dict[str, tuple[int, int]] | None = None,
 ) -> list[ArtifactRecorded]:
     """Files the run left in its directory that are not its source code as
     copied: stored as blobs (up to a size), so a rebuild restores them.
@@ -133,6 +138,6 @@ def artifacts(
                 with open(full, "rb") as fh:
                     if sha256(fh.read()).hexdigest() == copied[rel][0]:
                         continue
-            sha, size = home.blobs.put_file(Path(full))
+            sha, size = home.blobs.put_file(full)
             out.append(ArtifactRecorded(path=rel, sha256=sha, size=size, stored=True))
     return out

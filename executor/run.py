@@ -8,7 +8,6 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from executor import launch, plan
 from executor.plan import Flag, RunSpec, Source
@@ -33,7 +32,7 @@ class RunRequest:
 
     op: str | None
     args: list[str] = factory(list)
-    project_dir: Path = factory(Path.cwd)
+    project_dir: str = factory(os.getcwd)
     label: str | None = None
     stage: bool = False
     random_seed: int | None = None
@@ -68,13 +67,15 @@ def context() -> dict[str, Any]:
     return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", "pid": os.getpid()}
 
 
-def resolve_opdef(home: Home, project_dir: Path, spec: str):
+def resolve_opdef(home: Home, project_dir: str | os.PathLike[str], spec: str):
     from executor.project import resolve_op
 
-    return resolve_op(project_dir, spec, cache_dir=home.path / "cache")
+    return resolve_op(project_dir, spec, cache_dir=os.path.join(home.path, "cache"))
 
 
-def project_source(home: Home, project_dir: Path, opdef) -> tuple[Source, dict[str, bytes], list[str]]:
+def project_source(
+    home: Home, project_dir: str | os.PathLike[str], opdef
+) -> tuple[Source, dict[str, bytes], list[str]]:
     """The project's source files as the run will hold them."""
     from executor import sourcecode
 
@@ -88,10 +89,11 @@ def project_source(home: Home, project_dir: Path, opdef) -> tuple[Source, dict[s
         )
     files, contents = [], {}
     for rel in paths:
-        full = project_dir / rel
-        data = full.read_bytes()
+        full = os.path.join(project_dir, rel)
+        with open(full, "rb") as fh:
+            data = fh.read()
         sha = sha256(data).hexdigest()
-        files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=full.stat().st_mode & 0o777))
+        files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=os.stat(full).st_mode & 0o777))
         contents[rel] = data
     digest = sourcecode.digest([(rel, contents[rel]) for rel in paths])
     return Source(files=tuple(files), digest=digest), contents, warnings
@@ -168,11 +170,12 @@ def build_spec(opdef, flags: dict[str, Flag], source: Source, req: RunRequest, p
     )
 
 
-def child_env(home: Home, run_id: str, run_dir: Path) -> dict[str, str]:
+def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str]) -> dict[str, str]:
+    run_dir = os.fspath(run_dir)
     env = dict(os.environ)
-    env.update(RUN_ID=run_id, RUN_DIR=str(run_dir), LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
+    env.update(RUN_ID=run_id, RUN_DIR=run_dir, LEDGER_HOME=home.path, PYTHONUNBUFFERED="1")
     # the run's own directory comes first, so its modules shadow the project's
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(run_dir), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (run_dir, env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -189,12 +192,13 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     run_dir = home.run_dir(spec.run_id)
     copied = {}
     for f in spec.source.files:
-        dest = run_dir / f.path
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest = os.path.join(run_dir, f.path)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
         data = prepared.sources.get(f.path)
-        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+        with open(dest, "wb") as fh:
+            fh.write(data if data is not None else home.blobs.read(f.sha256))
         os.chmod(dest, f.mode)
-        st = dest.stat()
+        st = os.stat(dest)
         copied[f.path] = (st.st_size, st.st_mtime_ns)
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
@@ -230,7 +234,7 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     try:
         values = spec.flag_values
-        code = main_code(spec.opdef, values, run_dir, home.path / "cache")
+        code = main_code(spec.opdef, values, run_dir, os.path.join(home.path, "cache"))
         argv = plan.command(spec.opdef, values, flag_args(values, opdef), stdin=code is not None)
         env = child_env(home, spec.run_id, run_dir)
         when = now_ts()
@@ -251,8 +255,8 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     return outcome
 
 
-def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: Path, cache_dir: Path | None = None
-              ) -> bytes | None:  # fmt: skip
+def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: str | os.PathLike[str],
+              cache_dir: str | os.PathLike[str] | None = None) -> bytes | None:  # fmt: skip
     """The main script compiled with its flags, for the run's process to
     read on stdin (None: it gets them as --globals or arguments instead).
     `cache_dir` holds the script's analysis (executor.project.script_analysis)."""
@@ -262,7 +266,8 @@ def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: Path, cach
 
     from executor.op_main import compiled
 
-    return compiled(str(run_dir), shlex.split(opdef["main"])[0], values, str(cache_dir) if cache_dir else None)
+    cache = os.fspath(cache_dir) if cache_dir else None
+    return compiled(os.fspath(run_dir), shlex.split(opdef["main"])[0], values, cache)
 
 
 def exit_code(outcome: launch.Outcome | None) -> int:

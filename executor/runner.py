@@ -7,7 +7,7 @@ written, so bad input fails with nothing appended.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from ledger.errors import LedgerError
 from ledger.home import Home
@@ -17,7 +17,7 @@ from ledger.record import factory, record
 @record(frozen=False)
 class Options:
     args: list[str] = factory(list)
-    project_dir: Path = factory(Path.cwd)
+    project_dir: str = factory(os.getcwd)  # a str: pathlib is kept off the run's import path
     label: str | None = None
     proto: str | None = None
     force_sourcecode: bool = False

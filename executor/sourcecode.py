@@ -16,7 +16,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import shlex
-from pathlib import Path
 
 from ledger.digests import md5 as md5_hash
 from ledger.record import record
@@ -24,6 +23,7 @@ from ledger.record import record
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
+
 MAX_FILE_SIZE = 1024 * 1024
 MAX_FILES = 100
 IGNORE_FILES = (".guildignore", ".ledgerignore")
@@ -47,9 +47,9 @@ class _Rule:
 
 
 def select(
-    project_dir: Path,
+    project_dir: str | os.PathLike[str],
     rules: tuple | None = None,
-    skip_dirs: tuple[Path, ...] = (),
+    skip_dirs: tuple[str | os.PathLike[str], ...] = (),
     root: str | None = None,
 ) -> list[str]:
     """Sorted posix paths, relative to the source root, of the source files."""
@@ -57,13 +57,13 @@ def select(
 
 
 def select_with_warnings(
-    project_dir: Path,
+    project_dir: str | os.PathLike[str],
     rules: tuple | None = None,
-    skip_dirs: tuple[Path, ...] = (),
+    skip_dirs: tuple[str | os.PathLike[str], ...] = (),
     root: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """(files, warnings): warnings say which files the default limits left out."""
-    src = Path(project_dir) / root if root else Path(project_dir)
+    src = os.path.join(project_dir, root) if root else os.fspath(project_dir)
     skip = {os.path.realpath(p) for p in skip_dirs}
     all_rules = _default_rules() + _ignore_file_rules(src) + [_user_rule(r, src) for r in rules or ()]
     file_rules = [r for r in all_rules if r.type != "dir"]
@@ -159,11 +159,12 @@ def _default_rules() -> list[_Rule]:
     ]
 
 
-def _ignore_file_rules(src: Path) -> list[_Rule]:
+def _ignore_file_rules(src: str) -> list[_Rule]:
     rules = []
     for name in IGNORE_FILES:
         try:
-            text = (src / name).read_text(encoding="utf-8")
+            with open(os.path.join(src, name), encoding="utf-8") as fh:
+                text = fh.read()
         except (OSError, UnicodeDecodeError):
             continue
         for line in text.splitlines():
@@ -175,9 +176,9 @@ def _ignore_file_rules(src: Path) -> list[_Rule]:
     return rules
 
 
-def _user_rule(rule: tuple | list, src: Path) -> _Rule:
+def _user_rule(rule: tuple | list, src: str) -> _Rule:
     action, pattern, kind = rule
-    if kind is None and (src / pattern).is_dir():
+    if kind is None and os.path.isdir(os.path.join(src, pattern)):
         pattern = pattern.rstrip("/") + "/*"  # a folder name means the files in it
     return _Rule(action == "include", pattern, kind)
 

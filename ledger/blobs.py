@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from ledger.digests import sha256
 from ledger.errors import StoreError
@@ -17,14 +16,14 @@ _CHUNK = 1 << 20
 
 
 class BlobStore:
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = os.fspath(root)  # a str: pathlib is kept off the run's import path (ledger/home.py)
 
-    def path(self, sha: str) -> Path:
-        return self.root / sha[:2] / sha[2:]
+    def path(self, sha: str) -> str:
+        return os.path.join(self.root, sha[:2], sha[2:])
 
     def has(self, sha: str) -> bool:
-        return self.path(sha).exists()
+        return os.path.exists(self.path(sha))
 
     def put_bytes(self, data: bytes) -> str:
         sha = sha256(data).hexdigest()
@@ -32,7 +31,7 @@ class BlobStore:
             self._write(sha, [data])
         return sha
 
-    def put_file(self, src: Path) -> tuple[str, int]:
+    def put_file(self, src: str | os.PathLike[str]) -> tuple[str, int]:
         """Store a file's bytes; returns (sha256, size)."""
         h = _sha256_for(os.path.getsize(src))
         size = 0
@@ -48,24 +47,26 @@ class BlobStore:
 
     def read(self, sha: str) -> bytes:
         try:
-            return self.path(sha).read_bytes()
+            with open(self.path(sha), "rb") as fh:
+                return fh.read()
         except FileNotFoundError:
             raise StoreError(f"blob {sha[:12]} is missing (purged?); `ledger verify` lists what is lost") from None
 
     def remove(self, sha: str) -> None:
         try:
-            self.path(sha).unlink()
+            os.unlink(self.path(sha))
         except FileNotFoundError:
             pass
 
     def all(self) -> Iterator[str]:
-        if not self.root.exists():
+        if not os.path.exists(self.root):
             return
-        for sub in sorted(self.root.iterdir()):
-            if sub.is_dir() and len(sub.name) == 2:
-                for f in sorted(sub.iterdir()):
-                    if not f.name.startswith("."):
-                        yield sub.name + f.name
+        for sub in sorted(os.listdir(self.root)):
+            folder = os.path.join(self.root, sub)
+            if os.path.isdir(folder) and len(sub) == 2:
+                for name in sorted(os.listdir(folder)):
+                    if not name.startswith("."):
+                        yield sub + name
 
     def check(self, sha: str) -> bool:
         h = _sha256_for(os.path.getsize(self.path(sha)))
@@ -77,9 +78,10 @@ class BlobStore:
     def _write(self, sha: str, chunks) -> None:
         dest = self.path(sha)
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            folder = os.path.dirname(dest)
+            os.makedirs(folder, exist_ok=True)
             # a name of our own, O_EXCL: tempfile's import costs more than a blob write
-            tmp = str(dest.parent / f".tmp-{os.getpid()}-{os.urandom(6).hex()}")
+            tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(6).hex()}")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except OSError as e:
             raise StoreError(f"cannot write to {self.root}: {e.strerror}; check LEDGER_HOME") from None

@@ -22,7 +22,6 @@ import os
 import time
 from _thread import allocate_lock  # threading's import is a cost on every run's start
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 
 from ledger.digests import sha256
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
@@ -89,8 +88,8 @@ def now_ts() -> str:
 class EventStore:
     """One home's log. Safe to use from many processes at once."""
 
-    def __init__(self, root: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str | os.PathLike[str], segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.root = os.fspath(root)  # a str: pathlib is kept off the run's import path (ledger/home.py)
         self.segment_bytes = segment_bytes
         self._seg = 0
         self._seg_size = 0
@@ -101,7 +100,7 @@ class EventStore:
         # flock excludes other processes, not other threads of this one (a
         # batch's --workers record their trials from threads)
         self._thread_lock = allocate_lock()
-        self.index = StreamIndex(self.root / "streams.idx", self._segment_path)
+        self.index = StreamIndex(os.path.join(self.root, "streams.idx"), self._segment_path)
         self._sync_tail_unlocked()
 
     # -- writing -----------------------------------------------------------
@@ -265,15 +264,15 @@ class EventStore:
             return []
         return sorted(int(n[:-6]) for n in names if n.endswith(".jsonl") and n[:-6].isdigit())
 
-    def _segment_path(self, seg: int) -> Path:
-        return self.root / f"{seg:08d}.jsonl"
+    def _segment_path(self, seg: int) -> str:
+        return os.path.join(self.root, f"{seg:08d}.jsonl")
 
-    def committed_segments(self) -> list[tuple[Path, int]]:
+    def committed_segments(self) -> list[tuple[str, int]]:
         """(path, committed size) of every segment, in order, after cutting
         off a crash remnant under the lock: what `verify` walks."""
         with self._locked():
             self._sync_tail()
-            return [(p, p.stat().st_size) for p in map(self._segment_path, self.segments())]
+            return [(p, os.stat(p).st_size) for p in map(self._segment_path, self.segments())]
 
     def _start_segment(self, seg: int) -> None:
         fd = os.open(self._segment_path(seg), os.O_WRONLY | os.O_CREAT, 0o644)
@@ -300,9 +299,9 @@ class EventStore:
                         raw = json.loads(line)
                         done = raw["seq"] == raw["tx"] + raw["txn"] - 1
                     except (ValueError, KeyError, TypeError):
+                        name = os.path.basename(self._segment_path(s))
                         raise CorruptLogError(
-                            f"the log segment {self._segment_path(s).name} has a damaged line at byte {pos};"
-                            " run `ledger verify` to locate it"
+                            f"the log segment {name} has a damaged line at byte {pos}; run `ledger verify` to locate it"
                         ) from None
                     pending.append((s, pos, len(line), raw))
                     pos += len(line)
@@ -328,12 +327,12 @@ class EventStore:
             self._lock_fd = None
         if self._lock_fd is None:
             try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                self._lock_fd = os.open(self.root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+                os.makedirs(self.root, exist_ok=True)
+                self._lock_fd = os.open(os.path.join(self.root, "LOCK"), os.O_RDWR | os.O_CREAT, 0o644)
                 self._lock_pid = os.getpid()
             except OSError as e:
                 raise StoreError(
-                    f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME"
+                    f"cannot open the ledger at {os.path.dirname(self.root) or '.'}: {e.strerror}; check LEDGER_HOME"
                 ) from None
         return self._lock_fd
 
@@ -350,7 +349,7 @@ class EventStore:
             self._seg, self._seg_size, self.last_seq, self.last_hash = 0, 0, 0, GENESIS
         else:
             seg = segs[-1]
-            size = self._segment_path(seg).stat().st_size
+            size = os.stat(self._segment_path(seg)).st_size
             if (seg, size) != (self._seg, self._seg_size):
                 self._recover(segs, size)
         self.index.catch_up(self.last_seq, self._first_segment(), self._scan)
@@ -363,7 +362,7 @@ class EventStore:
         if last is None and len(segs) > 1:
             # an empty newest segment: the chain continues from the one before
             prev_seg = segs[-2]
-            _, last = self._last_commit(prev_seg, self._segment_path(prev_seg).stat().st_size)
+            _, last = self._last_commit(prev_seg, os.stat(self._segment_path(prev_seg)).st_size)
         self._seg, self._seg_size = seg, end
         self.last_seq = last["seq"] if last else 0
         self.last_hash = last["hash"] if last else GENESIS
@@ -377,7 +376,8 @@ class EventStore:
 
         def damaged(at: int) -> CorruptLogError:
             return CorruptLogError(
-                f"the log segment {path.name} has a damaged line near byte {at}; run `ledger verify` to locate it"
+                f"the log segment {os.path.basename(path)} has a damaged line near byte {at};"
+                " run `ledger verify` to locate it"
             )
 
         chunk = 1 << 16

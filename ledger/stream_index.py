@@ -13,7 +13,6 @@ import json
 import os
 import struct
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from ledger.digests import blake2b
 
@@ -26,7 +25,7 @@ def run_key(run: str) -> bytes:
 
 
 class StreamIndex:
-    def __init__(self, path: Path, segment_path: Callable[[int], Path]) -> None:
+    def __init__(self, path: str, segment_path: Callable[[int], str]) -> None:
         self.path = path
         self._segment_path = segment_path
         self._cache: tuple[tuple[int, int, int], bytes] | None = None
@@ -42,7 +41,8 @@ class StreamIndex:
             return b""
         stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
         if self._cache is None or self._cache[0] != stamp:
-            self._cache = (stamp, self.path.read_bytes())
+            with open(self.path, "rb") as fh:
+                self._cache = (stamp, fh.read())
             self._lookups, self._by_key = 0, None
         return self._cache[1]
 
@@ -99,7 +99,7 @@ class StreamIndex:
     def catch_up(self, last_seq: int, first_segment: int, scan: Scan) -> None:
         """Make the index hold exactly one record per committed event."""
         try:
-            size = self.path.stat().st_size
+            size = os.stat(self.path).st_size
         except FileNotFoundError:
             size = -1
         if size == last_seq * REC.size:

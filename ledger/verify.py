@@ -165,7 +165,7 @@ def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | Non
     try:
         store = EventStore(root)
         try:
-            return store.committed_segments(), None
+            return [(Path(p), size) for p, size in store.committed_segments()], None
         finally:
             store.close()
     except CorruptLogError as e:
@@ -177,7 +177,7 @@ def verify(home: Home) -> VerifyReport:
     report = VerifyReport()
     refs = _BlobRefs()
     walk = _Walk(refs)
-    segments, unopenable = _segments(home.path / "events")
+    segments, unopenable = _segments(Path(home.path) / "events")
     report.segments = len(segments)
     try:
         for path, size in segments:

@@ -63,7 +63,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     when done. With read_only=False the caller holds the index exclusively
     until it closes: keep that short."""
     last = _log_last_seq(home)
-    if read_only and home.index_path.exists():
+    if read_only and os.path.exists(home.index_path):
         try:
             con = _open_reader(home)
         except _Unreadable:
@@ -85,7 +85,7 @@ def catch_up(home: Home) -> int:
     many. Builds the index from scratch when it is missing, of another
     schema version, or not built from this log."""
     with _index_lock(home, exclusive=True):
-        if not home.index_path.exists():
+        if not os.path.exists(home.index_path):
             return _rebuild_locked(home)
         try:
             con = _try_attach(home.index_path, read_only=False, patience=_WRITER_PATIENCE)
@@ -117,7 +117,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
     if pos is None or pos[0] != SCHEMA_VERSION:
         return None
     _, seq, prev_hash, segment, offset = pos
-    store = EventStore(home.path / "events")
+    store = EventStore(Path(home.path) / "events")
     try:
         plan = index_source.plan(store, seq, prev_hash, segment, offset)
     except index_source.LogMismatch:
@@ -149,7 +149,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
 
 def _apply_to_copy(home: Home) -> int | None:
     """Readers hold the index open: catch a copy up and rename it in."""
-    target = home.index_path
+    target = Path(home.index_path)
     tmp = target.with_name(f"{target.name}.catchup-{os.getpid()}")
     wal = Path(f"{target}.wal")
     try:
@@ -172,12 +172,12 @@ def _apply_to_copy(home: Home) -> int | None:
 
 
 def _rebuild_locked(home: Home) -> int:
-    target = home.index_path
+    target = Path(home.index_path)
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     for stale in (tmp, Path(f"{tmp}.wal")):
         stale.unlink(missing_ok=True)
     try:
-        home.path.mkdir(parents=True, exist_ok=True)
+        os.makedirs(home.path, exist_ok=True)
         con = _attach(tmp, read_only=False, patience=_READER_PATIENCE)
         try:
             create_schema(con, CATALOG)
@@ -229,9 +229,10 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
 
 
 def _log_last_seq(home: Home) -> int:
-    if not (home.path / "events").exists():
+    events = Path(home.path) / "events"
+    if not events.exists():
         return 0
-    store = EventStore(home.path / "events")
+    store = EventStore(events)
     try:
         return store.last_seq
     finally:
@@ -244,8 +245,8 @@ def _log_last_seq(home: Home) -> int:
 @contextmanager
 def _index_lock(home: Home, *, exclusive: bool) -> Iterator[None]:
     try:
-        home.path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(home.path / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        os.makedirs(home.path, exist_ok=True)
+        fd = os.open(Path(home.path) / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
         raise StoreError(f"cannot open {home.path}/index.lock: {e.strerror}; check LEDGER_HOME") from None
     try:
@@ -268,14 +269,14 @@ def _is_lock_conflict(err: Exception) -> bool:
     return any(phrase in text for phrase in _LOCK_CONFLICTS)
 
 
-def _try_attach(path: Path, *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection | None:
+def _try_attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection | None:
     """Attach `path` as the default catalog of a fresh in-memory database;
     None if another holder keeps it locked for longer than `patience` s."""
     import duckdb
 
     deadline = time.monotonic() + patience
     delay = 0.005
-    quoted = str(path).replace("'", "''")
+    quoted = os.fspath(path).replace("'", "''")
     mode = " (READ_ONLY)" if read_only else ""
     while True:
         con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
@@ -286,8 +287,9 @@ def _try_attach(path: Path, *, read_only: bool, patience: float) -> duckdb.DuckD
         except duckdb.Error as e:
             con.close()
             if not _is_lock_conflict(e):
+                name = os.path.basename(path)
                 raise _Unreadable(
-                    f"{path.name} cannot be opened ({str(e).splitlines()[0]}); delete it and run `ledger rebuild`"
+                    f"{name} cannot be opened ({str(e).splitlines()[0]}); delete it and run `ledger rebuild`"
                 ) from None
         if time.monotonic() >= deadline:
             return None
@@ -295,11 +297,11 @@ def _try_attach(path: Path, *, read_only: bool, patience: float) -> duckdb.DuckD
         delay = min(delay * 2, 0.1)
 
 
-def _attach(path: Path, *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection:
+def _attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection:
     con = _try_attach(path, read_only=read_only, patience=patience)
     if con is None:
         raise StoreError(
-            f"{path.name} is held open for writing by another program; close it (or wait) and try again"
+            f"{os.path.basename(path)} is held open for writing by another program; close it (or wait) and try again"
         )
     return con
 

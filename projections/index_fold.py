@@ -176,7 +176,8 @@ def _fill_output_tails(con, blobs: BlobStore) -> None:
         enough = False
         for sha in newest_first:
             try:
-                buf = blobs.path(sha).read_bytes() + buf
+                with open(blobs.path(sha), "rb") as fh:
+                    buf = fh.read() + buf
             except OSError:
                 enough = True  # purged or lost: the tail stops at the gap
                 break

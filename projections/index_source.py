@@ -49,7 +49,7 @@ class Plan:
 
 
 def _segment_path(store: EventStore, seg: int) -> Path:
-    return store.root / f"{seg:08d}.jsonl"
+    return Path(store.root) / f"{seg:08d}.jsonl"
 
 
 def _first_line(path: Path, offset: int) -> dict | None:
@@ -132,7 +132,7 @@ class SliceFiles:
     """The paths `read_json` should read for a plan; partial slices are
     copied to scratch files next to the index, removed on exit."""
 
-    def __init__(self, plan: Plan, scratch_dir: Path) -> None:
+    def __init__(self, plan: Plan, scratch_dir: str | os.PathLike[str]) -> None:
         self.plan = plan
         self.scratch_dir = scratch_dir
         self._made: list[Path] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from ledger.events import (
     ArtifactRecorded,
@@ -134,13 +133,15 @@ def output_index_line(ms: int, stream: int) -> str:
     return f"{ms} {stream}\n"
 
 
-def write_meta(run_dir: Path, events: list[Event], written: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def write_meta(
+    run_dir: str | os.PathLike[str], events: list[Event], written: dict[str, bytes] | None = None
+) -> dict[str, bytes]:
     """(Re)write the attributes, opref and manifest of a run directory.
 
     `written` is what an earlier call wrote: only files that changed since
     are written again (a live run rewrites its attributes several times)."""
     files = meta_files(events)
-    root = str(run_dir)
+    root = os.fspath(run_dir)
     made: set[str] = set()
     for rel, data in files.items():
         if written is not None and written.get(rel) == data:
@@ -160,25 +161,27 @@ def write_meta(run_dir: Path, events: list[Event], written: dict[str, bytes] | N
     return files
 
 
-def materialise(run_dir: Path, events: list[Event], read_blob: Callable[[str], bytes]) -> None:
+def materialise(run_dir: str | os.PathLike[str], events: list[Event], read_blob: Callable[[str], bytes]) -> None:
     """Write the whole run directory from the run's events and blobs."""
+    root = os.fspath(run_dir)
     for ev in events:
         if isinstance(ev.data, SourcecodeCopied):
             for f in ev.data.files:
-                dest = run_dir / f.path
+                dest = os.path.join(root, f.path)
                 _write(dest, read_blob(f.sha256))
                 os.chmod(dest, f.mode & 0o777)
     for ev in events:
         if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
-            _write(run_dir / ev.data.path, read_blob(ev.data.sha256))
-    write_meta(run_dir, events)
+            _write(os.path.join(root, ev.data.path), read_blob(ev.data.sha256))
+    write_meta(root, events)
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):
-        _write(run_dir / META / "output", b"".join(read_blob(c.blob) for c in chunks))
+        _write(os.path.join(root, META, "output"), b"".join(read_blob(c.blob) for c in chunks))
         index = "".join(output_index_line(ms, s) for c in chunks for ms, s in c.index)
-        _write(run_dir / META / "output.index", index.encode())
+        _write(os.path.join(root, META, "output.index"), index.encode())
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+def _write(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)

@@ -142,7 +142,7 @@ def parse_saved(path: Path, source: str) -> SavedQuery:
 def saved_queries(home: Home) -> dict[str, SavedQuery]:
     """Every saved query by name; the user's own override shipped ones."""
     found: dict[str, SavedQuery] = {}
-    for folder, source in ((_package_dir(), "package"), (home.queries_dir, "user")):
+    for folder, source in ((_package_dir(), "package"), (Path(home.queries_dir), "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.sql")):
                 found[path.stem] = parse_saved(path, source)

@@ -27,7 +27,9 @@ def test_run_select_cat_ls(ledger: Ledger, project: Path) -> None:
 
     run_id = out(ledger, "select").strip()
     assert len(run_id) == 32 and run_id == out(ledger, "select", "1").strip()
-    assert out(ledger, "select", run_id[:6]).strip() == run_id
+    # a prefix with a letter in it: an all-digit reference is a listing index
+    prefix = next(run_id[:n] for n in range(6, len(run_id)) if not run_id[:n].isdigit())
+    assert out(ledger, "select", prefix).strip() == run_id
     run_dir = Path(out(ledger, "select", "--path").strip())
     assert run_dir == ledger.home / "runs" / run_id and (run_dir / "echo.py").is_file()
     assert_output("x: 1.0\ny: 2\nz: a", out(ledger, "select", "--attr", "flags"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from projections.sql import QueryError, parse_params, run_saved, saved_queries
@@ -74,18 +76,19 @@ def test_failures(fixture_ledger: Fixture):
 
 def test_user_queries_and_overrides(fixture_ledger: Fixture):
     home = fixture_ledger.home
-    home.queries_dir.mkdir(parents=True)
-    (home.queries_dir / "by-op.sql").write_text(
+    queries_dir = Path(home.queries_dir)
+    queries_dir.mkdir(parents=True)
+    (queries_dir / "by-op.sql").write_text(
         "-- Runs per operation.\n-- param op=train: operation name\nSELECT count(*) FROM runs WHERE op = $op\n"
     )
-    (home.queries_dir / "failures.sql").write_text("-- My failures.\nSELECT 42\n")
+    (queries_dir / "failures.sql").write_text("-- My failures.\nSELECT 42\n")
     queries = saved_queries(home)
     assert queries["by-op"].source == "user" and queries["by-op"].description == "Runs per operation."
     assert queries["failures"].source == "user"
     assert rows(fixture_ledger, "by-op") == [(7,)]
     assert rows(fixture_ledger, "by-op", op="train+") == [(1,)]
     assert rows(fixture_ledger, "failures") == [(42,)]
-    (home.queries_dir / "evil.sql").write_text("-- Drops.\nDROP TABLE runs\n")
+    (queries_dir / "evil.sql").write_text("-- Drops.\nDROP TABLE runs\n")
     with pytest.raises(QueryError, match="DROP is refused"):
         rows(fixture_ledger, "evil")
 
