@@ -108,3 +108,30 @@ def test_kill_9_of_ledger_run(tmp_path: Path) -> None:
     # the run still reads terminated after the index is rebuilt from the log
     (ledger.home / "index.duckdb").unlink()
     assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "terminated"]
+
+
+def test_ctrl_c_stops_the_current_trial_and_the_batch(tmp_path: Path) -> None:
+    """Both end `terminated`, no later trial starts, and neither the trial
+    nor the interpreter kept ready for the next trial outlives ledger."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "sleeper.py").write_text("import os\nimport time\n\nx = 1\nprint('ready', os.getpid(), flush=True)\n"
+                                        "time.sleep(60)\n")
+    ledger = Ledger(tmp_path / "home", project)
+    env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.app", "run", "sleeper.py", "x=[1,2,3]", "--keep-batch", "-y"],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    line = proc.stdout.readline()
+    assert line.startswith("ready"), line + proc.stderr.read()
+    children = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert len(children) >= 2  # the trial's process and the spare for the next trial
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode in (130, -signal.SIGINT)
+    listing = [line.split() for line in ledger("runs", "-s").out.splitlines()]
+    assert listing == [["[1]", "sleeper.py", "terminated", "x=1"], ["[2]", "sleeper.py+", "terminated"]]
+    assert all(gone(pid) for pid in children), "a child of ledger outlived it"
+    assert ledger("verify").out.startswith("ok:")
