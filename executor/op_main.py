@@ -91,9 +91,10 @@ def _die_with(parent: int) -> None:
 def compiled(cwd: str, spec: str, flags: dict, cache_dir: str | None = None) -> bytes | None:
     """What `--stdin` reads: the script of MAIN `spec` with its globals
     rewritten to `flags`, compiled, and the flags, marshalled. Done by the
-    ledger process, which has `ast` loaded already, so the run's own
-    interpreter starts as fast as `python script.py`. None when the script
-    cannot be compiled: then the run's process reports it, as python would."""
+    ledger process, so the run's own interpreter starts as fast as `python
+    script.py`; `cache_dir` holds the script's analysis (where to rewrite).
+    None when the script cannot be compiled: then the run's process reports
+    it, as python would."""
     import marshal
 
     from executor.inject import rewrite_globals
@@ -104,12 +105,14 @@ def compiled(cwd: str, spec: str, flags: dict, cache_dir: str | None = None) -> 
         return None
     full = os.path.abspath(os.path.join(cwd, found[0]))
     try:
+        with open(full, "rb") as fh:
+            data = fh.read()
         slots = None
         if cache_dir is not None:  # where an unchanged script's slots were kept
             from executor.project import script_analysis
 
-            slots = script_analysis(full, found[0], cache_dir)["slots"]
-        code = compile(rewrite_globals(_read_source(full), flags, slots), full, "exec")
+            slots = script_analysis(data, found[0], cache_dir)["slots"]
+        code = compile(rewrite_globals(read_source(data), flags, slots), full, "exec")
         return marshal.dumps((code, flags))
     except (SyntaxError, ValueError, OSError, LedgerError):
         return None

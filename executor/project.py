@@ -266,19 +266,14 @@ def find_main_script(project_dir: StrPath, module: str) -> str | None:
 # --- helpers -----------------------------------------------------------------
 
 
-def script_analysis(path: StrPath, shown: str, cache_dir: StrPath | None = None) -> dict[str, Any]:
-    """executor.script_ast.analyse of the script at `path`, from the cache
-    when its bytes were analysed before. `shown` names it in errors."""
+def script_analysis(data: bytes, shown: str, cache_dir: StrPath | None = None) -> dict[str, Any]:
+    """executor.script_ast.analyse of a script's bytes, from the cache when
+    they were analysed before. `shown` names the script in errors."""
     from executor.op_main import read_source
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise ProjectError(f"cannot read {shown}: {e.strerror}; check the file") from None
     cache_path = _cache_path(cache_dir, f"script-v{SCRIPT_CACHE_FORMAT}", data)
     cached = _read_cache(cache_path)
-    if cached is not None and {"flags", "dest", "slots"} <= cached.keys():
+    if cached is not None and _is_analysis(cached):
         return cached
     from executor.script_ast import analyse
 
@@ -293,8 +288,30 @@ def script_analysis(path: StrPath, shown: str, cache_dir: StrPath | None = None)
 
 
 def _script_flags(path: StrPath, shown: str, cache_dir: StrPath | None) -> tuple[dict[str, FlagDef], str]:
-    analysis = script_analysis(path, shown, cache_dir)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise ProjectError(f"cannot read {shown}: {e.strerror}; check the file") from None
+    analysis = script_analysis(data, shown, cache_dir)
     return {n: FlagDef.from_dict(d) for n, d in analysis["flags"].items()}, analysis["dest"]
+
+
+def _is_analysis(d: dict) -> bool:
+    """Whether a cache entry has analyse's shape: anything else (a damaged
+    or foreign file) is analysed afresh rather than trusted."""
+    flags, slots = d.get("flags"), d.get("slots")
+    return (
+        d.get("dest") in ("globals", "args")
+        and isinstance(flags, dict)
+        and all(isinstance(f, dict) for f in flags.values())
+        and isinstance(slots, list)
+        and all(
+            isinstance(slot, list) and len(slot) == 5 and isinstance(slot[0], str)
+            and all(isinstance(n, int) for n in slot[1:])
+            for slot in slots
+        )
+    )  # fmt: skip
 
 
 def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:

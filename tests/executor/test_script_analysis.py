@@ -22,9 +22,9 @@ def test_the_cached_analysis_equals_a_fresh_one(tmp_path: Path) -> None:
     script = tmp_path / "train.py"
     script.write_text("lr = 0.1\nepochs = 3\nname = 'a'\nprint(lr, epochs, name)\n")
     cache = tmp_path / "cache"
-    first = script_analysis(script, "train.py", cache)
+    first = script_analysis(script.read_bytes(), "train.py", cache)
     assert len(list(cache.iterdir())) == 1
-    assert script_analysis(script, "train.py", cache) == first == script_analysis(script, "train.py", None)
+    assert script_analysis(script.read_bytes(), "train.py", cache) == first == script_analysis(script.read_bytes(), "train.py", None)
     source = script.read_text()
     assert rewrite_globals(source, {"lr": 0.5}, first["slots"]) == rewrite_globals(source, {"lr": 0.5})
 
@@ -42,12 +42,14 @@ def test_a_damaged_cache_entry_is_replaced(tmp_path: Path) -> None:
     script = tmp_path / "train.py"
     script.write_text("lr = 0.1\n")
     cache = tmp_path / "cache"
-    good = script_analysis(script, "train.py", cache)
+    good = script_analysis(script.read_bytes(), "train.py", cache)
     (entry,) = cache.iterdir()
     entry.write_text("{not json")
-    assert script_analysis(script, "train.py", cache) == good
+    assert script_analysis(script.read_bytes(), "train.py", cache) == good
     entry.write_text('{"flags": {}}')  # valid JSON, not an analysis
-    assert script_analysis(script, "train.py", cache) == good
+    assert script_analysis(script.read_bytes(), "train.py", cache) == good
+    entry.write_text('{"flags": {"lr": 1}, "dest": "globals", "slots": [["lr", 1]]}')  # the keys, not the shape
+    assert script_analysis(script.read_bytes(), "train.py", cache) == good
 
 
 def test_a_syntax_error_is_reported_and_not_cached(tmp_path: Path) -> None:
@@ -55,7 +57,7 @@ def test_a_syntax_error_is_reported_and_not_cached(tmp_path: Path) -> None:
     script.write_text("x = = 1\n")
     cache = tmp_path / "cache"
     with pytest.raises(ProjectError, match="bad.py: .*syntax error at line 1"):
-        script_analysis(script, "bad.py", cache)
+        script_analysis(script.read_bytes(), "bad.py", cache)
     assert not cache.exists() or not list(cache.iterdir())
 
 
