@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from executor import optimizers  # noqa: E402
-from executor.spaces import Range  # noqa: E402
+from ledger.executor import optimizers  # noqa: E402
+from ledger.executor.spaces import Range  # noqa: E402
 
 FLAGS = {
     "x": Range(-1.0, 1.0),

@@ -26,18 +26,18 @@ TARGET = 4.0
 
 # (label, module, attribute, depth): the functions a single run goes through
 PHASES = [
-    ("parse args + plan_request", "executor.runner", "plan_request", 0),
-    ("resolve the operation (project file / script)", "executor.run", "resolve_opdef", 1),
-    ("resolve flags", "executor.flags", "resolve", 1),
-    ("select + hash source files", "executor.run", "project_source", 1),
+    ("parse args + plan_request", "ledger.executor.runner", "plan_request", 0),
+    ("resolve the operation (project file / script)", "ledger.executor.run", "resolve_opdef", 1),
+    ("resolve flags", "ledger.executor.flags", "resolve", 1),
+    ("select + hash source files", "ledger.executor.run", "project_source", 1),
     ("open the event store", "ledger.store", "EventStore.__init__", 1),
-    ("execute", "executor.run", "execute", 0),
+    ("execute", "ledger.executor.run", "execute", 0),
     ("blobs.put_bytes", "ledger.blobs", "BlobStore.put_bytes", 1),
     ("store.append (every call)", "ledger.store", "EventStore.append", 1),
-    ("rundir.write_meta", "projections.rundir", "write_meta", 1),
-    ("launch.start (spawn the child)", "executor.launch", "start", 1),
-    ("launch.capture (child runs to exit)", "executor.launch", "capture", 1),
-    ("recorder.finish (last chunk + RunStopped)", "executor.recorder", "OutputRecorder.finish", 1),
+    ("rundir.write_meta", "ledger.projections.rundir", "write_meta", 1),
+    ("launch.start (spawn the child)", "ledger.executor.launch", "start", 1),
+    ("launch.capture (child runs to exit)", "ledger.executor.launch", "capture", 1),
+    ("recorder.finish (last chunk + RunStopped)", "ledger.executor.recorder", "OutputRecorder.finish", 1),
     ("store.stream (re-read the run)", "ledger.store", "EventStore.stream", 1),
 ]
 
@@ -46,7 +46,7 @@ PHASES = [
 DRIVER = r"""
 import importlib, json, sys, time
 t0 = time.perf_counter()
-import cli.app, cli.run_cmd
+import ledger.cli.app, ledger.cli.run_cmd
 t1 = time.perf_counter()
 phases = json.loads(sys.argv[1])
 mods = {m: importlib.import_module(m) for _, m, _, _ in phases}
@@ -69,7 +69,7 @@ for label, m, attr, _ in phases:
         owner = getattr(owner, c)
     wrap(owner, name, label)
 t3 = time.perf_counter()
-code = cli.app.main(["run", *sys.argv[2:]])
+code = ledger.cli.app.main(["run", *sys.argv[2:]])
 t4 = time.perf_counter()
 sys.stdout.flush()
 print("\n" + json.dumps({"import_cli": t1 - t0, "import_rest": t2 - t1, "main": t4 - t3, "code": code,
@@ -111,8 +111,8 @@ def show_breakdown(hello: Path, echo: Path, env: dict[str, str], runs: int) -> N
         "python -I -S -c pass": lambda: h.wall([h.PY, "-I", "-S", "-c", "pass"], hello, env),
         "python executor/op_main.py hello.py": lambda: h.wall(
             [h.PY, "-u", str(h.ROOT / "executor" / "op_main.py"), "hello.py"], hello, env),
-        "python -c 'import cli.app'": lambda: h.wall(
-            [h.PY, "-c", "import cli.app"], hello, env),
+        "python -c 'import ledger.cli.app'": lambda: h.wall(
+            [h.PY, "-c", "import ledger.cli.app"], hello, env),
     }
     f = h.interleaved(floor, runs)
     for name, xs in f.items():
@@ -133,9 +133,9 @@ def show_breakdown(hello: Path, echo: Path, env: dict[str, str], runs: int) -> N
         best = min(samples, key=lambda r: r["main"])  # the least disturbed run
         print(f"#   in-process phases of `ledger run {' '.join(args)}` (fastest of {len(samples)} driver runs):",
               flush=True)
-        print(f"#     {'import cli.app + cli.run_cmd':<50} {best['import_cli'] * 1000:7.1f} ms", flush=True)
+        print(f"#     {'import ledger.cli.app + run_cmd':<50} {best['import_cli'] * 1000:7.1f} ms", flush=True)
         print(f"#     {'import the rest of the run path':<50} {best['import_rest'] * 1000:7.1f} ms", flush=True)
-        print(f"#     {'cli.app.main([run ...]) total':<50} {best['main'] * 1000:7.1f} ms", flush=True)
+        print(f"#     {'ledger.cli.app.main([run ...]) total':<50} {best['main'] * 1000:7.1f} ms", flush=True)
         for name, _, _, depth in PHASES:
             n, t = best["totals"].get(name, (0, 0.0))
             if n:

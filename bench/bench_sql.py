@@ -108,15 +108,15 @@ def main() -> None:
     home = f"Home({str(work)!r})"
 
     t = time.perf_counter()
-    subprocess.run(py(f"from ledger.home import Home; from projections.index import rebuild_index; "
+    subprocess.run(py(f"from ledger.home import Home; from ledger.projections.index import rebuild_index; "
                       f"print(rebuild_index({home}))"), env=env, check=True)
     print(f"rebuild from {Home(work).store.last_seq} events: {time.perf_counter() - t:.2f} s (target 15)")
 
-    count = wall(py(f"from ledger.home import Home; from projections.sql import run_sql; "
+    count = wall(py(f"from ledger.home import Home; from ledger.projections.sql import run_sql; "
                     f"print(run_sql({home}, 'SELECT count(*) FROM scalars').fetchall())"), env)
     print(f"SELECT count(*) FROM scalars, caught up: {count:.3f} s (target 0.5)")
 
-    compare = wall(py(f"from ledger.home import Home; from projections.compare import compare_csv; "
+    compare = wall(py(f"from ledger.home import Home; from ledger.projections.compare import compare_csv; "
                       f"compare_csv({home}, [], sys.stdout)"), env)
     print(f"compare --csv over {RUNS} runs: {compare:.3f} s (target 1)")
 
@@ -124,7 +124,7 @@ def main() -> None:
     for k in range(3):
         generate(Home(work), runs=10, first=RUNS + 10 * k)  # 10 runs x 109 events ~ 1,000
         t = time.perf_counter()
-        out = subprocess.run(py(f"from ledger.home import Home; from projections.index import catch_up; "
+        out = subprocess.run(py(f"from ledger.home import Home; from ledger.projections.index import catch_up; "
                                 f"print(catch_up({home}))"), env=env, check=True, capture_output=True, text=True)
         catchups.append((time.perf_counter() - t, out.stdout.strip()))
     best = statistics.median(t for t, _ in catchups)

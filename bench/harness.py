@@ -177,10 +177,10 @@ def profile(argv: list[str], cwd: Path, env: dict[str, str], top: int = 15) -> s
     function by self time (what inside it burns the time)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "prof"
-        # through cli.app.main: the console script ends `ledger run` with
+        # through ledger.cli.app.main: the console script ends `ledger run` with
         # os._exit, which would leave cProfile no moment to write its file
         driver = Path(tmp) / "ledger_main.py"
-        driver.write_text("import sys\nfrom cli.app import main\nsys.exit(main())\n")
+        driver.write_text("import sys\nfrom ledger.cli.app import main\nsys.exit(main())\n")
         run([PY, "-m", "cProfile", "-o", str(out), str(driver), *argv], cwd, env)
         text = []
         for title, key, restrict in (
@@ -310,7 +310,7 @@ def build(home: Path, runs: int, chain: int) -> dict:
 
 
 class _Generator:
-    """Appends runs shaped like executor.plan.run_events + launch + recorder
+    """Appends runs shaped like ledger.executor.plan.run_events + launch + recorder
     write them; knows each seq before the append (it is the only writer)."""
 
     def __init__(self, store, template: dict, rng, home: Path) -> None:
@@ -374,10 +374,10 @@ class _Generator:
     def batch(self, i: int, trials: int) -> str:
         from dataclasses import replace
 
-        from executor.batch import BatchSpec
-        from executor.plan import Flag
-        from executor.spaces import Values
         from ledger.events import LabelSet, RunDeleted, RunStopped, TrialSpawned
+        from ledger.executor.batch import BatchSpec
+        from ledger.executor.plan import Flag
+        from ledger.executor.spaces import Values
 
         t, bid = self.t, self.new_id()
         grid = tuple(float(k) for k in range(1, trials + 1))

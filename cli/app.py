@@ -45,7 +45,7 @@ def build_app(command: str | None = None):
     app.callback()(lambda: None)
     names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else dict.fromkeys(COMMAND_MODULES.values())
     for name in names:
-        importlib.import_module(f"cli.{name}").register(app)
+        importlib.import_module(f"ledger.cli.{name}").register(app)
     return app
 
 
@@ -163,15 +163,15 @@ def parse_plain(command: str, args: list[str]) -> dict | None:
 
 
 def _plain_main(command: str, values: dict) -> int:
-    from cli import render
+    from ledger.cli import render
     from ledger.home import Home
-    from projections.refs import Filters
+    from ledger.projections.refs import Filters
 
     home, get = Home(), values.get
     filters = Filters(ops=tuple(get("ops", ())), labels=tuple(get("labels", ())), digest=get("digest"),
                       statuses=tuple(s for s in _STATUSES if get(s)), deleted=get("deleted", False))  # fmt: skip
     if command == "select":
-        from projections.refs import resolve
+        from ledger.projections.refs import resolve
 
         row = resolve(home, get("run"), filters, flags=False)
         _echo(render.selected(home, row, path=get("path", False), attr=get("attr")), sys.stdout)
@@ -198,7 +198,7 @@ def _echo(text: str, stream) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["run"]:
-        from cli.run_cmd import run_main
+        from ledger.cli.run_cmd import run_main
 
         return guarded(lambda: run_main(args[1:]))
     if args and (values := parse_plain(args[0], args[1:])) is not None:

@@ -38,7 +38,7 @@ def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and
 
     Example: ledger rebuild --check
     """
-    from projections.rebuild import check_run_dirs, rebuild_run_dirs
+    from ledger.projections.rebuild import check_run_dirs, rebuild_run_dirs
 
     home = _home()
     if check:
@@ -49,7 +49,7 @@ def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and
             raise typer.Exit(1)
         typer.echo("ok: run directories match the log")
         return
-    from projections.index import rebuild_index
+    from ledger.projections.index import rebuild_index
 
     events = rebuild_index(home)
     runs = rebuild_run_dirs(home)
@@ -64,8 +64,8 @@ def log(
 
     Example: ledger log 1
     """
-    from executor.audit import log_lines
-    from projections.refs import resolve_id
+    from ledger.executor.audit import log_lines
+    from ledger.projections.refs import resolve_id
 
     home = _home()
     for line in log_lines(home, resolve_id(home, run), as_json):
@@ -83,8 +83,8 @@ def lineage(
     """
     import json
 
-    from executor import audit
-    from projections.refs import resolve_id
+    from ledger.executor import audit
+    from ledger.projections.refs import resolve_id
 
     home = _home()
     run_id = resolve_id(home, run)
@@ -104,8 +104,8 @@ def diff(
 
     Example: ledger diff 2 1
     """
-    from executor.audit import diff_runs
-    from projections.refs import resolve_id
+    from ledger.executor.audit import diff_runs
+    from ledger.projections.refs import resolve_id
 
     home = _home()
     typer.echo(diff_runs(home, resolve_id(home, run_a), resolve_id(home, run_b)))

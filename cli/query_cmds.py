@@ -22,7 +22,7 @@ def sql_cmd(
 
     Example: ledger sql "SELECT op, count(*) FROM runs GROUP BY op"
     """
-    from projections.sql import run_sql, write_result
+    from ledger.projections.sql import run_sql, write_result
 
     write_result(run_sql(Home(), statement), fmt, output, sys.stdout)
 
@@ -38,7 +38,7 @@ def query_cmd(
 
     Example: ledger query lineage --param run=3f2a
     """
-    from projections.sql import (
+    from ledger.projections.sql import (
         QueryError,
         parse_params,
         run_saved,
@@ -67,7 +67,7 @@ def compare_cmd(
 
     Example: ledger compare 1:5 --csv
     """
-    from projections.compare import compare_csv, compare_table
+    from ledger.projections.compare import compare_csv, compare_table
 
     if csv_:
         compare_csv(Home(), runs or [], sys.stdout, include_deleted=all_)

@@ -47,7 +47,7 @@ def runs_listing(
     on the older runs the default window of 20 leaves out; either may be
     empty. `-a` lists every run, `-n N` the newest N (0: the default)."""
     from ledger.errors import LedgerError
-    from projections.refs import window
+    from ledger.projections.refs import window
 
     if limit is not None and limit < 0 and not all_:
         raise LedgerError(f"-n/--limit takes a number of runs, not {limit}")
@@ -61,7 +61,7 @@ def runs_listing(
 def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None) -> str:
     """What `ledger select` prints for the run it resolved."""
     if attr:
-        from executor.inspect import attr_text
+        from ledger.executor.inspect import attr_text
 
         return attr_text(home, row["id"], attr)
     if path:

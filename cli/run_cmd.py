@@ -2,7 +2,7 @@
 
 This one command is parsed without Typer: a run's start-up budget (<= 4x a
 bare `python script.py`) is smaller than Typer's import alone, which builds
-pydantic adapters for every parameter. `cli.app` hands `ledger run ...`
+pydantic adapters for every parameter. `ledger.cli.app` hands `ledger run ...`
 straight here. OPTIONS is the one definition of run's options: the plain
 forms (each option spelled out, its value the next argument) are parsed
 here directly, anything else (help, `--opt=value`, abbreviations, a value
@@ -14,7 +14,7 @@ below only forwards here.
 import os
 import sys
 
-from executor import spare
+from ledger.executor import spare
 
 EXAMPLE = "Example: ledger run train.py lr=0.01 -y"
 
@@ -117,7 +117,7 @@ def run_main(argv: list[str]) -> int:
 
 
 def _run_main(argv: list[str]) -> int:
-    from executor.runner import Options, plan_request
+    from ledger.executor.runner import Options, plan_request
     from ledger.home import Home
 
     values = parse(argv)

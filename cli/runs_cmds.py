@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cli import render
+from ledger.cli import render
 
 OpFilter = typer.Option(None, "-Fo", "--filter-op", help="Runs whose operation contains this.")
 LabelFilter = typer.Option(None, "-Fl", "--filter-label", help="Runs whose label contains this.")
@@ -15,7 +15,7 @@ DigestFilter = typer.Option(None, "-Fd", "--filter-digest", help="Runs with this
 
 
 def _filters(ops=None, labels=None, digest=None, statuses=(), deleted=False):
-    from projections.refs import Filters
+    from ledger.projections.refs import Filters
 
     return Filters(
         ops=tuple(ops or ()), labels=tuple(labels or ()), digest=digest, statuses=tuple(statuses), deleted=deleted
@@ -83,8 +83,8 @@ def info(run: Optional[str] = typer.Argument(None, help="Run reference (default:
 
     Example: ledger runs info 1
     """
-    from executor.inspect import run_info
-    from projections.refs import resolve
+    from ledger.executor.inspect import run_info
+    from ledger.projections.refs import resolve
 
     home = _home()
     row = resolve(home, run, flags=False)
@@ -103,7 +103,7 @@ def select(
 
     Example: ledger select -Fl baseline --path
     """
-    from projections.refs import resolve
+    from ledger.projections.refs import resolve
 
     home = _home()
     row = resolve(home, run, _filters(ops, labels, digest), flags=False)
@@ -121,8 +121,8 @@ def cat(
     """
     import sys
 
-    from executor.inspect import read_output, read_run_file
-    from projections.refs import resolve
+    from ledger.executor.inspect import read_output, read_run_file
+    from ledger.projections.refs import resolve
 
     home = _home()
     row = resolve(home, run, flags=False)
@@ -148,8 +148,8 @@ def ls(
 
     Example: ledger ls --sourcecode -n 1
     """
-    from executor.inspect import run_files
-    from projections.refs import resolve
+    from ledger.executor.inspect import run_files
+    from ledger.projections.refs import resolve
 
     home = _home()
     row = resolve(home, run, flags=False)
@@ -164,7 +164,7 @@ def ls(
 
 
 def _run_ids(home, refs: list[str]) -> list[str]:
-    from projections.refs import select as select_runs
+    from ledger.projections.refs import select as select_runs
 
     if not refs:
         from ledger.errors import RunRefError
@@ -182,8 +182,8 @@ def label(
 
     Example: ledger label 1 best-so-far
     """
-    from executor.manage import set_label
     from ledger.errors import LedgerError
+    from ledger.executor.manage import set_label
 
     if text is None and not clear:
         raise LedgerError("give the new label, or --clear")
@@ -200,7 +200,7 @@ def tag(
 
     Example: ledger tag 1 2 -a baseline
     """
-    from executor.manage import tag as tag_runs
+    from ledger.executor.manage import tag as tag_runs
 
     home = _home()
     tag_runs(home, _run_ids(home, runs), list(add or ()), list(remove or ()))
@@ -214,8 +214,8 @@ def comment(
 
     Example: ledger comment 1 "diverged after epoch 3"
     """
-    from executor.manage import comment as add_comment
-    from executor.run import context
+    from ledger.executor.manage import comment as add_comment
+    from ledger.executor.run import context
 
     home = _home()
     add_comment(home, _run_ids(home, [run]), text, context()["user"])
@@ -234,7 +234,7 @@ def delete(
 
     Example: ledger delete 3 -y
     """
-    from executor.manage import delete as delete_runs
+    from ledger.executor.manage import delete as delete_runs
 
     home = _home()
     ids = _run_ids(home, runs)
@@ -248,8 +248,8 @@ def restore(runs: list[str] = typer.Argument(..., help="Run references (see `led
 
     Example: ledger restore 1
     """
-    from executor.manage import restore as restore_runs
-    from projections.refs import select as select_runs
+    from ledger.executor.manage import restore as restore_runs
+    from ledger.projections.refs import select as select_runs
 
     home = _home()
     ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True), flags=False)))
@@ -265,8 +265,8 @@ def purge(
 
     Example: ledger purge 1 -y
     """
-    from executor.manage import purge as purge_runs
-    from projections.refs import select as select_runs
+    from ledger.executor.manage import purge as purge_runs
+    from ledger.projections.refs import select as select_runs
 
     home = _home()
     ids = list(dict.fromkeys(r["id"] for r in select_runs(home, runs, _filters(deleted=True), flags=False)))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = ROOT / ".demo-home"
-LEDGER = [sys.executable, "-m", "cli.app"]
+LEDGER = [sys.executable, "-m", "ledger"]
 
 
 def ledger(*args: str, cwd: Path) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.render import gist
 from ledger.errors import LedgerError
 from ledger.events import (
     Event,
@@ -25,6 +24,7 @@ from ledger.events import (
     RunStopped,
     SourcecodeCopied,
 )
+from ledger.executor.render import gist
 from ledger.home import Home
 
 MAX_DEPTH = 10_000  # a cycle is impossible in an append-only log; this is a guard
@@ -78,7 +78,7 @@ class RunSummary:
                 s.status = d.status
             elif isinstance(d, (RunDeleted, RunRestored)):
                 s.deleted = isinstance(d, RunDeleted)
-        from projections.index_listing import effective_status
+        from ledger.projections.index_listing import effective_status
 
         s.status = effective_status(s.status, s.host, s.pid)  # a dead owner: terminated, not running
         return s
@@ -138,7 +138,7 @@ def ancestors(home: Home, run_id: str) -> list[dict[str, Any]]:
 
 def descendants(home: Home, run_id: str) -> dict[str, Any]:
     """The tree of runs derived from this one (protos and trials)."""
-    from projections.refs import Filters, listing
+    from ledger.projections.refs import Filters, listing
 
     rows = listing(home, Filters()) + listing(home, Filters(deleted=True))
     children: dict[str, list[dict[str, Any]]] = {}
@@ -168,7 +168,7 @@ def descendants(home: Home, run_id: str) -> dict[str, Any]:
 
 
 def _v(value: Any) -> str:
-    from executor.flags import format_value
+    from ledger.executor.flags import format_value
 
     return format_value(value)
 
@@ -212,7 +212,7 @@ def tree_text(node: dict[str, Any], indent: str = "") -> str:
 
 def diff_runs(home: Home, a: str, b: str) -> str:
     """Flags, source files (unified diff of changed ones) and attributes."""
-    from projections import rundir
+    from ledger.projections import rundir
 
     ea, eb = home.store.stream(a), home.store.stream(b)
     sa, sb = RunSummary.of(ea), RunSummary.of(eb)
@@ -237,7 +237,7 @@ def diff_runs(home: Home, a: str, b: str) -> str:
 
 
 def _attr_text(value: Any) -> str:
-    from projections import yamlish
+    from ledger.projections import yamlish
 
     return json.dumps(value) if isinstance(value, (dict, list)) else yamlish.scalar(value)
 

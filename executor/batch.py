@@ -14,15 +14,15 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from executor import launch, optimizers, spare, trials
-from executor.plan import Flag, RunSpec
-from executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
-from executor.spaces import Range, is_space, space_from_json, space_to_json
 from ledger.errors import FlagError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
+from ledger.executor import launch, optimizers, spare, trials
+from ledger.executor.plan import Flag, RunSpec
+from ledger.executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
+from ledger.executor.spaces import Range, is_space, space_from_json, space_to_json
 from ledger.home import Home
+from ledger.projections import rundir
 from ledger.record import record, replace
-from projections import rundir
 
 DEFAULT_OPT_TRIALS = 20
 GRID = "+"
@@ -130,7 +130,7 @@ class BatchPlan:
 
     @classmethod
     def create(cls, home: Home, prepared: Prepared, opts) -> BatchPlan:
-        from executor.flags import parse_assignments
+        from ledger.executor.flags import parse_assignments
 
         spec = make_spec(
             prepared.opdef,
@@ -180,8 +180,8 @@ class BatchPlan:
         )
 
     def describe(self) -> str:
-        from executor.flags import format_value
-        from executor.spaces import format_space
+        from ledger.executor.flags import format_value
+        from ledger.executor.spaces import format_space
 
         b = self.batch
         lines = [f"You are about to run {self.batch_spec.op}"]
@@ -197,8 +197,8 @@ class BatchPlan:
         return trials.print_table(self.grid_trials())
 
     def render_events(self) -> str:
-        from executor.plan import run_events
-        from executor.render import events_text
+        from ledger.executor.plan import run_events
+        from ledger.executor.render import events_text
 
         return events_text(run_events(self.batch_spec))
 
@@ -226,7 +226,7 @@ class BatchPlan:
         return code
 
     def _start_batch(self, home: Home) -> None:
-        from executor.plan import run_events
+        from ledger.executor.plan import run_events
 
         spec = self.batch_spec
         store_sources(home, spec, self.base.sources)
@@ -247,7 +247,7 @@ class BatchPlan:
         rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
 
     def _trial_spec(self, index: int, values: dict[str, Any]) -> RunSpec:
-        from executor.flags import render_label
+        from ledger.executor.flags import render_label
 
         base = self.base.spec
         origin = "batch" if self.batch.optimizer == GRID else "optimizer"
@@ -270,7 +270,7 @@ class BatchPlan:
         )
 
     def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True) -> launch.Outcome | None:
-        from executor.trials import format_trial
+        from ledger.executor.trials import format_trial
 
         spec = self._trial_spec(index, values)
         if not self.batch.stage_trials:
@@ -288,7 +288,7 @@ class BatchPlan:
         mode = self.batch.opt_flags.get("prev-trials", "batch")
         if mode == "batch":
             return []
-        from projections.index import connect
+        from ledger.projections.index import connect
 
         name, minimize = self.base.opdef.minimize
         searched = [n for n, f in self.base.spec.flags.items() if is_space(f.value)]

@@ -10,14 +10,14 @@ import math
 import re
 import shlex
 
-from executor.spaces import Range, Values, format_space, is_space, parse_space
 from ledger.errors import FlagError
+from ledger.executor.spaces import Range, Values, format_space, is_space, parse_space
 
 TYPE_CHECKING = False  # importing typing is a cost on every run's start-up
 if TYPE_CHECKING:
     from typing import Any
 
-    from executor.project import FlagDef, OpDef
+    from ledger.executor.project import FlagDef, OpDef
 
 FLAG_TYPES = ("int", "float", "number", "boolean", "string", "path", "existing-path", "auto")
 # patterns as text, compiled (and cached by `re`) on first use: compiling
@@ -353,8 +353,8 @@ _TYPE_ALIASES = {"bool": "boolean", "str": "string", "integer": "int"}
 def flagdef_from_data(name: str, v: Any, where: str) -> FlagDef:
     """A FlagDef from a project file's `flags:` entry (a bare default or a
     map); ProjectError, prefixed with `where`, when it cannot be used."""
-    from executor.project import FlagDef
     from ledger.errors import ProjectError
+    from ledger.executor.project import FlagDef
 
     if not isinstance(v, dict):
         v = {"default": v}

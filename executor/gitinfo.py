@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from executor.process import Process
+from ledger.executor.process import Process
 
 
 def find_git_dir(start: str | os.PathLike[str]) -> str | None:

@@ -1,14 +1,14 @@
 """Parsing a project file in Guild AI's format into operations.
 
-Only on a cache miss (see executor.project.load_project): this is where
+Only on a cache miss (see ledger.executor.project.load_project): this is where
 yaml is imported. A malformed file is a ProjectError that says where and
 what: "guild.yml: <where>: <what>; <how to fix>".
 """
 
 from __future__ import annotations
 
-from executor.project import OpDef
 from ledger.errors import ProjectError
+from ledger.executor.project import OpDef
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -92,9 +92,9 @@ def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
     dest = d.get("flags-dest", flags_data.get("$dest"))
     if dest not in (None, "globals", "args"):
         raise ProjectError(f"{where}: unsupported flags-dest {dest!r}; use globals or args")
-    from executor.flags import flagdef_from_data
-    from executor.scalars import normalize_output_scalars
-    from executor.sourcecode import normalize_rules
+    from ledger.executor.flags import flagdef_from_data
+    from ledger.executor.scalars import normalize_output_scalars
+    from ledger.executor.sourcecode import normalize_rules
 
     flags = {
         str(n): flagdef_from_data(str(n), v, f"{where}: flag '{n}'")

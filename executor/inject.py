@@ -1,13 +1,13 @@
 """Rewrite a Python script's flags in its text.
 
 Each flag's value replaces the text of the module-level assignment it names
-(`x = 1.0`), at the line/column offsets found by executor.script_ast, so
+(`x = 1.0`), at the line/column offsets found by ledger.executor.script_ast, so
 comments, layout and line numbers (hence tracebacks) stay the user's own.
 The offsets ("slots") are cached with a script's other AST facts
-(executor.project.script_analysis): rewriting an unchanged script then
+(ledger.executor.project.script_analysis): rewriting an unchanged script then
 needs no `ast` at all.
 
-This module is imported by `executor.op_main` inside a run's process:
+This module is imported by `ledger.executor.op_main` inside a run's process:
 keep it stdlib only and cheap to import.
 """
 
@@ -27,7 +27,7 @@ def rewrite_globals(source: str, flags: dict[str, Any], slots: list | None = Non
     if not flags:
         return source
     if slots is None:
-        from executor.script_ast import literal_slots
+        from ledger.executor.script_ast import literal_slots
 
         slots = literal_slots(source)
     lines = source.splitlines(keepends=True)

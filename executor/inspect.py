@@ -19,7 +19,7 @@ from ledger.events import (
     SourcecodeCopied,
 )
 from ledger.home import Home
-from projections import rundir, yamlish
+from ledger.projections import rundir, yamlish
 
 
 def attr_text(home: Home, run_id: str, name: str) -> str:

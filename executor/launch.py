@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from executor import spare
+from ledger.executor import spare
 from ledger.record import factory, record
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)

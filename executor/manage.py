@@ -21,7 +21,7 @@ from ledger.events import (
     TagRemoved,
 )
 from ledger.home import Home
-from projections import rundir
+from ledger.projections import rundir
 
 
 def _append(home: Home, events: list[NewEvent]) -> None:

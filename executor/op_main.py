@@ -11,7 +11,7 @@ sys.argv[1:]. The script runs as `__main__` and the process exits as
 `python SCRIPT` would. With `--wait PID` it is a spare started ahead of its
 run (executor/spare.py) and reads the rest of its command line from stdin.
 
-Only the stdlib and executor.inject are imported: this is on every run's path.
+Only the stdlib and ledger.executor.inject are imported: this is on every run's path.
 """
 
 from __future__ import annotations
@@ -97,8 +97,8 @@ def compiled(cwd: str, spec: str, flags: dict, cache_dir: str | None = None) -> 
     it, as python would."""
     import marshal
 
-    from executor.inject import rewrite_globals
     from ledger.errors import LedgerError
+    from ledger.executor.inject import rewrite_globals
 
     found = find_main(spec, cwd)
     if found is None:
@@ -109,7 +109,7 @@ def compiled(cwd: str, spec: str, flags: dict, cache_dir: str | None = None) -> 
             data = fh.read()
         slots = None
         if cache_dir is not None:  # where an unchanged script's slots were kept
-            from executor.project import script_analysis
+            from ledger.executor.project import script_analysis
 
             slots = script_analysis(data, found[0], cache_dir)["slots"]
         code = compile(rewrite_globals(read_source(data), flags, slots), full, "exec")
@@ -137,7 +137,7 @@ def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd
     if code is not None:
         pass  # compiled by ledger, flags applied
     elif flags:
-        from executor.inject import rewrite_globals
+        from ledger.executor.inject import rewrite_globals
 
         code = compile(rewrite_globals(_read_source(full), flags), full, "exec")
     else:

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from executor import trials
-from executor.flags import decode, format_value
-from executor.spaces import Range, Values
 from ledger.errors import FlagError
+from ledger.executor import trials
+from ledger.executor.flags import decode, format_value
+from ledger.executor.spaces import Range, Values
 
 ACQ_FUNCS = ("LCB", "EI", "PI", "gp_hedge")
 PREV_TRIALS = ("batch", "sourcecode", "operation")

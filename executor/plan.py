@@ -11,7 +11,6 @@ from __future__ import annotations
 import shlex
 import sys
 
-from executor.spare import op_main_argv
 from ledger.events import (
     FlagSet,
     LabelSet,
@@ -20,6 +19,7 @@ from ledger.events import (
     SourcecodeCopied,
     SourceFile,
 )
+from ledger.executor.spare import op_main_argv
 from ledger.record import factory, record
 
 TYPE_CHECKING = False
@@ -115,7 +115,7 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
 def command(
     opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], python: str = sys.executable, stdin: bool = False
 ) -> list[str]:
-    """The run's argv. A `main` op runs through `executor.op_main`, which
+    """The run's argv. A `main` op runs through `ledger.executor.op_main`, which
     injects flags into the script's globals or passes them as arguments;
     an `exec` op is its template with `${flag}` and `${flag_args}` filled."""
     if opdef.get("exec"):
@@ -136,8 +136,8 @@ def command(
 
 
 def _render_exec(template: str, flags: dict[str, Any], opdef: dict[str, Any], python: str) -> list[str]:
-    from executor.flags import render_exec
-    from executor.project import OpDef
+    from ledger.executor.flags import render_exec
+    from ledger.executor.project import OpDef
 
     argv = render_exec(template, flags, OpDef.from_dict(opdef), extra={"python_exe": python})
     if argv and argv[0] in ("python", "python3"):

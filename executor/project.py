@@ -1,6 +1,6 @@
 """Project files (`ledger.yml`, else `guild.yml`) and resolved operations.
 
-The file is Guild AI's format. Parsing and checking it (executor.guildfile) needs
+The file is Guild AI's format. Parsing and checking it (ledger.executor.guildfile) needs
 yaml, which costs more than a whole `ledger run` may; so `load_project`
 keeps the normalised operations as JSON in a cache keyed by the sha256 of
 the file's bytes, and a cache hit imports neither yaml nor pydantic.
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
 
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 CACHE_FORMAT = 1  # bump when the normalised form changes
-SCRIPT_CACHE_FORMAT = 1  # bump when executor.script_ast's output changes
+SCRIPT_CACHE_FORMAT = 1  # bump when ledger.executor.script_ast's output changes
 
 
 @record
@@ -75,7 +75,7 @@ class OpDef:
     `flags_import_skip` say which script flags `Project.op` merges in.
     `sourcecode` is a tuple of (action, pattern, type) rules, action
     "include"/"exclude", type None/"text"/"binary"/"dir", applied after the
-    default rules (see executor.sourcecode); `sourcecode_root` is the folder,
+    default rules (see ledger.executor.sourcecode); `sourcecode_root` is the folder,
     relative to the project, that source code is copied from.
     """
 
@@ -189,7 +189,7 @@ def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Proj
     try:
         ops = {name: OpDef.from_dict(d) for name, d in cached["ops"].items()}  # type: ignore[index]
     except (KeyError, TypeError, AttributeError):  # missing or damaged: parse the file again
-        from executor.guildfile import parse_project_file
+        from ledger.executor.guildfile import parse_project_file
 
         ops = parse_project_file(data, os.path.basename(path))
         _write_cache(cache_path, {"format": CACHE_FORMAT, "ops": {n: op.to_dict() for n, op in ops.items()}})
@@ -267,15 +267,15 @@ def find_main_script(project_dir: StrPath, module: str) -> str | None:
 
 
 def script_analysis(data: bytes, shown: str, cache_dir: StrPath | None = None) -> dict[str, Any]:
-    """executor.script_ast.analyse of a script's bytes, from the cache when
+    """ledger.executor.script_ast.analyse of a script's bytes, from the cache when
     they were analysed before. `shown` names the script in errors."""
-    from executor.op_main import read_source
+    from ledger.executor.op_main import read_source
 
     cache_path = _cache_path(cache_dir, f"script-v{SCRIPT_CACHE_FORMAT}", data)
     cached = _read_cache(cache_path)
     if cached is not None and _is_analysis(cached):
         return cached
-    from executor.script_ast import analyse
+    from ledger.executor.script_ast import analyse
 
     try:
         analysis = analyse(read_source(data))

@@ -22,7 +22,7 @@ from ledger.events import (
     SourceFile,
 )
 from ledger.home import Home
-from projections.rundir import META, output_index_line
+from ledger.projections.rundir import META, output_index_line
 
 CHUNK_SECONDS = 1.0
 CHUNK_BYTES = 1 << 20

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from executor.plan import Flag, RunSpec, Source
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
+from ledger.executor.plan import Flag, RunSpec, Source
 from ledger.record import factory, record
 
 
@@ -38,7 +38,7 @@ class Proto:
 class Overrides:
     """What the user changed: all optional."""
 
-    opdef: Any = None  # executor.project.OpDef of an OP given on the command line
+    opdef: Any = None  # ledger.executor.project.OpDef of an OP given on the command line
     args: dict[str, str] = factory(dict)
     label: str | None = None
     random_seed: int | None = None
@@ -66,8 +66,8 @@ def read_proto(events: list[Event]) -> Proto:
 def replay(proto: Proto, over: Overrides, run_id: str, ctx: dict[str, Any]) -> tuple[Any, RunSpec]:
     """The new run's (OpDef, RunSpec). Pure: no disk, no clock, no randomness
     beyond what `run_id` and `ctx` bring in."""
-    from executor import flags as flagmod
-    from executor.project import OpDef
+    from ledger.executor import flags as flagmod
+    from ledger.executor.project import OpDef
 
     created = proto.data
     opdef = over.opdef or OpDef.from_dict(created.opdef)
@@ -106,7 +106,7 @@ def replay(proto: Proto, over: Overrides, run_id: str, ctx: dict[str, Any]) -> t
 
 
 def _batch_trial_values(created: RunCreated) -> dict[str, Any]:
-    from executor.batch import flags_from_params
+    from ledger.executor.batch import flags_from_params
 
     if "batch" not in created.params:
         raise LedgerError("this batch run records no batch parameters; it cannot be a proto")
@@ -115,17 +115,17 @@ def _batch_trial_values(created: RunCreated) -> dict[str, Any]:
 
 def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
     """The plan (single run or batch) for `ledger run --proto`."""
-    from executor.flags import parse_assignments
-    from executor.gitinfo import git_info
-    from executor.run import (
+    from ledger.executor.flags import parse_assignments
+    from ledger.executor.gitinfo import git_info
+    from ledger.executor.run import (
         Prepared,
         context,
         new_run_id,
         project_source,
         resolve_opdef,
     )
-    from executor.runner import single_or_batch
-    from projections.refs import is_full_id, resolve_id
+    from ledger.executor.runner import single_or_batch
+    from ledger.projections.refs import is_full_id, resolve_id
 
     # a full id is read straight from its stream: one look-up, no index
     events = home.store.stream(opts.proto) if is_full_id(opts.proto) else []
@@ -162,14 +162,14 @@ def plan_from_proto(home, opts, op: str | None, flag_args: list[str]):
 
 
 def _opdef_of(proto: Proto):
-    from executor.project import OpDef
+    from ledger.executor.project import OpDef
 
     return OpDef.from_dict(proto.data.opdef)
 
 
 def _batch_plan(prepared, proto: Proto, opts):
-    from executor.batch import BatchPlan, make_spec
-    from executor.flags import parse_assignments
+    from ledger.executor.batch import BatchPlan, make_spec
+    from ledger.executor.flags import parse_assignments
 
     given = proto.data.params["batch"]
     opt_given = {**given.get("opt_flags", {}), **parse_assignments(opts.opt_flags)}

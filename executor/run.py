@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 
-from executor import launch, plan
-from executor.plan import Flag, RunSpec, Source
 from ledger.digests import sha256
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
+from ledger.executor import launch, plan
+from ledger.executor.plan import Flag, RunSpec, Source
 from ledger.home import Home
+from ledger.projections import rundir
 from ledger.record import factory, record
 from ledger.store import now_ts, uuid4_hexes
-from projections import rundir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -41,7 +41,7 @@ class RunRequest:
 @record(frozen=False)
 class Prepared:
     spec: RunSpec
-    opdef: Any  # executor.project.OpDef
+    opdef: Any  # ledger.executor.project.OpDef
     sources: dict[str, bytes]  # path -> bytes, as read from the project (empty for a proto's source)
     warnings: list[str] = factory(list)
 
@@ -68,7 +68,7 @@ def context() -> dict[str, Any]:
 
 
 def resolve_opdef(home: Home, project_dir: str | os.PathLike[str], spec: str):
-    from executor.project import resolve_op
+    from ledger.executor.project import resolve_op
 
     return resolve_op(project_dir, spec, cache_dir=os.path.join(home.path, "cache"))
 
@@ -77,7 +77,7 @@ def project_source(
     home: Home, project_dir: str | os.PathLike[str], opdef
 ) -> tuple[Source, dict[str, bytes], list[str]]:
     """The project's source files as the run will hold them."""
-    from executor import sourcecode
+    from ledger.executor import sourcecode
 
     rules = getattr(opdef, "sourcecode", None)
     paths = sourcecode.select(project_dir, rules, skip_dirs=(home.path,))
@@ -119,11 +119,11 @@ def check_main(opdef, source: Source) -> None:
 
 
 def prepare(home: Home, req: RunRequest) -> Prepared:
-    from executor import flags as flagmod
+    from ledger.executor import flags as flagmod
 
     if not req.op:
         raise ProjectError("no operation given: try `ledger run SCRIPT.py` or an operation of guild.yml")
-    from executor import gitinfo
+    from ledger.executor import gitinfo
 
     git = gitinfo.start(req.project_dir)  # git's dirty check runs while the rest is planned
     try:
@@ -144,7 +144,7 @@ def prepare(home: Home, req: RunRequest) -> Prepared:
 
 
 def build_spec(opdef, flags: dict[str, Flag], source: Source, req: RunRequest, project: str, **links) -> RunSpec:
-    from executor.flags import render_label
+    from ledger.executor.flags import render_label
 
     values = {n: f.value for n, f in flags.items()}
     template = links.pop("label_template", None) or opdef.label
@@ -224,9 +224,9 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it."""
-    from executor.flags import flag_args
-    from executor.recorder import OutputRecorder, artifacts
-    from executor.scalars import ScalarParser
+    from ledger.executor.flags import flag_args
+    from ledger.executor.recorder import OutputRecorder, artifacts
+    from ledger.executor.scalars import ScalarParser
 
     run_dir = home.run_dir(spec.run_id)
     recorder = None
@@ -259,12 +259,12 @@ def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: str | os.P
               cache_dir: str | os.PathLike[str] | None = None) -> bytes | None:  # fmt: skip
     """The main script compiled with its flags, for the run's process to
     read on stdin (None: it gets them as --globals or arguments instead).
-    `cache_dir` holds the script's analysis (executor.project.script_analysis)."""
+    `cache_dir` holds the script's analysis (ledger.executor.project.script_analysis)."""
     if opdef.get("exec") or not opdef.get("main") or not values or opdef.get("flags_dest", "globals") != "globals":
         return None
     import shlex
 
-    from executor.op_main import compiled
+    from ledger.executor.op_main import compiled
 
     cache = os.fspath(cache_dir) if cache_dir else None
     return compiled(os.fspath(run_dir), shlex.split(opdef["main"])[0], values, cache)
@@ -279,7 +279,7 @@ def exit_code(outcome: launch.Outcome | None) -> int:
 
 def describe(spec: RunSpec) -> str:
     """What `ledger run` without -y shows before asking to continue."""
-    from executor.flags import format_value
+    from ledger.executor.flags import format_value
 
     lines = [f"You are about to run {spec.op}"]
     lines += [f"  {name}: {format_value(f.value)}" for name, f in sorted(spec.flags.items())]

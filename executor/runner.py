@@ -47,13 +47,13 @@ class SinglePlan:
         self.warnings = prepared.warnings
 
     def describe(self) -> str:
-        from executor.run import describe
+        from ledger.executor.run import describe
 
         return describe(self.prepared.spec)
 
     def render_events(self) -> str:
-        from executor.plan import run_events
-        from executor.render import events_text
+        from ledger.executor.plan import run_events
+        from ledger.executor.render import events_text
 
         return events_text(run_events(self.prepared.spec))
 
@@ -61,19 +61,19 @@ class SinglePlan:
         raise LedgerError("--print-trials needs a batch: give a flag several values, e.g. x=[1,2]")
 
     def execute(self, home: Home) -> int:
-        from executor.run import execute, exit_code
+        from ledger.executor.run import execute, exit_code
 
         return exit_code(execute(home, self.prepared))
 
 
 def plan_request(home: Home, opts: Options):
-    from executor.run import RunRequest, prepare
+    from ledger.executor.run import RunRequest, prepare
 
     if opts.workers < 1:
         raise LedgerError("--workers must be 1 or more")
     op, flag_args = opts.split_op()
     if opts.proto:
-        from executor.replay import plan_from_proto
+        from ledger.executor.replay import plan_from_proto
 
         return plan_from_proto(home, opts, op, flag_args)
     req = RunRequest(
@@ -91,10 +91,10 @@ def plan_request(home: Home, opts: Options):
 def single_or_batch(home: Home, prepared, opts: Options):
     """A batch when a flag has several values (a space) or an optimizer is
     named, else one run."""
-    from executor.spaces import is_space
+    from ledger.executor.spaces import is_space
 
     if opts.optimizer or any(is_space(f.value) for f in prepared.spec.flags.values()):
-        from executor.batch import BatchPlan
+        from ledger.executor.batch import BatchPlan
 
         return BatchPlan.create(home, prepared, opts)
     return SinglePlan(prepared)

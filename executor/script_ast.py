@@ -2,7 +2,7 @@
 
 A script's flags are its module-level literal assignments (`x = 1.0`), or,
 when it uses argparse, its `--options`. `analyse` returns them with the
-position of each literal assignment (its "slot", which executor.inject
+position of each literal assignment (its "slot", which ledger.executor.inject
 rewrites), as plain data that can be cached by the script's hash.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from executor.inject import type_of
+from ledger.executor.inject import type_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -41,7 +41,7 @@ def literal_slots(source: str) -> list[list]:
 
 
 def _flags(tree: ast.Module) -> tuple[dict, str]:
-    from executor.project import FlagDef
+    from ledger.executor.project import FlagDef
 
     if _uses_argparse(tree):
         return _argparse_flags(tree, FlagDef), "args"

@@ -97,7 +97,7 @@ def space_from_json(d: dict) -> Space:
 
 def format_space(s: Space) -> str:
     """The space in the user's syntax: `[1, 2]`, `[-1.0:1.0]`, `loguniform[0.0001:0.1]`."""
-    from executor.flags import format_value
+    from ledger.executor.flags import format_value
 
     if isinstance(s, Values):
         return "[" + ", ".join(format_value(v) for v in s.values) + "]"
@@ -124,7 +124,7 @@ def _looks_like_list(body: str) -> bool:
 
 
 def _parse_list(text: str, body: str) -> Values:
-    from executor.flags import decode
+    from ledger.executor.flags import decode
 
     items = [part.strip() for part in _split_top(body, ",")] if body else []
     if not items or any(item == "" for item in items):
@@ -182,7 +182,7 @@ def _range(text: str, args: list[str]) -> list[float | int]:
 
 
 def _number(text: str, arg: str) -> float | int:
-    from executor.flags import decode
+    from ledger.executor.flags import decode
 
     value = decode(arg.strip())
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -21,7 +21,7 @@ import marshal
 import os
 import sys
 
-from executor.process import Process
+from ledger.executor.process import Process
 
 OP_MAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "op_main.py")
 

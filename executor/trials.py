@@ -14,9 +14,9 @@ import math
 import random
 from typing import Any
 
-from executor.flags import format_value
-from executor.spaces import Range, Values
 from ledger.errors import FlagError
+from ledger.executor.flags import format_value
+from ledger.executor.spaces import Range, Values
 
 
 def grid(flags: dict[str, Any], seed: int | None = None) -> list[dict[str, Any]]:

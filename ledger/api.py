@@ -16,6 +16,6 @@ def sql(statement: str, home: str | Path | None = None) -> Any:
     """A DuckDB relation over the run history (read-only); `.df()`, `.arrow()`
     and `.fetchall()` work as DuckDB's do."""
     from ledger.home import Home
-    from projections.sql import sql as run
+    from ledger.projections.sql import sql as run
 
     return run(statement, Home(home) if home is not None else None)

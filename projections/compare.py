@@ -69,8 +69,8 @@ def compare_rows(
     """(headers, rows) for the runs `refs` names, in the order named (run
     references as everywhere: index, A:B range, id prefix); all runs newest
     first when there are none."""
-    from projections.index import connect
-    from projections.refs import select
+    from ledger.projections.index import connect
+    from ledger.projections.refs import select
 
     ids = [r["id"] for r in select(home, list(refs))] if refs else None
     con = connect(home)
@@ -169,7 +169,7 @@ def _attrs(con: Any, run_scope: str, columns: list[Column]) -> dict[str, dict[st
 
 
 def compare_csv(home: Home, refs: Sequence[str], out: IO[str], *, include_deleted: bool = False) -> None:
-    from projections.sql import _cell_text
+    from ledger.projections.sql import _cell_text
 
     headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
     writer = csv.writer(out, lineterminator="\n")
@@ -178,7 +178,7 @@ def compare_csv(home: Home, refs: Sequence[str], out: IO[str], *, include_delete
 
 
 def compare_table(home: Home, refs: Sequence[str], *, include_deleted: bool = False) -> str:
-    from projections.sql import format_table
+    from ledger.projections.sql import format_table
 
     headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
     return format_table(headers, rows)

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING
 
 from ledger.errors import StoreError
 from ledger.home import Home
+from ledger.projections import index_fold, index_source
+from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
 from ledger.store import EventStore
-from projections import index_fold, index_source
-from projections.index_schema import SCHEMA_VERSION, create_schema
 
 if TYPE_CHECKING:
     import duckdb
@@ -216,7 +216,7 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
     """Shadow `runs` with a view in which runs of this host whose owning
     process is gone read `terminated`, so SQL, listings and saved queries
     never show a killed run as running. Usually there are none: no view."""
-    from projections.index_listing import dead_running_runs
+    from ledger.projections.index_listing import dead_running_runs
 
     dead = dead_running_runs(con)
     if dead:
@@ -307,6 +307,6 @@ def _attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -
 
 
 # listing lives in its own module; re-exported here as the lead's interface
-from projections.index_listing import effective_status, list_runs  # noqa: E402
+from ledger.projections.index_listing import effective_status, list_runs  # noqa: E402
 
 __all__ = ["catch_up", "connect", "effective_status", "list_runs", "rebuild_index"]

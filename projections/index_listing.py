@@ -82,7 +82,7 @@ def list_runs(
     limit, offset  a window of the filtered listing (offset 0 = newest).
     flags   False leaves the `flags` key out: gathering flags scans the
             whole flags table, the largest part of a short listing's cost.
-    con     an open connection from `projections.index.connect` to reuse;
+    con     an open connection from `ledger.projections.index.connect` to reuse;
             one is opened (and closed) when not given.
     Each run is a dict with the keys of _COLUMNS; times are ISO 8601 UTC
     strings, `tags` a list and `flags` a dict name -> value sorted by name."""
@@ -163,7 +163,7 @@ def _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, includ
 def _query(home: Home, con: duckdb.DuckDBPyConnection | None, sql: str, params: list) -> list[tuple]:
     if con is not None:
         return con.execute(sql, params).fetchall()
-    from projections.index import connect
+    from ledger.projections.index import connect
 
     own = connect(home)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ledger.events import from_dict
 from ledger.home import Home
-from projections import rundir
+from ledger.projections import rundir
 
 
 def run_streams(home: Home) -> dict[str, list]:

@@ -49,14 +49,14 @@ def listing(
     run is gone from every listing, though an id prefix still finds it for
     `ledger log` and `ledger lineage`. flags=False leaves each run's `flags`
     out (see list_runs); `con` reuses an open index connection."""
-    from projections.index_listing import list_runs
+    from ledger.projections.index_listing import list_runs
 
     return list_runs(home, limit=limit, offset=offset, flags=flags, con=con, **_listed(filters))
 
 
 def count(home: Home, filters: Filters = Filters(), *, con: Any = None) -> int:
     """How many runs `listing` holds: what a window leaves out."""
-    from projections.index_listing import count_runs
+    from ledger.projections.index_listing import count_runs
 
     return count_runs(home, con=con, **_listed(filters))
 
@@ -96,7 +96,7 @@ def select(
 
     Each reference asks the index for just the rows it names, so resolving
     one costs the same in a home of ten runs or of a hundred thousand."""
-    from projections.index import connect
+    from ledger.projections.index import connect
 
     con = connect(home)
     try:
@@ -111,7 +111,7 @@ def select(
 
 
 def _one(home: Home, con: Any, ref: str, filters: Filters, flags: bool) -> list[dict[str, Any]]:
-    from projections.index_listing import count_runs, list_runs
+    from ledger.projections.index_listing import count_runs, list_runs
 
     if ref.isdigit() and len(ref) < 8:
         n = int(ref)
@@ -153,7 +153,7 @@ def window(
     how many older ones that leaves out (0 unless `count_hidden`). Older runs
     are counted only when the window is full: a listing of a hundred
     thousand runs fetches its twenty rows and one count."""
-    from projections.index import connect
+    from ledger.projections.index import connect
 
     con = connect(home)
     try:

@@ -26,7 +26,7 @@ from ledger.events import (
     TagAdded,
     TagRemoved,
 )
-from projections import yamlish
+from ledger.projections import yamlish
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up

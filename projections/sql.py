@@ -68,7 +68,7 @@ def run_sql(
     relation keeps its own read-only connection open until it is dropped."""
     import duckdb
 
-    from projections.index import connect
+    from ledger.projections.index import connect
 
     check_read_only(statement)
     con = connect(home)
@@ -97,7 +97,7 @@ _PARAM = re.compile(r"--\s*param\s+(\w+)\s*(=\s*([^:]*?))?\s*:\s*(.*)$")
 def _package_dir() -> Path:
     from importlib.resources import files
 
-    return Path(str(files("queries")))
+    return Path(str(files("ledger.queries")))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import sys
 
 
 def ledger(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cli.app", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "ledger", *args], capture_output=True, text=True, timeout=60)
 
 
 def commands() -> list[str]:

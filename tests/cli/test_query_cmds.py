@@ -8,10 +8,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.query_cmds import register
+from ledger.cli.query_cmds import register
 from ledger.events import FlagSet, LabelSet, NewEvent, RunCreated, RunStopped, ScalarLogged
 from ledger.home import Home
-from projections.sql import QueryError
+from ledger.projections.sql import QueryError
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cli.run_cmd import OPTIONS, parse, parse_plain, parser
+from ledger.cli.run_cmd import OPTIONS, parse, parse_plain, parser
 
 SPELLINGS = [name for names, *_ in OPTIONS for name in names]
 WORDS = ["echo", "train.py", "x=1", "x=[1,2]", "y=-1", "+", "gp", "3", "0", "12", "-1", "a=b", "--", "-h",

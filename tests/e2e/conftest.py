@@ -40,7 +40,7 @@ class Ledger:
         terminal shows them (INFO lines between a batch's trial outputs)."""
         env = {**os.environ, "LEDGER_HOME": str(self.home), "COLUMNS": "200"}
         proc = subprocess.run(
-            [sys.executable, "-m", "cli.app", *args],
+            [sys.executable, "-m", "ledger", *args],
             cwd=cwd or self.cwd,
             env=env,
             input=input,

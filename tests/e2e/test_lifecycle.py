@@ -34,7 +34,7 @@ def start_sleeper(tmp_path: Path) -> tuple[Ledger, subprocess.Popen, int]:
     ledger = Ledger(tmp_path / "home", project)
     env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.app", "run", "sleeper.py", "-y"],
+        [sys.executable, "-m", "ledger", "run", "sleeper.py", "-y"],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,
@@ -120,7 +120,7 @@ def test_ctrl_c_stops_the_current_trial_and_the_batch(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "home", project)
     env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.app", "run", "sleeper.py", "x=[1,2,3]", "--keep-batch", "-y"],
+        [sys.executable, "-m", "ledger", "run", "sleeper.py", "x=[1,2,3]", "--keep-batch", "-y"],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip

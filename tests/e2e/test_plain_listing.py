@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.app import COMMAND_MODULES, PLAIN_ARGUMENT, PLAIN_OPTIONS, build_app, parse_plain
+from ledger.cli.app import COMMAND_MODULES, PLAIN_ARGUMENT, PLAIN_OPTIONS, build_app, parse_plain
 from tests.e2e.conftest import Ledger
 
 

@@ -2,7 +2,8 @@ import math
 
 import pytest
 
-from executor.flags import (
+from ledger.errors import FlagError, ProjectError
+from ledger.executor.flags import (
     coerce,
     decode,
     flag_args,
@@ -13,9 +14,8 @@ from executor.flags import (
     render_label,
     resolve,
 )
-from executor.project import FlagDef, OpDef
-from executor.spaces import Range, Values
-from ledger.errors import FlagError, ProjectError
+from ledger.executor.project import FlagDef, OpDef
+from ledger.executor.spaces import Range, Values
 
 
 def echo_op():

@@ -1,9 +1,9 @@
 import pytest
 
-from executor.inject import rewrite_globals
-from executor.project import FlagDef
-from executor.script_ast import script_flags
 from ledger.errors import ProjectError
+from ledger.executor.inject import rewrite_globals
+from ledger.executor.project import FlagDef
+from ledger.executor.script_ast import script_flags
 
 SCRIPT = '''"""Doc."""
 import math

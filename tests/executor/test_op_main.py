@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def op_main(cwd, *args):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-u", "-m", "executor.op_main", *args], cwd=cwd, env=env, capture_output=True, text=True
+        [sys.executable, "-u", "-m", "ledger.executor.op_main", *args], cwd=cwd, env=env, capture_output=True, text=True
     )
 
 
@@ -85,23 +85,23 @@ def test_missing_main_and_bad_globals(tmp_path):
 def test_op_main_imports_only_stdlib_and_the_flag_rewriter(project):
     code = (
         "import sys, runpy; sys.argv=['op_main','--globals','{\"x\": 3.0}','echo.py']\n"
-        "try:\n    runpy.run_module('executor.op_main', run_name='__main__')\n"
+        "try:\n    runpy.run_module('ledger.executor.op_main', run_name='__main__')\n"
         "finally:\n    print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('executor','ledger','yaml','pydantic','numpy')), file=sys.stderr)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     p = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
     assert p.stdout == "3.0 2 'a'\n", p.stderr
-    assert p.stderr.strip() == "['executor', 'executor.inject', 'executor.script_ast']"
+    assert p.stderr.strip() == "['ledger', 'ledger.executor', 'ledger.executor.inject', 'ledger.executor.script_ast']"
 
 
 def test_stdin_code_runs_with_its_flags_and_true_line_numbers(tmp_path):
-    from executor.op_main import compiled
+    from ledger.executor.op_main import compiled
 
     (tmp_path / "x.py").write_text("a = 1\nb = 'z'\nprint(a, b, c)\nraise SystemExit(a)\n")
     payload = compiled(str(tmp_path), "x.py", {"a": 7, "b": "q", "c": [1, 2]})
     p = subprocess.run(
-        [sys.executable, "-u", "-m", "executor.op_main", "--stdin", "x.py"],
+        [sys.executable, "-u", "-m", "ledger.executor.op_main", "--stdin", "x.py"],
         cwd=tmp_path, input=payload, capture_output=True,
     )
     assert p.stdout.decode() == "7 q [1, 2]\n" and p.returncode == 7

@@ -4,9 +4,9 @@ import statistics
 
 import pytest
 
-from executor import optimizers
-from executor.spaces import Range, Values
 from ledger.errors import FlagError
+from ledger.executor import optimizers
+from ledger.executor.spaces import Range, Values
 
 SEQUENTIAL = ("gp", "forest", "gbrt")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from executor.project import FlagDef, OpDef, find_project_file, load_project, resolve_op
 from ledger.errors import ProjectError
+from ledger.executor.project import FlagDef, OpDef, find_project_file, load_project, resolve_op
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -233,7 +233,7 @@ def test_cache_hit_imports_neither_yaml_nor_pydantic(project, tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     load_project(project, cache)
     code = (
-        "import sys; from pathlib import Path; from executor.project import resolve_op\n"
+        "import sys; from pathlib import Path; from ledger.executor.project import resolve_op\n"
         f"op = resolve_op(Path({str(project)!r}), 'echo', Path({str(cache)!r}))\n"
         "from executor import flags; flags.resolve(op, flags.parse_assignments(['x=2']))\n"
         "print(op.name, sorted(m for m in ('yaml', 'pydantic') if m in sys.modules))\n"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from executor.plan import Flag, RunSpec, Source, run_events
-from executor.project import FlagDef, OpDef
-from executor.replay import Overrides, read_proto, replay
 from ledger.events import Event, FlagSet, SourceFile
+from ledger.executor.plan import Flag, RunSpec, Source, run_events
+from ledger.executor.project import FlagDef, OpDef
+from ledger.executor.replay import Overrides, read_proto, replay
 
 ECHO = OpDef(
     name="echo",

@@ -1,7 +1,7 @@
 import pytest
 
-from executor.scalars import ScalarParser, check_pattern, normalize_output_scalars
 from ledger.errors import ProjectError
+from ledger.executor.scalars import ScalarParser, check_pattern, normalize_output_scalars
 
 
 def feed(parser, text):

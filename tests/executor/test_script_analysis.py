@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from executor.inject import rewrite_globals
-from executor.project import resolve_op, script_analysis
 from ledger.errors import ProjectError
+from ledger.executor.inject import rewrite_globals
+from ledger.executor.project import resolve_op, script_analysis
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,7 @@ def test_a_syntax_error_is_reported_and_not_cached(tmp_path: Path) -> None:
 def test_a_second_run_of_an_unchanged_script_does_not_import_ast(tmp_path: Path) -> None:
     (tmp_path / "echo.py").write_text("x = 1.0\nprint(x)\n")
     code = (
-        "import sys\nfrom cli.app import main\n"
+        "import sys\nfrom ledger.cli.app import main\n"
         "code = main(['run', 'echo.py', 'x=2', '-y'])\n"
         "print('ast' in sys.modules, code, file=sys.stderr)\n"
     )

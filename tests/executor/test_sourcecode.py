@@ -1,7 +1,7 @@
 
 import pytest
 
-from executor.sourcecode import digest, manifest, normalize_rules, select, select_with_warnings
+from ledger.executor.sourcecode import digest, manifest, normalize_rules, select, select_with_warnings
 
 
 def write(root, rel, data=b"x = 1\n"):
@@ -93,7 +93,7 @@ def test_manifest():
 
 
 def test_homes_and_run_directories_are_not_source(tmp_path):
-    from executor.sourcecode import select
+    from ledger.executor.sourcecode import select
 
     (tmp_path / "train.py").write_text("x = 1\n")
     for folder, marker in (("other-home", "events/LOCK"), ("runs/abc", ".ledger/attrs/id"), ("g/r1", ".guild/attrs/id")):

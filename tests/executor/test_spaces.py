@@ -1,7 +1,7 @@
 import pytest
 
-from executor.spaces import Range, Values, format_space, parse_space, space_from_json, space_to_json
 from ledger.errors import FlagError
+from ledger.executor.spaces import Range, Values, format_space, parse_space, space_from_json, space_to_json
 
 
 @pytest.mark.parametrize(

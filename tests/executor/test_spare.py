@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from executor import launch, spare
-from executor.process import Process
+from ledger.executor import launch, spare
+from ledger.executor.process import Process
 
 PROBE = """\
 import json, os, sys
@@ -89,7 +89,7 @@ def test_a_spare_runs_the_script_as_a_fresh_process_would(run_dir: Path) -> None
 
 
 def test_a_spare_gets_the_compiled_script_on_its_stdin(run_dir: Path) -> None:
-    from executor.op_main import compiled
+    from ledger.executor.op_main import compiled
 
     code = compiled(str(run_dir), "probe.py", {"x": 5})
     spare.prestart()
@@ -129,7 +129,7 @@ def test_a_batch_keeps_one_spare_ready_and_none_after(run_dir: Path) -> None:
 
 
 def test_a_failed_ledger_run_leaves_no_spare(tmp_path: Path, monkeypatch) -> None:
-    from cli.app import main
+    from ledger.cli.app import main
 
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)

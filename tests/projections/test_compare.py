@@ -9,7 +9,7 @@ import pytest
 
 from ledger.errors import RunRefError
 from ledger.events import FlagSet, NewEvent, RunCreated, ScalarLogged
-from projections.compare import CompareError, compare_csv, compare_rows, parse_spec
+from ledger.projections.compare import CompareError, compare_csv, compare_rows, parse_spec
 from tests.projections.test_index_fixture import Fixture, fixture_ledger, rid  # noqa: F401
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from ledger.events import FlagSet, LabelSet, NewEvent, RunStopped, ScalarLogged, TagAdded
 from ledger.home import Home
+from ledger.projections.index import catch_up, connect, list_runs, rebuild_index
 from ledger.store import seal_line
-from projections.index import catch_up, connect, list_runs, rebuild_index
 from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
 TABLES = ["events", "runs", "flags", "scalars", "sourcecode", "artifacts", "trials", "tags", "comments",

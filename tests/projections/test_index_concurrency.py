@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ledger.events import NewEvent, RunCreated
 from ledger.home import Home
-from projections.index import catch_up, connect
+from ledger.projections.index import catch_up, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,8 +28,8 @@ READER = """
 import sys, time
 from pathlib import Path
 from ledger.home import Home
-from projections.index import list_runs
-from projections.sql import run_sql
+from ledger.projections.index import list_runs
+from ledger.projections.sql import run_sql
 home, done = Home(sys.argv[1]), Path(sys.argv[2])
 check = '''SELECT max(seq), count(*), (SELECT count(*) FROM scalars),
                   (SELECT count(*) FROM events WHERE type = 'ScalarLogged') FROM events'''

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from projections.sql import QueryError, parse_params, run_saved, saved_queries
+from ledger.projections.sql import QueryError, parse_params, run_saved, saved_queries
 from tests.projections.test_index_fixture import Fixture, fixture_ledger  # noqa: F401
 
 SHIPPED = {"lineage", "flag-origins", "best-trials", "runs-by-digest", "scalar-summary", "failures"}

@@ -7,8 +7,8 @@ import pytest
 
 from ledger.errors import RunRefError
 from ledger.events import NewEvent, RunDeleted, RunPurged
-from projections.index_listing import count_runs, list_runs
-from projections.refs import Filters, count, listing, resolve, select, window
+from ledger.projections.index_listing import count_runs, list_runs
+from ledger.projections.refs import Filters, count, listing, resolve, select, window
 from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
 TRAIN = Filters(ops=("train",))

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from ledger.home import Home
-from projections.index import catch_up
-from projections.sql import QueryError, format_table, run_sql, sql, write_result
+from ledger.projections.index import catch_up
+from ledger.projections.sql import QueryError, format_table, run_sql, sql, write_result
 from tests.projections.test_index_fixture import Fixture, fixture_ledger  # noqa: F401
 
 REFUSED = [

@@ -6,7 +6,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.yamlish import dump, scalar
+from ledger.projections.yamlish import dump, scalar
 
 scalars = (
     st.none()
@@ -46,14 +46,14 @@ rule_text = st.text(alphabet="0123456789abefinoxEIN_.:+- /@=,*#é²\x85", max_si
 def test_the_hand_written_checks_follow_the_patterns(text: str) -> None:
     import re
 
-    from projections.yamlish import NOT_TEXT_PATTERN, PLAIN_PATTERN, _plain_words, _resolves
+    from ledger.projections.yamlish import NOT_TEXT_PATTERN, PLAIN_PATTERN, _plain_words, _resolves
 
     assert _plain_words(text) == bool(re.match(PLAIN_PATTERN, text))
     assert _resolves(text) == bool(re.match(NOT_TEXT_PATTERN, text, re.IGNORECASE))
 
 
 def test_writing_ids_words_and_labels_compiles_no_pattern() -> None:
-    from projections import yamlish
+    from ledger.projections import yamlish
 
     yamlish._not_text = None
     dump({"id": "140faa6318104594a8b2d62b36dab6e1", "op": "train.py", "label": "x=1.0 y=2", "seed": 3})

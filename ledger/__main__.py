@@ -1,0 +1,6 @@
+"""`python -m ledger`: the same command line as the `ledger` script."""
+
+from ledger.cli.app import entry
+
+if __name__ == "__main__":
+    entry()
