@@ -24,7 +24,9 @@ def sql_cmd(
     """
     from ledger.projections.sql import run_sql, write_result
 
-    write_result(run_sql(Home(), statement), fmt, output, sys.stdout)
+    home = Home()
+    writes_to = output if fmt == "parquet" else None
+    write_result(run_sql(home, statement, writes_to=writes_to), fmt, output, sys.stdout, home)
 
 
 def query_cmd(
@@ -55,7 +57,8 @@ def query_cmd(
         return
     if not name:
         raise QueryError("name a saved query to run; `ledger query --list` shows them")
-    write_result(run_saved(home, name, parse_params(param)), fmt, output, sys.stdout)
+    writes_to = output if fmt == "parquet" else None
+    write_result(run_saved(home, name, parse_params(param), writes_to=writes_to), fmt, output, sys.stdout, home)
 
 
 def compare_cmd(

@@ -1,16 +1,25 @@
 """Read-only SQL over the index: ad-hoc statements, saved queries, export.
 
-A user's statement must parse (DuckDB's own parser) into exactly one SELECT
-or EXPLAIN; anything else is refused before it reaches an engine. It then
-runs on a connection that attached the index READ_ONLY, so even a statement
-the check let through could not change the index, and the log is never
-reachable from SQL at all.
+Every statement a user writes (`ledger sql`, `ledger query`, saved queries,
+`api.sql`, the web view) runs in one sandbox:
+
+- it must parse (DuckDB's own parser) into exactly one query: SELECT and its
+  spellings (WITH, FROM-first, SUMMARIZE, DESCRIBE, SHOW, UNPIVOT), PIVOT, or
+  EXPLAIN [ANALYZE] of one of those; anything else is refused before it
+  reaches an engine (EXPLAIN ANALYZE runs its statement, so EXPLAIN ANALYZE
+  COPY ... TO would write a file);
+- the connection attached the index READ_ONLY, then disabled external access
+  (no file, URL or extension can be read or written: not the log, not
+  /etc/shadow) and locked its configuration so the statement cannot undo it.
+  DuckDB still lets it read the attached index's own bytes, which are what
+  its tables show anyway.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,7 +36,11 @@ if TYPE_CHECKING:
     import duckdb
 
 FORMATS = ("table", "csv", "json", "jsonl", "parquet")
-_ALLOWED = {"SELECT", "EXPLAIN"}
+_READ_ONLY_HINT = (
+    "`ledger sql` is read-only (SELECT, WITH, FROM, PIVOT, SUMMARIZE, DESCRIBE, SHOW, EXPLAIN of a query);"
+    " the ledger changes only through ledger commands"
+)
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\b(\s+ANALY[SZ]E\b|\s*\([^)]*\))?", re.I)
 
 
 class QueryError(LedgerError):
@@ -48,35 +61,84 @@ def check_read_only(statement: str) -> str:
     if not parsed:
         raise QueryError('no SQL statement given; try `ledger sql "SELECT * FROM runs"`')
     for st in parsed:
-        kind = st.type.name
-        if kind not in _ALLOWED:
-            bare = re.sub(r"--[^\n]*|/\*.*?\*/", " ", st.query, flags=re.S)
-            word = (bare.split(None, 1) or [kind])[0].upper()
-            raise QueryError(
-                f"{word} is refused: `ledger sql` is read-only (SELECT, WITH ... SELECT, EXPLAIN);"
-                " the ledger changes only through ledger commands"
-            )
+        refused = _refused_word(st)
+        if refused:
+            raise QueryError(f"{refused} is refused: {_READ_ONLY_HINT}")
     if len(parsed) > 1:
         raise QueryError("one statement at a time, please: remove the extra `;`-separated statements")
     return statement
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"--[^\n]*|/\*.*?\*/", " ", text, flags=re.S).strip()
+
+
+def _refused_word(st: Any) -> str | None:
+    """None for a read-only query; else the words to name in the refusal."""
+    import duckdb
+
+    kind = st.type.name
+    bare = _bare(st.query)
+    word = (bare.split(None, 1) or [kind])[0].upper()
+    if kind == "SELECT":
+        return None
+    if kind == "MULTI" and word == "PIVOT":  # a PIVOT is a temporary enum type plus a SELECT
+        return None
+    if kind == "EXPLAIN":
+        inner = _EXPLAIN.sub("", bare, count=1)
+        try:
+            parsed = duckdb.extract_statements(inner)
+        except duckdb.Error:
+            parsed = []
+        if len(parsed) == 1 and parsed[0].type.name != "EXPLAIN":
+            what = _refused_word(parsed[0])
+            return None if what is None else f"EXPLAIN of {what}"
+        return "this EXPLAIN"
+    return word
+
+
 def run_sql(
-    home: Home, statement: str, params: Mapping[str, Any] | None = None
+    home: Home, statement: str, params: Mapping[str, Any] | None = None, *, writes_to: Path | None = None
 ) -> duckdb.DuckDBPyRelation:
-    """A relation over the caught-up index for one read-only statement. The
-    relation keeps its own read-only connection open until it is dropped."""
+    """A relation over the caught-up index for one read-only statement, in
+    the sandbox. The relation keeps its own connection open until it is
+    dropped. `writes_to` is the one file the result may be written to by
+    DuckDB itself (parquet), checked to lie outside the home."""
     import duckdb
 
     from ledger.projections.index import connect
 
     check_read_only(statement)
+    if writes_to is not None:
+        check_output(home, writes_to)
     con = connect(home)
     try:
+        _sandbox(con, writes_to)
         return con.sql(statement, params=dict(params) if params else None)
     except duckdb.Error as e:
         con.close()
         raise QueryError(f"SQL error: {_one_line(e)}") from None
+
+
+def _sandbox(con: duckdb.DuckDBPyConnection, writes_to: Path | None) -> None:
+    """No file, URL or extension from here on, and no way to change that."""
+    if writes_to is not None:
+        quoted = os.path.abspath(writes_to).replace("'", "''")
+        con.execute(f"SET allowed_paths = ['{quoted}']")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def check_output(home: Home, output: Path) -> None:
+    """Results are never written into the home: its files are the ledger."""
+    target = os.path.realpath(output)
+    root = os.path.realpath(home.path)
+    if os.path.commonpath([target, root]) == root:
+        raise QueryError(
+            f"--output {output} is inside LEDGER_HOME ({home.path}), whose files are the ledger;"
+            " write the result somewhere else"
+        )
 
 
 def sql(statement: str, home: Home | None = None) -> duckdb.DuckDBPyRelation:
@@ -159,7 +221,9 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def run_saved(home: Home, name: str, params: Mapping[str, str] | None = None) -> duckdb.DuckDBPyRelation:
+def run_saved(
+    home: Home, name: str, params: Mapping[str, str] | None = None, *, writes_to: Path | None = None
+) -> duckdb.DuckDBPyRelation:
     """Run saved query `name` with `params`. Values are passed as strings
     (a run id like `12e4...` must not turn into a number): a query casts
     where it needs another type, e.g. `$lines::INTEGER`."""
@@ -182,7 +246,7 @@ def run_saved(home: Home, name: str, params: Mapping[str, str] | None = None) ->
         else:
             raise QueryError(f"query {name} needs --param {p.name}=VALUE ({p.description})")
     used = [p.name for p in query.params if re.search(rf"\${p.name}\b", query.sql)]
-    return run_sql(home, query.sql, {k: values[k] for k in used})
+    return run_sql(home, query.sql, {k: values[k] for k in used}, writes_to=writes_to)
 
 
 # -- output ------------------------------------------------------------------
@@ -239,16 +303,28 @@ def _json_value(value: Any, is_json: bool) -> Any:
 
 
 def write_result(
-    rel: duckdb.DuckDBPyRelation, fmt: str = "table", output: Path | None = None, stream: IO[str] | None = None
+    rel: duckdb.DuckDBPyRelation,
+    fmt: str = "table",
+    output: Path | None = None,
+    stream: IO[str] | None = None,
+    home: Home | None = None,
 ) -> None:
     """Write a relation as a table, csv, json (an array), jsonl or parquet,
-    to `output` or else `stream` (stdout). Parquet needs `output`."""
+    to `output` (never inside the home) or else `stream` (stdout). Parquet
+    needs `output`, and the relation must come from run_sql(writes_to=output)."""
+    import duckdb
+
     if fmt not in FORMATS:
         raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if output is not None:
+        check_output(home or Home(), output)
     if fmt == "parquet":
         if output is None:
             raise QueryError("parquet is binary: give --output FILE.parquet")
-        rel.write_parquet(str(output))
+        try:
+            rel.write_parquet(str(output))
+        except duckdb.Error as e:
+            raise QueryError(f"cannot write {output}: {_one_line(e)}") from None
         return
     columns = list(rel.columns)
     json_cols = [str(t) == "JSON" for t in rel.types]

@@ -88,7 +88,8 @@ def test_api_sql_returns_a_relation(fixture_ledger: Fixture, monkeypatch):
 def test_formats(fixture_ledger: Fixture, tmp_path):
     home = fixture_ledger.home
     query = "SELECT name, value, value_num, origin FROM flags WHERE run = $r ORDER BY name"
-    rel = run_sql(home, query, {"r": fixture_ledger.ids["a"]})
+    target = tmp_path / "flags.parquet"
+    rel = run_sql(home, query, {"r": fixture_ledger.ids["a"]}, writes_to=target)
 
     out = io.StringIO()
     write_result(rel, "csv", stream=out)
@@ -104,8 +105,7 @@ def test_formats(fixture_ledger: Fixture, tmp_path):
     write_result(rel, "jsonl", stream=out)
     assert [json.loads(line)["value"] for line in out.getvalue().splitlines()] == [2, 0.1, "sgd"]
 
-    target = tmp_path / "flags.parquet"
-    write_result(rel, "parquet", target)
+    write_result(rel, "parquet", target, home=home)
     assert duckdb.sql(f"SELECT name FROM '{target}' ORDER BY name").fetchall() == [("epochs",), ("lr",), ("opt",)]
     with pytest.raises(QueryError, match="--output"):
         write_result(rel, "parquet")
@@ -127,3 +127,64 @@ def test_table_is_aligned_and_stable():
         "c           true\n"
     )
     assert format_table(["a"], []) == "a\n-\n"
+
+
+# -- the sandbox -------------------------------------------------------------
+
+
+def _events_file(home: Home) -> Path:
+    return sorted((Path(home.path) / "events").glob("*.jsonl"))[0]
+
+
+def test_explain_analyze_of_a_write_is_refused_and_the_log_is_untouched(fixture_ledger: Fixture):
+    home = fixture_ledger.home
+    log = _events_file(home)
+    before = log.read_bytes()
+    attack = f"EXPLAIN ANALYZE COPY (SELECT 1 AS x WHERE false) TO '{log}' (FORMAT csv, HEADER false)"
+    with pytest.raises(QueryError, match=r"^EXPLAIN of COPY is refused: .*read-only"):
+        run_sql(home, attack)
+    for statement in ("EXPLAIN (FORMAT json) DELETE FROM runs", "EXPLAIN ANALYZE INSERT INTO tags VALUES (1, 2, 3)"):
+        with pytest.raises(QueryError, match="^EXPLAIN of"):
+            run_sql(home, statement)
+    assert log.read_bytes() == before
+    assert run_sql(home, "EXPLAIN ANALYZE SELECT count(*) FROM runs").fetchall()
+
+
+@pytest.mark.parametrize("function", ["read_text('{p}')", "read_csv('{p}')", "glob('{d}/*')", "read_blob('{p}')",
+                                      "read_json('{p}')", "read_text('/etc/passwd')"])  # fmt: skip
+def test_files_are_out_of_reach(fixture_ledger: Fixture, function):
+    home = fixture_ledger.home
+    log = _events_file(home)
+    with pytest.raises(QueryError, match="^SQL error: .*(disabled|Permission)"):
+        run_sql(home, "SELECT * FROM " + function.format(p=log, d=log.parent)).fetchall()
+
+
+def test_the_api_gets_the_same_locked_sandbox(fixture_ledger: Fixture):
+    settings = "SELECT current_setting('enable_external_access'), current_setting('lock_configuration')"
+    assert sql(settings, fixture_ledger.home).fetchall() == [(False, True)]
+
+
+@pytest.mark.parametrize("statement", ["PIVOT runs ON op USING count(*)", "SUMMARIZE runs", "DESCRIBE runs",
+                                       "SHOW TABLES", "FROM runs SELECT count(*)", "UNPIVOT (SELECT 1 AS a, 2 AS b)"
+                                       " ON a, b INTO NAME k VALUE v"])  # fmt: skip
+def test_read_only_statements_run(fixture_ledger: Fixture, statement):
+    assert run_sql(fixture_ledger.home, statement).fetchall()
+
+
+def test_pivot_refusal_names_nothing_it_was_not(fixture_ledger: Fixture):
+    with pytest.raises(QueryError) as err:
+        run_sql(fixture_ledger.home, "SET enable_external_access = true")
+    assert str(err.value).startswith("SET is refused") and "PIVOT" in str(err.value)
+
+
+def test_output_inside_the_home_is_refused(fixture_ledger: Fixture):
+    home = fixture_ledger.home
+    log = _events_file(home)
+    before = log.read_bytes()
+    rel = run_sql(home, "SELECT 1 AS x")
+    for target in (log, Path(home.path) / "notes.csv", Path(home.path) / "runs" / ".." / "x.csv"):
+        with pytest.raises(QueryError, match="inside LEDGER_HOME"):
+            write_result(rel, "csv", target, home=home)
+    with pytest.raises(QueryError, match="inside LEDGER_HOME"):
+        run_sql(home, "SELECT 1", writes_to=log)
+    assert log.read_bytes() == before and not (Path(home.path) / "notes.csv").exists()
