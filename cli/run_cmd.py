@@ -65,13 +65,34 @@ def parse_plain(argv: list[str]) -> dict | None:
             values[dest] = True
             continue
         value = next(tokens, None)
-        if value is None or value.startswith("-") or (kind == INT and not (value.isascii() and value.isdigit())):
+        if value is None or value.startswith("-") or (kind == INT and not _plain_int(value)):
             return None
         if kind == MANY:
             values[dest].append(value)
         else:
             values[dest] = int(value) if kind == INT else value
     return values
+
+
+def _plain_int(value: str) -> bool:
+    from ledger.limits import fits_int64
+
+    return value.isascii() and value.isdigit() and fits_int64(int(value))
+
+
+def _int64(value: str) -> int:
+    """argparse's type for an integer option: an int a home can store."""
+    import argparse
+
+    from ledger.limits import fits_int64
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {value!r}") from None
+    if not fits_int64(n):
+        raise argparse.ArgumentTypeError(f"{value} is out of range (a 64-bit integer, at most 9223372036854775807)")
+    return n
 
 
 def parser():
@@ -97,7 +118,7 @@ def parser():
         formatter_class=_Formatter,
     )
     p.add_argument("args", nargs="*", metavar="[OP] [FLAG=VALUE]", help="the operation, then flags as NAME=VALUE")
-    actions = {FLAG: {"action": "store_true"}, TEXT: {}, INT: {"type": int}, MANY: {"action": "append"}}
+    actions = {FLAG: {"action": "store_true"}, TEXT: {}, INT: {"type": _int64}, MANY: {"action": "append"}}
     for names, dest, kind, metavar, help_ in OPTIONS:
         extra = {"metavar": metavar} if metavar else {}
         p.add_argument(*names, dest=dest, help=help_, default=DEFAULTS[dest], **actions[kind], **extra)

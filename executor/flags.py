@@ -12,6 +12,7 @@ import shlex
 
 from ledger.errors import FlagError
 from ledger.executor.spaces import Range, Values, format_space, is_space, parse_space
+from ledger.limits import fits_int64
 
 TYPE_CHECKING = False  # importing typing is a cost on every run's start-up
 if TYPE_CHECKING:
@@ -58,7 +59,13 @@ def decode(text: str) -> Any:
     if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
         return _unquote(s)
     if re.match(_INT, s) and "_" not in s:
-        return int(s)
+        n = int(s)
+        if not fits_int64(n):
+            raise FlagError(
+                f"{s} is too large for an integer flag value (64 bits, at most 9223372036854775807);"
+                f" write it as a float ({float(n)!r}) or quote it as text"
+            )
+        return n
     if re.match(_FLOAT, s) and not (re.match(_SHORT_ID, s) and 3 <= len(s) <= 32):
         return float(s)
     if s in _TRUE:
@@ -103,7 +110,7 @@ def convert_type(value: Any, fd: FlagDef, op: str | None = None) -> Any:
     elif kind == "int":
         if isinstance(value, int):
             return value
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float) and value.is_integer() and fits_int64(int(value)):
             return int(value)
     elif kind == "float":
         if isinstance(value, (int, float)):

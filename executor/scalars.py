@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from ledger.limits import fits_int64
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
     from typing import Any
@@ -120,7 +122,15 @@ class ScalarParser:
         return out
 
     def _set_step(self, value: float) -> None:
-        self.step = int(value)
+        # a step is an int64 in the index: infinity, NaN or 1e23 is not one
+        # (the line's other scalars keep the current step)
+        try:
+            step = int(value)
+        except (OverflowError, ValueError):
+            return
+        if not fits_int64(step):
+            return
+        self.step = step
         self._explicit_step = True
         self._seen = set()
 

@@ -6,6 +6,10 @@ transaction. Set-based SQL folds a million events in seconds where a
 per-event Python loop would take minutes, and the same statements serve a
 rebuild (pos = 0) and an incremental catch-up.
 
+Every cast of a value from an event is a TRY_CAST: anything that verifies
+can be folded (a seed or a step beyond BIGINT becomes NULL in its column;
+the event itself is intact in the log and in `events`).
+
 Within one batch, "last event wins" rules (a flag set twice, a label, the
 status) pick the event with the highest seq, so folding in one batch or in
 many gives the same tables.
@@ -24,8 +28,8 @@ _STATEMENTS = [
                       "user", pid, platform, label_template, opdef, params)
     SELECT run, seq, data->>'op', coalesce(data->>'kind', 'run'),
            CASE WHEN (data->'params'->>'stage') = 'true' THEN 'staged' ELSE 'running' END,
-           ts, data->>'proto', data->>'batch', (data->>'random_seed')::BIGINT, data->>'project',
-           data->>'host', data->>'user', (data->>'pid')::BIGINT, data->>'platform',
+           ts, data->>'proto', data->>'batch', TRY_CAST(data->>'random_seed' AS BIGINT), data->>'project',
+           data->>'host', data->>'user', TRY_CAST(data->>'pid' AS BIGINT), data->>'platform',
            data->>'label_template', data->'opdef', data->'params'
     FROM events WHERE seq > $pos AND type = 'RunCreated'
     """,
@@ -41,10 +45,10 @@ _STATEMENTS = [
         status = CASE WHEN u.type = 'RunStarted' THEN 'running' ELSE u.data->>'status' END,
         started = coalesce(u.started, runs.started),
         stopped = CASE WHEN u.type = 'RunStopped' THEN u.ts END,
-        exit_status = CASE WHEN u.type = 'RunStopped' THEN (u.data->>'exit_status')::INTEGER END
+        exit_status = CASE WHEN u.type = 'RunStopped' THEN TRY_CAST(u.data->>'exit_status' AS INTEGER) END
     FROM (
         SELECT run, type, ts, data,
-               max(coalesce(CAST(nullif(replace(data->>'time', 'Z', ''), '') AS TIMESTAMP), ts))
+               max(coalesce(TRY_CAST(nullif(replace(data->>'time', 'Z', ''), '') AS TIMESTAMP), ts))
                    FILTER (WHERE type = 'RunStarted') OVER (PARTITION BY run) AS started
         FROM events WHERE seq > $pos AND type IN ('RunStarted', 'RunStopped')
         QUALIFY row_number() OVER (PARTITION BY run ORDER BY seq DESC) = 1
@@ -94,14 +98,14 @@ _STATEMENTS = [
     """,
     """
     INSERT INTO scalars
-    SELECT run, data->>'key', (data->>'step')::BIGINT, (data->>'value')::DOUBLE, ts, seq
+    SELECT run, data->>'key', TRY_CAST(data->>'step' AS BIGINT), TRY_CAST(data->>'value' AS DOUBLE), ts, seq
     FROM events WHERE seq > $pos AND type = 'ScalarLogged'
     """,
     # artifacts: the last record of a path wins
     """
     CREATE OR REPLACE TEMP TABLE fold_artifacts AS
-    SELECT run, data->>'path' AS path, data->>'sha256' AS sha256, (data->>'size')::BIGINT AS size,
-           coalesce((data->>'stored')::BOOLEAN, true) AS stored, ts, seq
+    SELECT run, data->>'path' AS path, data->>'sha256' AS sha256, TRY_CAST(data->>'size' AS BIGINT) AS size,
+           coalesce(TRY_CAST(data->>'stored' AS BOOLEAN), true) AS stored, ts, seq
     FROM events WHERE seq > $pos AND type = 'ArtifactRecorded'
     QUALIFY row_number() OVER (PARTITION BY run, data->>'path' ORDER BY seq DESC) = 1
     """,
@@ -109,7 +113,7 @@ _STATEMENTS = [
     "INSERT INTO artifacts SELECT * FROM fold_artifacts",
     """
     INSERT INTO trials
-    SELECT run, data->>'trial', (data->>'index')::INTEGER, data->'flags', ts, seq
+    SELECT run, data->>'trial', TRY_CAST(data->>'index' AS INTEGER), data->'flags', ts, seq
     FROM events WHERE seq > $pos AND type = 'TrialSpawned'
     """,
     """
@@ -135,8 +139,8 @@ _STATEMENTS = [
     # output totals; the tail text is filled in from the blobs afterwards
     """
     CREATE OR REPLACE TEMP TABLE fold_output AS
-    SELECT run, count(*)::INTEGER AS chunks, sum((data->>'bytes')::BIGINT) AS bytes,
-           sum((data->>'lines')::BIGINT) AS lines,
+    SELECT run, count(*)::INTEGER AS chunks, sum(TRY_CAST(data->>'bytes' AS BIGINT)) AS bytes,
+           sum(TRY_CAST(data->>'lines' AS BIGINT)) AS lines,
            list(data->>'blob' ORDER BY seq DESC) AS blobs
     FROM events WHERE seq > $pos AND type = 'OutputCaptured' GROUP BY run
     """,

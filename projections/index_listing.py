@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ledger.home import Home
+from ledger.limits import INT64_MAX
 
 if TYPE_CHECKING:
     import duckdb
@@ -88,9 +89,10 @@ def list_runs(
     strings, `tags` a list and `flags` a dict name -> value sorted by name."""
     where, params = _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials)
     order = "seq DESC" if deleted is not None else "deleted, seq DESC"
-    window = f"LIMIT {int(limit)}" if limit is not None else ""
+    # a window beyond BIGINT is the whole listing, not a DuckDB error
+    window = f"LIMIT {min(max(int(limit), 0), INT64_MAX)}" if limit is not None else ""
     if offset:
-        window += f" OFFSET {max(int(offset), 0)}"
+        window += f" OFFSET {min(max(int(offset), 0), INT64_MAX)}"
     columns = f"""id, op, status, label, {_TS.format("created")}, {_TS.format("started")}, {_TS.format("stopped")},
                    exit_status, proto, batch, kind, sourcecode_digest, random_seed, deleted, tags"""
     if not flags:

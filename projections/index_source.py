@@ -121,11 +121,19 @@ def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offse
 
 
 def _last_hash(path: Path, end: int) -> str:
+    """The hash of the event on the line that ends at `end`, however long
+    that line is (a chatty run's output chunk or a long label can be far
+    over any fixed window): read backwards until its start is found."""
+    chunk = 4096
     with open(path, "rb") as fh:
-        fh.seek(max(0, end - 4096))
-        tail = fh.read(end - fh.tell())
-    line = tail[: -1].rsplit(b"\n", 1)[-1]
-    return json.loads(line)["hash"]
+        while True:
+            start = max(0, end - chunk)
+            fh.seek(start)
+            tail = fh.read(end - start)
+            cut = tail.rfind(b"\n", 0, len(tail) - 1)
+            if cut >= 0 or start == 0:
+                return json.loads(tail[cut + 1 :])["hash"]
+            chunk *= 4
 
 
 class SliceFiles:

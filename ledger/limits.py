@@ -1,0 +1,14 @@
+"""The range of an integer the ledger stores.
+
+Integers in events are folded into BIGINT columns and compared in SQL, so
+whatever enters as an integer (a CLI option, a flag value, a step a script
+prints) must fit in a signed 64-bit integer: checked where it enters, never
+discovered later by a fold that can no longer read the home.
+"""
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
+def fits_int64(n: int) -> bool:
+    return INT64_MIN <= n <= INT64_MAX
