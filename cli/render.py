@@ -65,5 +65,5 @@ def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None) ->
 
         return attr_text(home, row["id"], attr)
     if path:
-        return home.run_dir(row["id"])
+        return str(home.run_dir(row["id"]))
     return row["id"]

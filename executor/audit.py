@@ -78,7 +78,7 @@ class RunSummary:
                 s.status = d.status
             elif isinstance(d, (RunDeleted, RunRestored)):
                 s.deleted = isinstance(d, RunDeleted)
-        from ledger.projections.index_listing import effective_status
+        from ledger.projections.liveness import effective_status
 
         s.status = effective_status(s.status, s.host, s.pid)  # a dead owner: terminated, not running
         return s

@@ -18,9 +18,9 @@ import _thread
 import json
 import os
 import shlex
+from hashlib import sha256
 
 from ledger import record as rec
-from ledger.digests import sha256
 from ledger.errors import ProjectError
 from ledger.record import factory, record
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+from hashlib import sha256
 
 from ledger.events import (
     ArtifactRecorded,
@@ -113,8 +114,6 @@ def artifacts(
     copied: stored as blobs (up to a size), so a rebuild restores them.
     `copied_stats` (path -> size, mtime_ns as written) spares re-hashing the
     source files the run did not touch."""
-    from ledger.digests import sha256
-
     copied = {f.path: (f.sha256, f.size) for f in source}
     stats = copied_stats or {}
     out = []

@@ -8,8 +8,9 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import os
+import uuid
+from hashlib import sha256
 
-from ledger.digests import sha256
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
 from ledger.executor import launch, plan
@@ -17,7 +18,7 @@ from ledger.executor.plan import Flag, RunSpec, Source
 from ledger.home import Home
 from ledger.projections import rundir
 from ledger.record import factory, record
-from ledger.store import now_ts, uuid4_hexes
+from ledger.store import now_ts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -47,7 +48,7 @@ class Prepared:
 
 
 def new_run_id() -> str:
-    return uuid4_hexes(1)[0]
+    return uuid.uuid4().hex
 
 
 def new_seed() -> int:
@@ -173,7 +174,7 @@ def build_spec(opdef, flags: dict[str, Flag], source: Source, req: RunRequest, p
 def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str]) -> dict[str, str]:
     run_dir = os.fspath(run_dir)
     env = dict(os.environ)
-    env.update(RUN_ID=run_id, RUN_DIR=run_dir, LEDGER_HOME=home.path, PYTHONUNBUFFERED="1")
+    env.update(RUN_ID=run_id, RUN_DIR=run_dir, LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
     # the run's own directory comes first, so its modules shadow the project's
     env["PYTHONPATH"] = os.pathsep.join(p for p in (run_dir, env.get("PYTHONPATH", "")) if p)
     return env

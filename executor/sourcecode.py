@@ -16,8 +16,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import shlex
+from hashlib import md5 as md5_hash
 
-from ledger.digests import md5 as md5_hash
 from ledger.record import record
 
 TYPE_CHECKING = False

@@ -1,21 +1,19 @@
 """The Python API: `from ledger import api; api.sql("SELECT ...")`.
 
-This facade is the one place `ledger` reaches up to `projections`, and only
-when called: importing it loads nothing beyond `ledger` itself. It exists
-because the issue's contract names it; the implementation lives with the
-DuckDB projection.
+A facade over the DuckDB projection, where the implementation lives. It is
+not imported by `import ledger`, so the core stays free of projections.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
+from ledger.home import Home
+from ledger.projections.sql import sql as run_sql
 
-def sql(statement: str, home: str | Path | None = None) -> Any:
+
+def sql(statement: str, home: str | os.PathLike[str] | None = None) -> Any:
     """A DuckDB relation over the run history (read-only); `.df()`, `.arrow()`
     and `.fetchall()` work as DuckDB's do."""
-    from ledger.home import Home
-    from ledger.projections.sql import sql as run
-
-    return run(statement, Home(home) if home is not None else None)
+    return run_sql(statement, Home(home) if home is not None else None)

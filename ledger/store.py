@@ -19,18 +19,18 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import time
-from _thread import allocate_lock  # threading's import is a cost on every run's start
+import threading
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
 
-from ledger.digests import sha256
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
 from ledger.stream_index import StreamIndex, run_key
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 GENESIS = "0" * 64
 SEGMENT_BYTES = 64 * 1024 * 1024
@@ -68,28 +68,16 @@ def check_line(line: bytes) -> dict[str, Any]:
     return raw
 
 
-def uuid4_hexes(n: int) -> list[str]:
-    """`n` random (version 4) UUIDs as hex, from one read of the OS's
-    randomness: uuid.uuid4() per event is a measurable part of an append."""
-    raw = bytearray(os.urandom(16 * n))
-    for at in range(0, 16 * n, 16):
-        raw[at + 6] = raw[at + 6] & 0x0F | 0x40  # version 4
-        raw[at + 8] = raw[at + 8] & 0x3F | 0x80  # RFC 4122 variant
-    text = raw.hex()
-    return [text[at : at + 32] for at in range(0, 32 * n, 32)]
-
-
 def now_ts() -> str:
-    """Now, UTC, in the envelope's `ts` format."""
-    micros = time.time_ns() // 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(micros // 1_000_000)) + f".{micros % 1_000_000:06d}Z"
+    """Now, UTC, in the envelope's `ts` format (`2026-11-26T04:00:00.123456Z`)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class EventStore:
     """One home's log. Safe to use from many processes at once."""
 
     def __init__(self, root: str | os.PathLike[str], segment_bytes: int = SEGMENT_BYTES) -> None:
-        self.root = os.fspath(root)  # a str: pathlib is kept off the run's import path (ledger/home.py)
+        self.root = Path(root)
         self.segment_bytes = segment_bytes
         self._seg = 0
         self._seg_size = 0
@@ -99,8 +87,8 @@ class EventStore:
         self._lock_pid = 0
         # flock excludes other processes, not other threads of this one (a
         # batch's --workers record their trials from threads)
-        self._thread_lock = allocate_lock()
-        self.index = StreamIndex(os.path.join(self.root, "streams.idx"), self._segment_path)
+        self._thread_lock = threading.Lock()
+        self.index = StreamIndex(self.root / "streams.idx", self._segment_path)
         self._sync_tail_unlocked()
 
     # -- writing -----------------------------------------------------------
@@ -165,7 +153,7 @@ class EventStore:
         lines: list[str] = []
         out: list[Event] = []
         ts = now_ts()  # one transaction, one moment
-        ids = uuid4_hexes(len(events))
+        ids = [uuid.uuid4().hex for _ in events]
         for i, ev in enumerate(events):
             data = ev.data
             if EVENT_TYPES.get(type(data).__name__) is not type(data):
@@ -258,21 +246,19 @@ class EventStore:
     # -- segments, tail and index ---------------------------------------
 
     def segments(self) -> list[int]:
-        try:
-            names = os.listdir(self.root)
-        except FileNotFoundError:
+        if not self.root.is_dir():
             return []
-        return sorted(int(n[:-6]) for n in names if n.endswith(".jsonl") and n[:-6].isdigit())
+        return sorted(int(p.stem) for p in self.root.glob("*.jsonl") if p.stem.isdigit())
 
-    def _segment_path(self, seg: int) -> str:
-        return os.path.join(self.root, f"{seg:08d}.jsonl")
+    def _segment_path(self, seg: int) -> Path:
+        return self.root / f"{seg:08d}.jsonl"
 
-    def committed_segments(self) -> list[tuple[str, int]]:
+    def committed_segments(self) -> list[tuple[Path, int]]:
         """(path, committed size) of every segment, in order, after cutting
         off a crash remnant under the lock: what `verify` walks."""
         with self._locked():
             self._sync_tail()
-            return [(p, os.stat(p).st_size) for p in map(self._segment_path, self.segments())]
+            return [(p, p.stat().st_size) for p in map(self._segment_path, self.segments())]
 
     def _start_segment(self, seg: int) -> None:
         fd = os.open(self._segment_path(seg), os.O_WRONLY | os.O_CREAT, 0o644)
@@ -299,7 +285,7 @@ class EventStore:
                         raw = json.loads(line)
                         done = raw["seq"] == raw["tx"] + raw["txn"] - 1
                     except (ValueError, KeyError, TypeError):
-                        name = os.path.basename(self._segment_path(s))
+                        name = self._segment_path(s).name
                         raise CorruptLogError(
                             f"the log segment {name} has a damaged line at byte {pos}; run `ledger verify` to locate it"
                         ) from None
@@ -317,8 +303,17 @@ class EventStore:
         segs = self.segments()
         return segs[0] if segs else 1
 
-    def _locked(self) -> _Locked:
-        return _Locked(self)
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's lock: first against this process's other threads,
+        then (flock) against other processes."""
+        fd = self._lock_file()
+        with self._thread_lock:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _lock_file(self) -> int:
         if self._lock_fd is not None and self._lock_pid != os.getpid():
@@ -327,12 +322,12 @@ class EventStore:
             self._lock_fd = None
         if self._lock_fd is None:
             try:
-                os.makedirs(self.root, exist_ok=True)
-                self._lock_fd = os.open(os.path.join(self.root, "LOCK"), os.O_RDWR | os.O_CREAT, 0o644)
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._lock_fd = os.open(self.root / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
                 self._lock_pid = os.getpid()
             except OSError as e:
                 raise StoreError(
-                    f"cannot open the ledger at {os.path.dirname(self.root) or '.'}: {e.strerror}; check LEDGER_HOME"
+                    f"cannot open the ledger at {self.root.parent}: {e.strerror}; check LEDGER_HOME"
                 ) from None
         return self._lock_fd
 
@@ -349,7 +344,7 @@ class EventStore:
             self._seg, self._seg_size, self.last_seq, self.last_hash = 0, 0, 0, GENESIS
         else:
             seg = segs[-1]
-            size = os.stat(self._segment_path(seg)).st_size
+            size = self._segment_path(seg).stat().st_size
             if (seg, size) != (self._seg, self._seg_size):
                 self._recover(segs, size)
         self.index.catch_up(self.last_seq, self._first_segment(), self._scan)
@@ -362,7 +357,7 @@ class EventStore:
         if last is None and len(segs) > 1:
             # an empty newest segment: the chain continues from the one before
             prev_seg = segs[-2]
-            _, last = self._last_commit(prev_seg, os.stat(self._segment_path(prev_seg)).st_size)
+            _, last = self._last_commit(prev_seg, self._segment_path(prev_seg).stat().st_size)
         self._seg, self._seg_size = seg, end
         self.last_seq = last["seq"] if last else 0
         self.last_hash = last["hash"] if last else GENESIS
@@ -376,7 +371,7 @@ class EventStore:
 
         def damaged(at: int) -> CorruptLogError:
             return CorruptLogError(
-                f"the log segment {os.path.basename(path)} has a damaged line near byte {at};"
+                f"the log segment {path.name} has a damaged line near byte {at};"
                 " run `ledger verify` to locate it"
             )
 
@@ -430,28 +425,3 @@ def _torn_write(partial: bytes) -> bool:
     were writing when the process died? Zeros are what some filesystems leave
     in a file extended just before a power cut."""
     return partial.startswith(_LINE_START) or _LINE_START.startswith(partial) or not partial.strip(b"\0")
-
-
-class _Locked:
-    """The store's lock as a `with` block: first against this process's
-    other threads, then (flock) against other processes."""
-
-    __slots__ = ("store",)
-
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
-
-    def __enter__(self) -> None:
-        fd = self.store._lock_file()
-        self.store._thread_lock.acquire()
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            self.store._thread_lock.release()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            fcntl.flock(self.store._lock_fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
-        finally:
-            self.store._thread_lock.release()

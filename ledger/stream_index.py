@@ -13,8 +13,8 @@ import json
 import os
 import struct
 from collections.abc import Callable, Iterator
-
-from ledger.digests import blake2b
+from hashlib import blake2b
+from pathlib import Path
 
 REC = struct.Struct("<QIQI8s")  # seq, segment, offset, length, run key
 Scan = Callable[[int, int], Iterator[tuple[int, int, int, dict]]]
@@ -25,7 +25,7 @@ def run_key(run: str) -> bytes:
 
 
 class StreamIndex:
-    def __init__(self, path: str, segment_path: Callable[[int], str]) -> None:
+    def __init__(self, path: Path, segment_path: Callable[[int], Path]) -> None:
         self.path = path
         self._segment_path = segment_path
         self._cache: tuple[tuple[int, int, int], bytes] | None = None

@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledger.errors import CorruptLogError, EventError
 from ledger.events import from_dict
+from ledger.home import Home
 from ledger.store import GENESIS, EventStore, check_line
-
-if TYPE_CHECKING:
-    from ledger.home import Home
 
 
 @dataclass
@@ -165,7 +163,7 @@ def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | Non
     try:
         store = EventStore(root)
         try:
-            return [(Path(p), size) for p, size in store.committed_segments()], None
+            return store.committed_segments(), None
         finally:
             store.close()
     except CorruptLogError as e:
@@ -177,7 +175,7 @@ def verify(home: Home) -> VerifyReport:
     report = VerifyReport()
     refs = _BlobRefs()
     walk = _Walk(refs)
-    segments, unopenable = _segments(Path(home.path) / "events")
+    segments, unopenable = _segments(home.path / "events")
     report.segments = len(segments)
     try:
         for path, size in segments:

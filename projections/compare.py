@@ -20,6 +20,9 @@ from typing import IO, Any
 
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.projections.index import connect
+from ledger.projections.refs import select
+from ledger.projections.sql import cell_text, format_table
 
 FIXED = ("run", "op", "status", "label")
 _AGGS = ("last", "first", "min", "max", "avg", "total", "count")
@@ -69,9 +72,6 @@ def compare_rows(
     """(headers, rows) for the runs `refs` names, in the order named (run
     references as everywhere: index, A:B range, id prefix); all runs newest
     first when there are none."""
-    from ledger.projections.index import connect
-    from ledger.projections.refs import select
-
     ids = [r["id"] for r in select(home, list(refs))] if refs else None
     con = connect(home)
     try:
@@ -169,16 +169,12 @@ def _attrs(con: Any, run_scope: str, columns: list[Column]) -> dict[str, dict[st
 
 
 def compare_csv(home: Home, refs: Sequence[str], out: IO[str], *, include_deleted: bool = False) -> None:
-    from ledger.projections.sql import _cell_text
-
     headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headers)
-    writer.writerows([_cell_text(v) for v in row] for row in rows)
+    writer.writerows([cell_text(v) for v in row] for row in rows)
 
 
 def compare_table(home: Home, refs: Sequence[str], *, include_deleted: bool = False) -> str:
-    from ledger.projections.sql import format_table
-
     headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
     return format_table(headers, rows)

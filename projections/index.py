@@ -37,6 +37,7 @@ from ledger.errors import StoreError
 from ledger.home import Home
 from ledger.projections import index_fold, index_source
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
+from ledger.projections.liveness import dead_running_runs
 from ledger.store import EventStore
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     when done. With read_only=False the caller holds the index exclusively
     until it closes: keep that short."""
     last = _log_last_seq(home)
-    if read_only and os.path.exists(home.index_path):
+    if read_only and home.index_path.exists():
         try:
             con = _open_reader(home)
         except _Unreadable:
@@ -85,7 +86,7 @@ def catch_up(home: Home) -> int:
     many. Builds the index from scratch when it is missing, of another
     schema version, or not built from this log."""
     with _index_lock(home, exclusive=True):
-        if not os.path.exists(home.index_path):
+        if not home.index_path.exists():
             return _rebuild_locked(home)
         try:
             con = _try_attach(home.index_path, read_only=False, patience=_WRITER_PATIENCE)
@@ -117,7 +118,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
     if pos is None or pos[0] != SCHEMA_VERSION:
         return None
     _, seq, prev_hash, segment, offset = pos
-    store = EventStore(Path(home.path) / "events")
+    store = EventStore(home.path / "events")
     try:
         plan = index_source.plan(store, seq, prev_hash, segment, offset)
     except index_source.LogMismatch:
@@ -149,7 +150,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
 
 def _apply_to_copy(home: Home) -> int | None:
     """Readers hold the index open: catch a copy up and rename it in."""
-    target = Path(home.index_path)
+    target = home.index_path
     tmp = target.with_name(f"{target.name}.catchup-{os.getpid()}")
     wal = Path(f"{target}.wal")
     try:
@@ -172,7 +173,7 @@ def _apply_to_copy(home: Home) -> int | None:
 
 
 def _rebuild_locked(home: Home) -> int:
-    target = Path(home.index_path)
+    target = home.index_path
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     for stale in (tmp, Path(f"{tmp}.wal")):
         stale.unlink(missing_ok=True)
@@ -216,8 +217,6 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
     """Shadow `runs` with a view in which runs of this host whose owning
     process is gone read `terminated`, so SQL, listings and saved queries
     never show a killed run as running. Usually there are none: no view."""
-    from ledger.projections.index_listing import dead_running_runs
-
     dead = dead_running_runs(con)
     if dead:
         ids = ", ".join("'" + r.replace("'", "''") + "'" for r in dead)
@@ -229,7 +228,7 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
 
 
 def _log_last_seq(home: Home) -> int:
-    events = Path(home.path) / "events"
+    events = home.path / "events"
     if not events.exists():
         return 0
     store = EventStore(events)
@@ -246,7 +245,7 @@ def _log_last_seq(home: Home) -> int:
 def _index_lock(home: Home, *, exclusive: bool) -> Iterator[None]:
     try:
         os.makedirs(home.path, exist_ok=True)
-        fd = os.open(Path(home.path) / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(home.path / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
         raise StoreError(f"cannot open {home.path}/index.lock: {e.strerror}; check LEDGER_HOME") from None
     try:
@@ -304,9 +303,3 @@ def _attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -
             f"{os.path.basename(path)} is held open for writing by another program; close it (or wait) and try again"
         )
     return con
-
-
-# listing lives in its own module; re-exported here as the lead's interface
-from ledger.projections.index_listing import effective_status, list_runs  # noqa: E402
-
-__all__ = ["catch_up", "connect", "effective_status", "list_runs", "rebuild_index"]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ledger.home import Home
 from ledger.limits import INT64_MAX
+from ledger.projections.index import connect
 
 if TYPE_CHECKING:
     import duckdb
@@ -19,37 +18,6 @@ _COLUMNS = (
     "id", "op", "status", "label", "created", "started", "stopped", "exit_status", "proto", "batch",
     "kind", "sourcecode_digest", "random_seed", "deleted", "tags", "flags",
 )  # fmt: skip
-
-
-def this_host() -> str:
-    return socket.gethostname()
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def effective_status(status: str, host: str | None, pid: int | None, *, here: str | None = None) -> str:
-    """A run logged as running whose owning ledger process on this host is
-    gone was killed: it reads `terminated`, never running forever. Runs of
-    other hosts cannot be checked and keep their logged status."""
-    if status == "running" and host == (here or this_host()) and not pid_alive(pid):
-        return "terminated"
-    return status
-
-
-def dead_running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
-    here = this_host()
-    rows = con.execute("SELECT id, host, pid FROM runs WHERE status = 'running' AND host = ?", [here]).fetchall()
-    return [rid for rid, host, pid in rows if effective_status("running", host, pid, here=here) != "running"]
 
 
 def list_runs(
@@ -165,8 +133,6 @@ def _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, includ
 def _query(home: Home, con: duckdb.DuckDBPyConnection | None, sql: str, params: list) -> list[tuple]:
     if con is not None:
         return con.execute(sql, params).fetchall()
-    from ledger.projections.index import connect
-
     own = connect(home)
     try:
         return own.execute(sql, params).fetchall()

@@ -27,7 +27,7 @@ def run_streams(home: Home) -> dict[str, list]:
 
 def rebuild_run_dirs(home: Home, root: Path | None = None) -> int:
     """Recreate the run directories under `root` (default: the home's runs/)."""
-    root = root or Path(home.runs_dir)
+    root = root or home.runs_dir
     n = 0
     for run, events in run_streams(home).items():
         target = root / run
@@ -45,7 +45,7 @@ def check_run_dirs(home: Home) -> list[str]:
         fresh = Path(tmp)
         rebuild_run_dirs(home, fresh)
         for run in sorted(os.listdir(fresh)):
-            problems += _compare(fresh / run, Path(home.run_dir(run)), run)
+            problems += _compare(fresh / run, home.run_dir(run), run)
     return problems
 
 

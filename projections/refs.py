@@ -8,13 +8,13 @@ run can still be a proto.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.errors import RunRefError
 from ledger.home import Home
+from ledger.projections.index import connect
+from ledger.projections.index_listing import count_runs, list_runs
 from ledger.record import record
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 
 @record
@@ -49,15 +49,11 @@ def listing(
     run is gone from every listing, though an id prefix still finds it for
     `ledger log` and `ledger lineage`. flags=False leaves each run's `flags`
     out (see list_runs); `con` reuses an open index connection."""
-    from ledger.projections.index_listing import list_runs
-
     return list_runs(home, limit=limit, offset=offset, flags=flags, con=con, **_listed(filters))
 
 
 def count(home: Home, filters: Filters = Filters(), *, con: Any = None) -> int:
     """How many runs `listing` holds: what a window leaves out."""
-    from ledger.projections.index_listing import count_runs
-
     return count_runs(home, con=con, **_listed(filters))
 
 
@@ -96,8 +92,6 @@ def select(
 
     Each reference asks the index for just the rows it names, so resolving
     one costs the same in a home of ten runs or of a hundred thousand."""
-    from ledger.projections.index import connect
-
     con = connect(home)
     try:
         if not refs:
@@ -111,8 +105,6 @@ def select(
 
 
 def _one(home: Home, con: Any, ref: str, filters: Filters, flags: bool) -> list[dict[str, Any]]:
-    from ledger.projections.index_listing import count_runs, list_runs
-
     if ref.isdigit() and len(ref) < 8:
         n = int(ref)
         rows = listing(home, filters, limit=1, offset=n - 1, flags=flags, con=con) if n >= 1 else []
@@ -153,8 +145,6 @@ def window(
     how many older ones that leaves out (0 unless `count_hidden`). Older runs
     are counted only when the window is full: a listing of a hundred
     thousand runs fetches its twenty rows and one count."""
-    from ledger.projections.index import connect
-
     con = connect(home)
     try:
         rows = listing(home, filters, limit, flags=flags, con=con)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 from ledger.events import (
     ArtifactRecorded,
@@ -28,31 +31,17 @@ from ledger.events import (
 )
 from ledger.projections import yamlish
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
-
 META = ".ledger"
 
 
 def ts_micros(ts: str) -> int:
     """An envelope time stamp (`2026-11-26T04:00:00.123456Z`) as integer
-    microseconds since the epoch. Parsed by hand: strptime imports more than
-    a run's whole start-up may spend."""
-    days = _days_from_civil(int(ts[0:4]), int(ts[5:7]), int(ts[8:10]))
-    seconds = days * 86400 + int(ts[11:13]) * 3600 + int(ts[14:16]) * 60 + int(ts[17:19])
-    return seconds * 1_000_000 + int(ts[20:26])
+    microseconds since the epoch, the unit of Guild's time attributes."""
+    when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return (when - _EPOCH) // timedelta(microseconds=1)
 
 
-def _days_from_civil(y: int, m: int, d: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-    algorithm): no datetime import on a run's start-up path."""
-    y -= m <= 2
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def manifest(files: Iterable[tuple[str, str]]) -> str:
@@ -141,47 +130,33 @@ def write_meta(
     `written` is what an earlier call wrote: only files that changed since
     are written again (a live run rewrites its attributes several times)."""
     files = meta_files(events)
-    root = os.fspath(run_dir)
-    made: set[str] = set()
+    root = Path(run_dir)
     for rel, data in files.items():
-        if written is not None and written.get(rel) == data:
-            continue
-        # plain os calls, one mkdir per folder: a run writes some twenty of
-        # these on its start-up path
-        path = os.path.join(root, rel)
-        folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+        if written is None or written.get(rel) != data:
+            _write(root / rel, data)
     return files
 
 
 def materialise(run_dir: str | os.PathLike[str], events: list[Event], read_blob: Callable[[str], bytes]) -> None:
     """Write the whole run directory from the run's events and blobs."""
-    root = os.fspath(run_dir)
+    root = Path(run_dir)
     for ev in events:
         if isinstance(ev.data, SourcecodeCopied):
             for f in ev.data.files:
-                dest = os.path.join(root, f.path)
+                dest = root / f.path
                 _write(dest, read_blob(f.sha256))
-                os.chmod(dest, f.mode & 0o777)
+                dest.chmod(f.mode & 0o777)
     for ev in events:
         if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
-            _write(os.path.join(root, ev.data.path), read_blob(ev.data.sha256))
+            _write(root / ev.data.path, read_blob(ev.data.sha256))
     write_meta(root, events)
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):
-        _write(os.path.join(root, META, "output"), b"".join(read_blob(c.blob) for c in chunks))
+        _write(root / META / "output", b"".join(read_blob(c.blob) for c in chunks))
         index = "".join(output_index_line(ms, s) for c in chunks for ms, s in c.index)
-        _write(os.path.join(root, META, "output.index"), index.encode())
+        _write(root / META / "output.index", index.encode())
 
 
-def _write(path: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(data)
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

@@ -26,11 +26,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from importlib.resources import files
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.projections.index import connect
 
 if TYPE_CHECKING:
     import duckdb
@@ -106,8 +108,6 @@ def run_sql(
     DuckDB itself (parquet), checked to lie outside the home."""
     import duckdb
 
-    from ledger.projections.index import connect
-
     check_read_only(statement)
     if writes_to is not None:
         check_output(home, writes_to)
@@ -157,8 +157,6 @@ _PARAM = re.compile(r"--\s*param\s+(\w+)\s*(=\s*([^:]*?))?\s*:\s*(.*)$")
 
 
 def _package_dir() -> Path:
-    from importlib.resources import files
-
     return Path(str(files("ledger.queries")))
 
 
@@ -204,7 +202,7 @@ def parse_saved(path: Path, source: str) -> SavedQuery:
 def saved_queries(home: Home) -> dict[str, SavedQuery]:
     """Every saved query by name; the user's own override shipped ones."""
     found: dict[str, SavedQuery] = {}
-    for folder, source in ((_package_dir(), "package"), (Path(home.queries_dir), "user")):
+    for folder, source in ((_package_dir(), "package"), (home.queries_dir, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.sql")):
                 found[path.stem] = parse_saved(path, source)
@@ -252,7 +250,7 @@ def run_saved(
 # -- output ------------------------------------------------------------------
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -267,7 +265,7 @@ def _cell_text(value: Any) -> str:
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Aligned columns, numbers right-aligned, one line per row (newlines
     in a cell are shown as `\\n`), the same bytes on a terminal or a pipe."""
-    cells = [[_cell_text(v).replace("\r", "\\r").replace("\n", "\\n") for v in row] for row in rows]
+    cells = [[cell_text(v).replace("\r", "\\r").replace("\n", "\\n") for v in row] for row in rows]
     widths = [len(c) for c in columns]
     for row in cells:
         for i, text in enumerate(row):
@@ -337,7 +335,7 @@ def write_result(
         elif fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(columns)
-            writer.writerows([_cell_text(v) for v in row] for row in rows)
+            writer.writerows([cell_text(v) for v in row] for row in rows)
         else:
             objs = [
                 {c: _json_value(v, j) for c, v, j in zip(columns, row, json_cols)} for row in rows

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,7 @@ def test_bytes_are_named_by_their_sha256_and_read_back(blobs):
     sha = blobs.put_bytes(b"hello")
     assert sha == hashlib.sha256(b"hello").hexdigest()
     assert blobs.read(sha) == b"hello"
-    assert blobs.path(sha) == str(Path(blobs.root) / sha[:2] / sha[2:])
+    assert blobs.path(sha) == blobs.root / sha[:2] / sha[2:]
     assert blobs.has(sha) and blobs.check(sha)
 
 
@@ -41,7 +40,7 @@ def test_a_file_is_stored_by_streaming_it(blobs, tmp_path):
 def test_no_temporary_files_are_left_behind(blobs):
     for i in range(5):
         blobs.put_bytes(str(i).encode())
-    leftovers = [p for p in Path(blobs.root).rglob("*") if p.is_file() and p.name.startswith(".")]
+    leftovers = [p for p in blobs.root.rglob("*") if p.is_file() and p.name.startswith(".")]
     assert leftovers == []
     assert len(list(blobs.all())) == 5
 
@@ -64,7 +63,7 @@ def test_reading_a_missing_blob_is_one_clear_line(blobs):
 
 def test_check_finds_a_changed_byte(blobs):
     sha = blobs.put_bytes(b"abcdef")
-    path = Path(blobs.path(sha))
+    path = blobs.path(sha)
     path.write_bytes(b"abcdeF")
     assert not blobs.check(sha)
 

@@ -24,7 +24,7 @@ def _append_steps(root: str, writer: int, start: multiprocessing.synchronize.Eve
 def test_eight_processes_appending_at_once_give_one_gapless_chain(home):
     ctx = multiprocessing.get_context("fork")
     start = ctx.Event()
-    root = Path(home.path) / "events"
+    root = home.path / "events"
     procs = [ctx.Process(target=_append_steps, args=(str(root), w, start)) for w in range(WRITERS)]
     for p in procs:
         p.start()
@@ -60,7 +60,7 @@ def _read_modify_append(root: str, writer: int, count: int) -> None:
 
 def test_expected_versions_let_writers_of_one_run_never_overwrite_each_other(home):
     ctx = multiprocessing.get_context("fork")
-    root = Path(home.path) / "events"
+    root = home.path / "events"
     procs = [ctx.Process(target=_read_modify_append, args=(str(root), w, 60)) for w in range(4)]
     for p in procs:
         p.start()

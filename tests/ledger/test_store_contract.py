@@ -113,14 +113,14 @@ def test_any_valid_events_read_back_identical_gapless_and_chained(txs, segment_b
         home = Home(tmp)
         for content in BLOB_CONTENTS:
             home.blobs.put_bytes(content)
-        store = EventStore(Path(home.path) / "events", segment_bytes=segment_bytes)
+        store = EventStore(home.path / "events", segment_bytes=segment_bytes)
         appended = [e for tx in txs for e in store.append(tx)]
 
         assert [e.data for e in appended] == [n.data for tx in txs for n in tx]
         assert [e.run for e in appended] == [n.run for tx in txs for n in tx]
         assert [e.seq for e in appended] == list(range(1, len(appended) + 1))
         assert list(store.read()) == appended
-        reopened = EventStore(Path(home.path) / "events", segment_bytes=segment_bytes)
+        reopened = EventStore(home.path / "events", segment_bytes=segment_bytes)
         assert list(reopened.read()) == appended
         raws = list(reopened.read_raw())
         assert [ev.from_dict(r, validate=True) for r in raws] == appended
@@ -145,7 +145,7 @@ def test_a_transaction_shares_tx_txn_and_one_timestamp(store):
 
 def test_every_stored_line_is_exactly_its_sealed_form(store):
     store.append([ev.NewEvent("r", ev.CommentAdded("naïve\nline\u2028 \"quoted\""))])
-    raw_line = (Path(store.root) / "00000001.jsonl").read_bytes()
+    raw_line = (store.root / "00000001.jsonl").read_bytes()
     assert raw_line.count(b"\n") == 1
     assert check_line(raw_line)["data"]["text"] == "naïve\nline\u2028 \"quoted\""
 
@@ -204,7 +204,7 @@ def test_an_int_expected_version_needs_events_of_one_run(store):
     ids=["nan", "dict", "not-a-payload"],
 )
 def test_an_event_that_cannot_be_stored_writes_nothing(home, bad):
-    store = EventStore(Path(home.path) / "events", segment_bytes=1)  # the next append would start a segment
+    store = EventStore(home.path / "events", segment_bytes=1)  # the next append would start a segment
     store.append([ev.NewEvent("r", ev.LabelSet("a"))])
     before = _snapshot(store.root)
     with pytest.raises(EventError):
@@ -223,7 +223,7 @@ def _segment_events(store: EventStore) -> list[list[dict]]:
 
 
 def test_full_segments_are_sealed_and_no_transaction_straddles_two(home):
-    store = EventStore(Path(home.path) / "events", segment_bytes=900)
+    store = EventStore(home.path / "events", segment_bytes=900)
     sizes = [1, 3, 2, 5, 1, 4, 2, 2, 3, 1]
     for i, n in enumerate(sizes):
         store.append([ev.NewEvent(f"run{j % 3}", ev.ScalarLogged("k", float(i), j)) for j in range(n)])
@@ -242,7 +242,7 @@ def test_full_segments_are_sealed_and_no_transaction_straddles_two(home):
 
 
 def test_a_stream_read_via_the_index_equals_filtering_the_whole_log(home):
-    store = EventStore(Path(home.path) / "events", segment_bytes=2000)
+    store = EventStore(home.path / "events", segment_bytes=2000)
     for i in range(40):
         store.append([ev.NewEvent(f"run{(i * 7 + j) % 5}", ev.ScalarLogged("k", 1.0, i)) for j in range(i % 4 + 1)])
     everything = list(store.read())
@@ -285,21 +285,21 @@ INDEX_DAMAGE = [
 @pytest.mark.parametrize("how", INDEX_DAMAGE)
 @pytest.mark.parametrize("reader", ["same store", "new store"])
 def test_every_read_answers_right_whatever_happened_to_the_index(home, how, reader):
-    store = EventStore(Path(home.path) / "events", segment_bytes=1500)
+    store = EventStore(home.path / "events", segment_bytes=1500)
     for i in range(12):
         store.append([ev.NewEvent(f"run{(i + j) % 3}", ev.TagAdded(f"{i}.{j}")) for j in range(i % 3 + 1)])
     everything = list(store.read())
     streams = {run: store.stream(run) for run in ("run0", "run1", "run2")}
-    _damage_index(Path(store.root) / "streams.idx", how)
+    _damage_index(store.root / "streams.idx", how)
 
     reading = store if reader == "same store" else EventStore(store.root)
     assert list(reading.read(10)) == everything[9:]
     for run, events in streams.items():
         assert reading.stream(run) == events
         assert reading.version(run) == len(events)
-    _damage_index(Path(store.root) / "streams.idx", how)
+    _damage_index(store.root / "streams.idx", how)
     added = reading.append([ev.NewEvent("run1", ev.TagAdded("later"))], expected_version=len(streams["run1"]))
     assert reading.stream("run1") == streams["run1"] + added
-    assert (Path(store.root) / "streams.idx").stat().st_size == 32 * added[0].seq
+    assert (store.root / "streams.idx").stat().st_size == 32 * added[0].seq
     assert list(EventStore(store.root).read(added[0].seq)) == added
     assert verify(home).ok

@@ -40,15 +40,15 @@ def _last_tx() -> list[ev.NewEvent]:
 def test_truncating_at_every_byte_of_the_last_transaction_keeps_exactly_the_earlier_ones(home):
     store = home.store
     earlier = [e for tx in _append_some(store) for e in tx]
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     start = segment.stat().st_size
     store.append(_last_tx())
-    whole, index = segment.read_bytes(), (Path(store.root) / "streams.idx").read_bytes()
+    whole, index = segment.read_bytes(), (store.root / "streams.idx").read_bytes()
     assert len(whole) - start > 500
 
     for cut in range(start, len(whole)):
         segment.write_bytes(whole[:cut])
-        (Path(store.root) / "streams.idx").write_bytes(index)  # the index still lists the lost events
+        (store.root / "streams.idx").write_bytes(index)  # the index still lists the lost events
         reopened = EventStore(store.root)
         assert segment.stat().st_size == start, cut  # the torn transaction is cut off
         assert list(reopened.read()) == earlier, cut
@@ -63,7 +63,7 @@ def test_truncating_at_every_byte_of_the_last_transaction_keeps_exactly_the_earl
 def test_a_store_that_is_already_open_reads_only_whole_transactions(home):
     store = home.store
     earlier = [e for tx in _append_some(store) for e in tx]
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     store.append(_last_tx())
     with open(segment, "r+b") as fh:  # as if that append had died part-way through its last event
         fh.truncate(segment.stat().st_size - 40)
@@ -75,7 +75,7 @@ def test_a_store_that_is_already_open_reads_only_whole_transactions(home):
 def test_a_crash_after_the_write_but_before_the_index_loses_nothing(home):
     store = home.store
     _append_some(store)
-    idx = Path(store.root) / "streams.idx"
+    idx = store.root / "streams.idx"
     before = idx.read_bytes()
     last = store.append(_last_tx())
     idx.write_bytes(before)  # the index records of the last append never made it
@@ -87,16 +87,16 @@ def test_a_crash_after_the_write_but_before_the_index_loses_nothing(home):
 def test_zeros_left_by_a_power_cut_are_a_torn_write(home):
     store = home.store
     earlier = [e for tx in _append_some(store) for e in tx]
-    with open(Path(store.root) / "00000001.jsonl", "ab") as fh:
+    with open(store.root / "00000001.jsonl", "ab") as fh:
         fh.write(b"\0" * 300)
     assert list(EventStore(store.root).read()) == earlier
     assert verify(home).ok
 
 
 def test_an_empty_newest_segment_continues_the_chain_of_the_one_before(home):
-    store = EventStore(Path(home.path) / "events", segment_bytes=1)
+    store = EventStore(home.path / "events", segment_bytes=1)
     earlier = [e for tx in _append_some(store) for e in tx]
-    (Path(store.root) / f"{len(store.segments()) + 1:08d}.jsonl").write_bytes(b"")  # died right after creating it
+    (store.root / f"{len(store.segments()) + 1:08d}.jsonl").write_bytes(b"")  # died right after creating it
     reopened = EventStore(store.root, segment_bytes=1)
     nxt = reopened.append([ev.NewEvent("r1", ev.TagAdded("x"))])[0]
     assert (nxt.seq, nxt.prev) == (earlier[-1].seq + 1, earlier[-1].hash)
@@ -106,7 +106,7 @@ def test_an_empty_newest_segment_continues_the_chain_of_the_one_before(home):
 def test_a_torn_first_transaction_leaves_an_empty_log(home):
     store = home.store
     store.append(_last_tx())
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     segment.write_bytes(segment.read_bytes()[:150])
     reopened = EventStore(store.root)
     assert list(reopened.read()) == [] and reopened.last_seq == 0
@@ -135,7 +135,7 @@ def _refused(home: Home, segment: Path) -> str:
 def test_a_foreign_tail_is_refused_not_cut_off(home, tail):
     store = home.store
     _append_some(store)
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     with open(segment, "ab") as fh:
         fh.write(tail)
     assert segment.name in _refused(home, segment)
@@ -143,7 +143,7 @@ def test_a_foreign_tail_is_refused_not_cut_off(home, tail):
 
 
 def test_a_file_that_is_not_a_log_is_refused(home):
-    events = Path(home.path) / "events"
+    events = home.path / "events"
     events.mkdir(parents=True)
     segment = events / "00000001.jsonl"
     segment.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
@@ -157,7 +157,7 @@ def test_an_edited_last_event_is_not_mistaken_for_a_torn_write(home):
     cutting it off would erase the evidence, so the store refuses instead."""
     store = home.store
     _append_some(store)
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     data = segment.read_bytes()
     assert data.endswith(b'"txn":1,"type":"ScalarLogged","v":1,' + data[data.rindex(b'"hash"') :])
     segment.write_bytes(data[: data.rindex(b'"txn":1')] + b'"txn":2' + data[data.rindex(b'"txn":1') + 7 :])
@@ -168,7 +168,7 @@ def test_an_edited_last_event_is_not_mistaken_for_a_torn_write(home):
 def test_reading_a_log_with_a_damaged_middle_is_one_clear_line(home):
     store = home.store
     _append_some(store)
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     lines = segment.read_bytes().splitlines(keepends=True)
     lines[1] = b"}" + lines[1][1:]
     segment.write_bytes(b"".join(lines))
@@ -195,7 +195,7 @@ while True:
 
 
 def test_a_writer_killed_at_random_moments_always_leaves_a_log_that_verifies(home):
-    root = Path(home.path) / "events"
+    root = home.path / "events"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     seen = 0
     for delay in (0.05, 0.11, 0.17, 0.23, 0.29):

@@ -40,7 +40,7 @@ def test_a_sound_home_verifies_with_a_summary(home):
 
 def test_an_empty_home_verifies_and_is_left_as_it_was(home):
     assert verify(home).summary() == "ok: 0 events in 0 segments, 0 blobs verified"
-    assert not Path(home.path).exists()
+    assert not home.path.exists()
 
 
 def test_the_summary_counts_with_thousands_separators(home):
@@ -55,11 +55,11 @@ def test_the_summary_counts_with_thousands_separators(home):
 def sealed_home(home) -> tuple[Home, Path, list[int]]:
     """A home whose first segment is sealed (a later one exists); returns it,
     that segment, and the seq each of its bytes belongs to."""
-    store = EventStore(Path(home.path) / "events", segment_bytes=1500)
+    store = EventStore(home.path / "events", segment_bytes=1500)
     first = _run_with_blobs(home, store, "3f2a9c1e")
     store.append([ev.NewEvent("later", ev.TagAdded("next segment"))])
     assert len(store.segments()) >= 2 and verify(home).ok
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     owner: list[int] = []
     for event, line in zip(first, segment.read_bytes().splitlines(keepends=True)):
         owner += [event.seq] * len(line)
@@ -102,7 +102,7 @@ def test_any_other_value_at_a_seeded_sample_of_bytes_is_named(sealed_home):
 def test_flipping_any_byte_of_a_blob_names_the_blob(home):
     _run_with_blobs(home, home.store, "r")
     sha = home.blobs.put_bytes(bytes(range(40)))
-    path = Path(home.blobs.path(sha))
+    path = home.blobs.path(sha)
     for at in range(40):
         original = _flip(path, at, path.read_bytes()[at] ^ 0xFF)
         report = verify(home)
@@ -134,49 +134,49 @@ def _body(seq: int, tx: int, txn: int, data: dict | None = None, type_: str = "T
 
 
 def test_a_transaction_straddling_two_segments_is_named(home):
-    _write_segments(Path(home.path) / "events", [[_body(1, 1, 1), _body(2, 2, 2)], [_body(3, 2, 2), _body(4, 4, 1)]])
+    _write_segments(home.path / "events", [[_body(1, 1, 1), _body(2, 2, 2)], [_body(3, 2, 2), _body(4, 4, 1)]])
     report = verify(home)
     assert report.bad_seq == 2 and "the segment before 00000002.jsonl" in report.problem
 
 
 def test_a_transaction_left_unfinished_before_another_is_named(home):
-    _write_segments(Path(home.path) / "events", [[_body(1, 1, 3), _body(2, 1, 3), _body(3, 3, 1), _body(4, 4, 1)]])
+    _write_segments(home.path / "events", [[_body(1, 1, 3), _body(2, 1, 3), _body(3, 3, 1), _body(4, 4, 1)]])
     report = verify(home)
     assert report.bad_seq == 3 and "missing events" in report.problem
 
 
 def test_an_event_claiming_another_transaction_is_named(home):
-    _write_segments(Path(home.path) / "events", [[_body(1, 1, 2), _body(2, 2, 2), _body(3, 3, 1)]])
+    _write_segments(home.path / "events", [[_body(1, 1, 2), _body(2, 2, 2), _body(3, 3, 1)]])
     assert verify(home).bad_seq == 2
 
 
 def test_a_sealed_but_malformed_payload_is_named(home):
     bad = _body(2, 2, 1, {"key": "loss", "value": "high"}, "ScalarLogged")
-    _write_segments(Path(home.path) / "events", [[_body(1, 1, 1), bad]])
+    _write_segments(home.path / "events", [[_body(1, 1, 1), bad]])
     report = verify(home)
     assert report.bad_seq == 2 and "malformed ScalarLogged" in report.problem
 
 
 def test_an_unknown_event_type_is_named(home):
-    _write_segments(Path(home.path) / "events", [[_body(1, 1, 1, {}, "RunTeleported")]])
+    _write_segments(home.path / "events", [[_body(1, 1, 1, {}, "RunTeleported")]])
     report = verify(home)
     assert report.bad_seq == 1 and "RunTeleported" in report.problem
 
 
 def test_a_missing_segment_is_a_gap_in_seq(home):
-    store = EventStore(Path(home.path) / "events", segment_bytes=1)
+    store = EventStore(home.path / "events", segment_bytes=1)
     for i in range(4):
         store.append([ev.NewEvent("r", ev.TagAdded(str(i)))])
-    (Path(store.root) / "00000002.jsonl").unlink()
+    (store.root / "00000002.jsonl").unlink()
     report = verify(home)
     assert report.bad_seq == 2 and "found seq 3" in report.problem
 
 
 def test_swapped_segments_are_named(home):
-    store = EventStore(Path(home.path) / "events", segment_bytes=1)
+    store = EventStore(home.path / "events", segment_bytes=1)
     for i in range(3):
         store.append([ev.NewEvent("r", ev.TagAdded(str(i)))])
-    first, second = Path(store.root) / "00000001.jsonl", Path(store.root) / "00000002.jsonl"
+    first, second = store.root / "00000001.jsonl", store.root / "00000002.jsonl"
     a, b = first.read_bytes(), second.read_bytes()
     first.write_bytes(b)
     second.write_bytes(a)
@@ -188,7 +188,7 @@ def test_a_rechained_edit_still_breaks_the_next_link(home):
     event after it still points at the old one."""
     store = home.store
     store.append([ev.NewEvent("r", ev.TagAdded(str(i))) for i in range(3)])
-    segment = Path(store.root) / "00000001.jsonl"
+    segment = store.root / "00000001.jsonl"
     raws = list(store.read_raw())
     edited = {k: v for k, v in raws[1].items() if k != "hash"}
     edited["data"] = {"tag": "forged"}
@@ -237,8 +237,8 @@ def test_an_artifact_that_was_not_stored_needs_no_blob(home):
 def test_the_first_bad_seq_and_the_first_bad_blob_are_both_named(home):
     events = _run_with_blobs(home, home.store, "r")
     sha = events[3].data.blob
-    _flip(Path(home.blobs.path(sha)), 0, 0)
-    segment = Path(home.store.root) / "00000001.jsonl"
+    _flip(home.blobs.path(sha), 0, 0)
+    segment = home.store.root / "00000001.jsonl"
     _flip(segment, 10, segment.read_bytes()[10] ^ 0x01)
     report = verify(home)
     assert (report.bad_seq, report.bad_blob) == (1, sha)

@@ -7,13 +7,13 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from ledger.events import FlagSet, LabelSet, NewEvent, RunStopped, ScalarLogged, TagAdded
 from ledger.home import Home
-from ledger.projections.index import catch_up, connect, list_runs, rebuild_index
+from ledger.projections.index import catch_up, connect, rebuild_index
+from ledger.projections.index_listing import list_runs
 from ledger.store import seal_line
 from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
@@ -92,8 +92,8 @@ def test_lineage_view_walks_protos_and_batches(fixture_ledger: Fixture):
 def test_deleting_the_index_gives_identical_answers(fixture_ledger: Fixture):
     home = fixture_ledger.home
     before = dump(home)
-    Path(home.index_path).unlink()
-    assert not Path(home.index_path).exists()
+    home.index_path.unlink()
+    assert not home.index_path.exists()
     assert dump(home) == before
     assert rebuild_index(home) == home.store.last_seq
     assert dump(home) == before
@@ -142,7 +142,7 @@ def test_an_index_of_another_log_is_rebuilt(tmp_path, fixture_ledger: Fixture):
     other = Home(tmp_path / "other")
     x = rid("x")
     other.store.append([created(x)] + [NewEvent(x, ScalarLogged("k", float(n))) for n in range(80)])
-    Path(other.index_path).write_bytes(Path(home.index_path).read_bytes())  # a stale copy from elsewhere
+    other.index_path.write_bytes(home.index_path.read_bytes())  # a stale copy from elsewhere
     assert catch_up(other) == other.store.last_seq
     assert one(other, "SELECT id FROM runs") == [(x,)]
 
@@ -150,7 +150,7 @@ def test_an_index_of_another_log_is_rebuilt(tmp_path, fixture_ledger: Fixture):
 def test_an_unfinished_transaction_is_not_applied(fixture_ledger: Fixture):
     home = fixture_ledger.home
     last = home.store.last_seq
-    seg = sorted((Path(home.path) / "events").glob("*.jsonl"))[-1]
+    seg = sorted((home.path / "events").glob("*.jsonl"))[-1]
     # the first line of a two-event transaction, sealed as a writer would, then a crash
     body = {"seq": last + 1, "id": "x" * 32, "ts": "2024-01-01T00:00:00.000000Z", "run": fixture_ledger.ids["a"],
             "type": "LabelSet", "v": 1, "data": {"label": "half"}, "cause": None, "tx": last + 1, "txn": 2,
@@ -181,7 +181,7 @@ def test_a_reader_holding_the_index_does_not_block_catch_up(fixture_ledger: Fixt
 def test_a_damaged_index_file_is_rebuilt(fixture_ledger: Fixture):
     home = fixture_ledger.home
     before = dump(home)
-    Path(home.index_path).write_bytes(b"not a duckdb file" * 100)
+    home.index_path.write_bytes(b"not a duckdb file" * 100)
     assert dump(home) == before
 
 

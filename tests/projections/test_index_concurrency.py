@@ -28,7 +28,7 @@ READER = """
 import sys, time
 from pathlib import Path
 from ledger.home import Home
-from ledger.projections.index import list_runs
+from ledger.projections.index_listing import list_runs
 from ledger.projections.sql import run_sql
 home, done = Home(sys.argv[1]), Path(sys.argv[2])
 check = '''SELECT max(seq), count(*), (SELECT count(*) FROM scalars),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ledger.projections.sql import QueryError, parse_params, run_saved, saved_queries
@@ -76,7 +74,7 @@ def test_failures(fixture_ledger: Fixture):
 
 def test_user_queries_and_overrides(fixture_ledger: Fixture):
     home = fixture_ledger.home
-    queries_dir = Path(home.queries_dir)
+    queries_dir = home.queries_dir
     queries_dir.mkdir(parents=True)
     (queries_dir / "by-op.sql").write_text(
         "-- Runs per operation.\n-- param op=train: operation name\nSELECT count(*) FROM runs WHERE op = $op\n"

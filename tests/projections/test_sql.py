@@ -6,7 +6,6 @@ import csv
 import hashlib
 import io
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -38,7 +37,7 @@ REFUSED = [
 
 def fingerprint(home: Home) -> str:
     h = hashlib.sha256()
-    for path in sorted((Path(home.path) / "events").glob("*.jsonl")):
+    for path in sorted((home.path / "events").glob("*.jsonl")):
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -56,7 +55,7 @@ def test_writes_are_refused_and_nothing_changes(fixture_ledger: Fixture, stateme
     after = (fingerprint(home), run_sql(home, "SELECT count(*), max(seq) FROM events").fetchall(),
              run_sql(home, "SELECT * FROM runs ORDER BY id").fetchall())  # fmt: skip
     assert after == before
-    assert not (Path(home.path) / "runs.csv").exists() and not (Path(home.path) / "other.duckdb").exists()
+    assert not (home.path / "runs.csv").exists() and not (home.path / "other.duckdb").exists()
 
 
 def test_bad_sql_is_one_clear_line(fixture_ledger: Fixture):
