@@ -35,27 +35,3 @@ def test_plain_where_safe() -> None:
     assert scalar("2f9fd6e3ba91a49b") == "2f9fd6e3ba91a49b"
     assert scalar("x=1.00 y=2 z=a") == "x=1.00 y=2 z=a"
     assert scalar("1.0") == '"1.0"' and scalar("yes") == '"yes"' and scalar("a: b") == '"a: b"'
-
-
-# text built from the characters the rules turn on, so the interesting cases come up often
-rule_text = st.text(alphabet="0123456789abefinoxEIN_.:+- /@=,*#é²\x85", max_size=14) | st.text(max_size=14)
-
-
-@settings(max_examples=2000, deadline=None)
-@given(rule_text)
-def test_the_hand_written_checks_follow_the_patterns(text: str) -> None:
-    import re
-
-    from ledger.projections.yamlish import NOT_TEXT_PATTERN, PLAIN_PATTERN, _plain_words, _resolves
-
-    assert _plain_words(text) == bool(re.match(PLAIN_PATTERN, text))
-    assert _resolves(text) == bool(re.match(NOT_TEXT_PATTERN, text, re.IGNORECASE))
-
-
-def test_writing_ids_words_and_labels_compiles_no_pattern() -> None:
-    from ledger.projections import yamlish
-
-    yamlish._not_text = None
-    dump({"id": "140faa6318104594a8b2d62b36dab6e1", "op": "train.py", "label": "x=1.0 y=2", "seed": 3})
-    assert yamlish._not_text is None
-    assert scalar("1.5") == '"1.5"' and yamlish._not_text is not None
