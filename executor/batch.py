@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ledger.errors import FlagError, LedgerError
@@ -22,7 +23,6 @@ from ledger.executor.run import Prepared, context, execute, exit_code, new_run_i
 from ledger.executor.spaces import Range, is_space, space_from_json, space_to_json
 from ledger.home import Home
 from ledger.projections import rundir
-from ledger.record import record, replace
 
 DEFAULT_OPT_TRIALS = 20
 GRID = "+"
@@ -38,7 +38,7 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
-@record
+@dataclass(frozen=True)
 class BatchSpec:
     """Everything a batch is, as given or replayed from a proto."""
 

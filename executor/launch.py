@@ -15,9 +15,9 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ledger.executor import spare
-from ledger.record import factory, record
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
 
@@ -29,11 +29,11 @@ _PR_SET_PDEATHSIG = 1
 _MAIN_THREAD = _thread.get_ident()  # modules are imported by the main thread
 
 
-@record(frozen=False)
+@dataclass
 class Outcome:
     exit_status: int
     interrupted: bool
-    scalars: dict[str, float] = factory(dict)  # last value of each
+    scalars: dict[str, float] = field(default_factory=dict)  # last value of each
 
     @property
     def status(self) -> str:

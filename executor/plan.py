@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from dataclasses import dataclass, field
 
 from ledger.events import (
     FlagSet,
@@ -20,7 +21,6 @@ from ledger.events import (
     SourceFile,
 )
 from ledger.executor.spare import op_main_argv
-from ledger.record import factory, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -30,14 +30,14 @@ SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", 
 REDACTED = "<redacted>"
 
 
-@record
+@dataclass(frozen=True)
 class Flag:
     value: Any
     origin: str  # default | proto | user | batch | optimizer
     cause: int | None = None  # seq of the proto's FlagSet this one replays
 
 
-@record
+@dataclass(frozen=True)
 class Source:
     files: tuple[SourceFile, ...]
     digest: str
@@ -46,7 +46,7 @@ class Source:
     cause: int | None = None
 
 
-@record
+@dataclass(frozen=True)
 class RunSpec:
     run_id: str
     op: str
@@ -60,7 +60,7 @@ class RunSpec:
     kind: str = "run"
     proto: str | None = None
     batch: str | None = None
-    params: dict[str, Any] = factory(dict)
+    params: dict[str, Any] = field(default_factory=dict)
     host: str = ""
     user: str = ""
     platform: str = ""

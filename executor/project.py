@@ -15,14 +15,14 @@ script is not parsed again, nor `ast` imported.
 from __future__ import annotations
 
 import _thread
+import dataclasses
 import json
 import os
 import shlex
+from dataclasses import dataclass, field
 from hashlib import sha256
 
-from ledger import record as rec
 from ledger.errors import ProjectError
-from ledger.record import factory, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -35,7 +35,7 @@ CACHE_FORMAT = 1  # bump when the normalised form changes
 SCRIPT_CACHE_FORMAT = 1  # bump when ledger.executor.script_ast's output changes
 
 
-@record
+@dataclass(frozen=True)
 class FlagDef:
     name: str
     default: Any = None
@@ -51,21 +51,21 @@ class FlagDef:
     null_label: str | None = None
 
     def to_dict(self) -> dict:
-        d = {name: getattr(self, name) for name in self._fields}
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         if self.choices is not None:
             d["choices"] = list(self.choices)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> FlagDef:
-        known = set(cls._fields)
+        known = {f.name for f in dataclasses.fields(cls)}
         kw = {k: v for k, v in d.items() if k in known}
         if kw.get("choices") is not None:
             kw["choices"] = tuple(kw["choices"])
         return cls(**kw)
 
 
-@record
+@dataclass(frozen=True)
 class OpDef:
     """A resolved operation. Stored in RunCreated events: JSON round-trippable.
 
@@ -83,21 +83,21 @@ class OpDef:
     main: str | None = None
     exec: str | None = None
     description: str = ""
-    flags: dict[str, FlagDef] = factory(dict)
+    flags: dict[str, FlagDef] = field(default_factory=dict)
     flags_dest: str | None = "globals"
     output_scalars: tuple | None = None
     compare: tuple | None = None
     label: str | None = None
     sourcecode: tuple | None = None
     sourcecode_root: str | None = None
-    objective: dict = factory(lambda: {"minimize": "loss"})
-    optimizers: dict[str, dict] = factory(dict)
+    objective: dict = field(default_factory=lambda: {"minimize": "loss"})
+    optimizers: dict[str, dict] = field(default_factory=dict)
     default: bool = False
     flags_import: Any = False
     flags_import_skip: tuple = ()
 
     def to_dict(self) -> dict:
-        d = {name: getattr(self, name) for name in self._fields}
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["flags"] = {n: fd.to_dict() for n, fd in self.flags.items()}
         for key in ("output_scalars", "compare", "sourcecode"):
             if d[key] is not None:
@@ -109,7 +109,7 @@ class OpDef:
 
     @classmethod
     def from_dict(cls, d: dict) -> OpDef:
-        known = set(cls._fields)
+        known = {f.name for f in dataclasses.fields(cls)}
         kw = {k: v for k, v in d.items() if k in known}
         kw["flags"] = {n: FlagDef.from_dict(fd) for n, fd in (d.get("flags") or {}).items()}
         for key in ("output_scalars", "sourcecode"):
@@ -322,13 +322,13 @@ def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:
     kw = {
         name: getattr(imported, name) if getattr(declared, name) == getattr(unset, name)
         else getattr(declared, name)
-        for name in FlagDef._fields
+        for name in (f.name for f in dataclasses.fields(FlagDef))
     }
     return FlagDef(**kw)
 
 
 def _replace(opdef: OpDef, **changes: Any) -> OpDef:
-    return rec.replace(opdef, **changes)
+    return dataclasses.replace(opdef, **changes)
 
 
 def _cache_path(cache_dir: StrPath | None, kind: str, data: bytes) -> str | None:

@@ -11,15 +11,15 @@ read, never the whole log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
 from ledger.executor.plan import Flag, RunSpec, Source
-from ledger.record import factory, record
 
 
-@record
+@dataclass(frozen=True)
 class Proto:
     """What a run's events say it was made of."""
 
@@ -34,12 +34,12 @@ class Proto:
         return self.created.data  # type: ignore[return-value]
 
 
-@record
+@dataclass(frozen=True)
 class Overrides:
     """What the user changed: all optional."""
 
     opdef: Any = None  # ledger.executor.project.OpDef of an OP given on the command line
-    args: dict[str, str] = factory(dict)
+    args: dict[str, str] = field(default_factory=dict)
     label: str | None = None
     random_seed: int | None = None
     source: Source | None = None  # --force-sourcecode: the project's files

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass, field
 from hashlib import sha256
 
 from ledger.errors import LedgerError, ProjectError
@@ -17,7 +18,6 @@ from ledger.executor import launch, plan
 from ledger.executor.plan import Flag, RunSpec, Source
 from ledger.home import Home
 from ledger.projections import rundir
-from ledger.record import factory, record
 from ledger.store import now_ts
 
 TYPE_CHECKING = False
@@ -27,24 +27,24 @@ if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
 SOURCE_WARN_FILES = 100
 
 
-@record(frozen=False)
+@dataclass
 class RunRequest:
     """What the user asked for on the command line."""
 
     op: str | None
-    args: list[str] = factory(list)
-    project_dir: str = factory(os.getcwd)
+    args: list[str] = field(default_factory=list)
+    project_dir: str = field(default_factory=os.getcwd)
     label: str | None = None
     stage: bool = False
     random_seed: int | None = None
 
 
-@record(frozen=False)
+@dataclass
 class Prepared:
     spec: RunSpec
     opdef: Any  # ledger.executor.project.OpDef
     sources: dict[str, bytes]  # path -> bytes, as read from the project (empty for a proto's source)
-    warnings: list[str] = factory(list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def new_run_id() -> str:

@@ -8,21 +8,21 @@ written, so bad input fails with nothing appended.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 
 from ledger.errors import LedgerError
 from ledger.home import Home
-from ledger.record import factory, record
 
 
-@record(frozen=False)
+@dataclass
 class Options:
-    args: list[str] = factory(list)
-    project_dir: str = factory(os.getcwd)  # a str: pathlib is kept off the run's import path
+    args: list[str] = field(default_factory=list)
+    project_dir: str = field(default_factory=os.getcwd)  # a str: pathlib is kept off the run's import path
     label: str | None = None
     proto: str | None = None
     force_sourcecode: bool = False
     optimizer: str | None = None
-    opt_flags: list[str] = factory(list)
+    opt_flags: list[str] = field(default_factory=list)
     trials: int | None = None
     keep_batch: bool = False
     print_trials: bool = False

@@ -16,9 +16,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import shlex
+from dataclasses import dataclass
 from hashlib import md5 as md5_hash
-
-from ledger.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -34,7 +33,7 @@ _VENV_MARKERS = ("pyvenv.cfg", "bin/activate")
 _RUN_MARKERS = ("events/LOCK", ".ledger/attrs", ".guild/attrs")
 
 
-@record(frozen=False)
+@dataclass
 class _Rule:
     include: bool
     pattern: str

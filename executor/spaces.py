@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from ledger.errors import FlagError
-from ledger.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
@@ -27,14 +27,14 @@ _RANGE_NAMES = {None: "uniform", "uniform": "uniform", "loguniform": "loguniform
 _DEFAULT_LINSPACE_COUNT = 5
 
 
-@record
+@dataclass(frozen=True)
 class Values:
     """A grid: the flag takes each value in turn (or an optimizer picks one)."""
 
     values: tuple
 
 
-@record
+@dataclass(frozen=True)
 class Range:
     """A continuous (or, with int bounds, integer) interval to sample from."""
 

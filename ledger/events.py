@@ -5,39 +5,44 @@ payload classes below, chosen by `type`. Payload names are part of the
 contract; each carries a schema version `V`, stored in the envelope as `v`.
 Unknown types or versions are an error, never silently dropped.
 
-Payloads are frozen records (ledger.record) rather than pydantic models so
-that `ledger run` never imports pydantic: its import alone costs more than
-the whole start-up budget of a run. pydantic still validates them wherever
-events come from outside our own code path (`from_dict(..., validate=True)`,
+Schema versions can move: a payload whose `V` is bumped to n+1 gains a
+static method `upcast_vn_vn+1(data) -> data` that turns the stored form of
+version n into that of n+1. Events are upcast to the current version as
+they are read (store reads, verify, the SQL fold), so a log written before
+the bump stays readable; the stored bytes, and the hashes over them, never
+change.
+
+Payloads are frozen dataclasses, built without checks when read from the
+log (it is hash-checked and written by this code). pydantic validates them
+where events must be proven well-formed (`from_dict(..., validate=True)`,
 used by verify and the tests), through a model built from the same
-annotations on first use.
+annotations on first use: pydantic's import is kept off a run's path.
 """
 
 from __future__ import annotations
 
-from ledger import record as rec
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
 from ledger.errors import EventError
-from ledger.record import factory, record
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any, ClassVar, Literal
-
-    FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
-    StopStatus = Literal["completed", "error", "terminated"]
-
-FLAG_ORIGINS = ("default", "proto", "user", "batch", "optimizer")
-STOP_STATUSES = ("completed", "error", "terminated")
+FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
+StopStatus = Literal["completed", "error", "terminated"]
+FLAG_ORIGINS = typing.get_args(FlagOrigin)
+STOP_STATUSES = typing.get_args(StopStatus)
 
 
-@record
+@dataclass(frozen=True)
 class EventData:
     """Base of every payload."""
 
     V: ClassVar[int] = 1
 
 
-@record
+@dataclass(frozen=True)
 class RunCreated(EventData):
     """A run exists. `op` is its listed name (`echo`, `echo.py`, `echo+`,
     `echo+skopt:gp`); `opdef` is the resolved operation it runs, so a proto
@@ -47,7 +52,7 @@ class RunCreated(EventData):
     batch that spawned it."""
 
     op: str
-    opdef: dict[str, Any] = factory(dict)
+    opdef: dict[str, Any] = field(default_factory=dict)
     project: str = ""
     kind: Literal["run", "batch"] = "run"
     proto: str | None = None
@@ -59,10 +64,10 @@ class RunCreated(EventData):
     user: str = ""
     platform: str = ""
     git: dict[str, Any] | None = None
-    params: dict[str, Any] = factory(dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
-@record
+@dataclass(frozen=True)
 class FlagSet(EventData):
     """A flag has its value for this run; `origin` says who chose it."""
 
@@ -71,7 +76,7 @@ class FlagSet(EventData):
     origin: FlagOrigin
 
 
-@record
+@dataclass(frozen=True)
 class SourceFile:
     path: str
     sha256: str
@@ -79,7 +84,7 @@ class SourceFile:
     mode: int = 0o644
 
 
-@record
+@dataclass(frozen=True)
 class SourcecodeCopied(EventData):
     """The run's source files (blobs by sha256); `origin` is `project` or
     `proto` (then `from_run` names the proto)."""
@@ -90,7 +95,7 @@ class SourcecodeCopied(EventData):
     from_run: str | None = None
 
 
-@record
+@dataclass(frozen=True)
 class TrialSpawned(EventData):
     """On a batch's stream: the batch started trial run `trial`."""
 
@@ -99,7 +104,7 @@ class TrialSpawned(EventData):
     flags: dict[str, Any]
 
 
-@record
+@dataclass(frozen=True)
 class RunStarted(EventData):
     """The run's process started: argv, environment (secrets redacted), pid,
     and `time` (UTC, as envelope times), when it was spawned: the event may
@@ -107,13 +112,13 @@ class RunStarted(EventData):
     on every run's start."""
 
     argv: tuple[str, ...]
-    env: dict[str, str] = factory(dict)
+    env: dict[str, str] = field(default_factory=dict)
     pid: int = 0
     cwd: str = ""
     time: str = ""
 
 
-@record
+@dataclass(frozen=True)
 class OutputCaptured(EventData):
     """A chunk of the run's output, stored as blob `blob`. `index` holds,
     per line, [time in ms, stream (0 out, 1 err)]."""
@@ -124,14 +129,14 @@ class OutputCaptured(EventData):
     index: tuple[tuple[int, int], ...] = ()
 
 
-@record
+@dataclass(frozen=True)
 class ScalarLogged(EventData):
     key: str
     value: float
     step: int = 0
 
 
-@record
+@dataclass(frozen=True)
 class ArtifactRecorded(EventData):
     path: str
     sha256: str
@@ -139,44 +144,44 @@ class ArtifactRecorded(EventData):
     stored: bool = True
 
 
-@record
+@dataclass(frozen=True)
 class RunStopped(EventData):
     status: StopStatus
     exit_status: int | None = None
 
 
-@record
+@dataclass(frozen=True)
 class LabelSet(EventData):
     label: str
 
 
-@record
+@dataclass(frozen=True)
 class TagAdded(EventData):
     tag: str
 
 
-@record
+@dataclass(frozen=True)
 class TagRemoved(EventData):
     tag: str
 
 
-@record
+@dataclass(frozen=True)
 class CommentAdded(EventData):
     text: str
     user: str = ""
 
 
-@record
+@dataclass(frozen=True)
 class RunDeleted(EventData):
     """The run is hidden from listings; its events and files stay."""
 
 
-@record
+@dataclass(frozen=True)
 class RunRestored(EventData):
     """A deleted run is listed again."""
 
 
-@record
+@dataclass(frozen=True)
 class RunPurged(EventData):
     """The run's directory and the blobs no other run uses are gone; its
     events stay, so it can still be audited."""
@@ -207,7 +212,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
 }
 
 
-@record
+@dataclass(frozen=True)
 class NewEvent:
     """An event before it is appended: the store fills in the envelope."""
 
@@ -220,7 +225,7 @@ class NewEvent:
         return type(self.data).__name__
 
 
-@record
+@dataclass(frozen=True)
 class Event:
     """An appended event: the envelope around one payload."""
 
@@ -238,7 +243,7 @@ class Event:
     hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        d = {name: getattr(self, name) for name in self._fields}
+        d = dict(vars(self))
         d["data"] = dump_data(self.data)
         return d
 
@@ -250,10 +255,10 @@ def dump_data(data: EventData) -> dict[str, Any]:
     """The payload as plain JSON-able values. Most payloads are flat
     scalars; they skip the recursive copy, which is a good part of the cost
     of an append."""
-    flat = {name: getattr(data, name) for name in data._fields}
+    flat = dict(vars(data))
     if all(type(v) in _SCALARS for v in flat.values()):
         return flat
-    return rec.asdict(data)
+    return dataclasses.asdict(data)
 
 
 _MODELS: dict[type, Any] = {}
@@ -261,50 +266,34 @@ _TUPLE_FIELDS: dict[type, str] = {RunStarted: "argv", RunPurged: "blobs"}
 
 
 def _model(cls: type) -> Any:
-    """A strict pydantic model with the fields of a record, built once."""
+    """A strict pydantic model with the fields of a payload, built once."""
     if cls not in _MODELS:
-        import typing
-
         from pydantic import ConfigDict, Field, create_model
 
-        hints = typing.get_type_hints(cls, localns=_type_names())
-        spec = {}
-        for name in cls._fields:
-            default = cls._defaults.get(name, ...)
-            if isinstance(default, rec.Factory):
-                default = Field(default_factory=default.make)
-            spec[name] = (_pydantic_type(hints[name]), default)
+        hints = typing.get_type_hints(cls)
+        spec: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.default_factory is not dataclasses.MISSING:
+                default = Field(default_factory=f.default_factory)
+            else:
+                default = ... if f.default is dataclasses.MISSING else f.default
+            spec[f.name] = (_pydantic_type(hints[f.name]), default)
         _MODELS[cls] = create_model(cls.__name__, __config__=ConfigDict(extra="forbid"), **spec)
     return _MODELS[cls]
 
 
-def _type_names() -> dict[str, Any]:
-    """What the payloads' annotations name, for validation only."""
-    from typing import Any, ClassVar, Literal
-
-    return {
-        "Any": Any,
-        "ClassVar": ClassVar,
-        "Literal": Literal,
-        "FlagOrigin": Literal[FLAG_ORIGINS],
-        "StopStatus": Literal[STOP_STATUSES],
-    }
-
-
 def _pydantic_type(t: Any) -> Any:
-    """`t` with every record class in it replaced by its model."""
-    import typing
-
-    if isinstance(t, type) and hasattr(t, "_fields"):
+    """`t` with every dataclass in it replaced by its model."""
+    if isinstance(t, type) and dataclasses.is_dataclass(t):
         return _model(t)
     args = typing.get_args(t)
     if not args:
         return t
     origin = typing.get_origin(t)
     new = tuple(a if a is Ellipsis else _pydantic_type(a) for a in args)
-    if origin is typing.Literal or new == args:
+    if origin is Literal or new == args:
         return t
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         return typing.Union[new]
     return origin[new]
 
@@ -321,17 +310,39 @@ def _validate(cls: type[EventData], data: Any) -> EventData:
     return _build(cls, checked)
 
 
-def parse_data(type_name: str, version: int, data: Any, validate: bool = False) -> EventData:
-    """A payload from its stored form. Without `validate` the fields are
-    trusted (the log is hash-checked and written by this code); with it,
-    pydantic checks every field and type."""
+def payload_type(type_name: str) -> type[EventData]:
     cls = EVENT_TYPES.get(type_name)
     if cls is None:
         raise EventError(f"unknown event type {type_name!r}: upgrade ledger to read this log")
-    if version != cls.V:
+    return cls
+
+
+def upcast(cls: type[EventData], version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a `cls` payload of schema `version`, as the
+    current version stores it: each `upcast_vN_vN+1` step in turn."""
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= cls.V:
         raise EventError(
-            f"{type_name} schema v{version} is not known (this ledger reads v{cls.V}): upgrade ledger"
+            f"{cls.__name__} schema v{version} is not known (this ledger reads v1 to v{cls.V}): upgrade ledger"
         )
+    while version < cls.V:
+        step = getattr(cls, f"upcast_v{version}_v{version + 1}", None)
+        if step is None:
+            raise EventError(f"{cls.__name__} v{version} events cannot be read: ledger lacks upcast_v{version}_v"
+                             f"{version + 1}; upgrade ledger")  # fmt: skip
+        data = step(dict(data))
+        version += 1
+    return data
+
+
+def parse_data(type_name: str, version: int, data: Any, validate: bool = False) -> EventData:
+    """A payload from its stored form, upcast to the current version.
+    Without `validate` the fields are trusted (the log is hash-checked and
+    written by this code); with it, pydantic checks every field and type."""
+    cls = payload_type(type_name)
+    if version != cls.V:
+        if not isinstance(data, dict):
+            raise EventError(f"malformed {type_name} event: data is not an object")
+        data = upcast(cls, version, data)
     if validate:
         return _validate(cls, data)
     return _build(cls, data)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 CATALOG = "idx"
 _EVENT_COLUMNS = (
-    "{'seq':'BIGINT','ts':'TIMESTAMP','run':'VARCHAR','type':'VARCHAR','tx':'BIGINT',"
+    "{'seq':'BIGINT','ts':'TIMESTAMP','run':'VARCHAR','type':'VARCHAR','v':'INTEGER','tx':'BIGINT',"
     "'cause':'BIGINT','data':'JSON'}"
 )
 # How long a writer waits for readers to let go before copying instead, and
@@ -132,7 +132,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
-                f"INSERT INTO events SELECT seq, ts, run, type, tx, cause, data FROM read_json(?, "
+                f"INSERT INTO events SELECT seq, ts, run, type, v, tx, cause, data FROM read_json(?, "
                 f"format='newline_delimited', columns={_EVENT_COLUMNS}) WHERE seq > ? AND seq <= ?",
                 [paths, seq, plan.last_seq],
             )

@@ -17,7 +17,11 @@ many gives the same tables.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from ledger.blobs import BlobStore
+from ledger.events import EVENT_TYPES, upcast
 
 TAIL_LINES = 20
 
@@ -158,8 +162,9 @@ _STATEMENTS = [
 _DROP_TEMP = ["fold_sourcecode", "fold_flags", "fold_artifacts", "fold_tags", "fold_output"]
 
 
-def apply(con, pos: int, blobs: BlobStore) -> None:
+def apply(con: Any, pos: int, blobs: BlobStore) -> None:
     """Fold events with seq > pos into the derived tables."""
+    _upcast_events(con, pos)
     for sql in _STATEMENTS:
         con.execute(sql.replace("$pos", str(int(pos))))
     _fill_output_tails(con, blobs)
@@ -167,7 +172,23 @@ def apply(con, pos: int, blobs: BlobStore) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
 
-def _fill_output_tails(con, blobs: BlobStore) -> None:
+def _upcast_events(con: Any, pos: int) -> None:
+    """Bring events of an older schema version to the current one in
+    `events`, so the statements above (and users' SQL) read one shape."""
+    for name, cls in EVENT_TYPES.items():
+        if cls.V == 1:
+            continue
+        old = con.execute(
+            "SELECT seq, v, data FROM events WHERE seq > ? AND type = ? AND v < ?", [pos, name, cls.V]
+        ).fetchall()
+        if old:
+            con.executemany(
+                "UPDATE events SET v = ?, data = ? WHERE seq = ?",
+                [(cls.V, json.dumps(upcast(cls, v, json.loads(data))), seq) for seq, v, data in old],
+            )
+
+
+def _fill_output_tails(con: Any, blobs: BlobStore) -> None:
     """The last TAIL_LINES lines of each run whose output grew, read from the
     newest chunks back (bytes first: a chunk may end mid-line), then the
     previous tail when the new chunks hold too few lines."""

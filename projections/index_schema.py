@@ -6,7 +6,7 @@ index of another version is rebuilt from the log on next use.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # `position` is one row: the last applied event and where its line ends in
 # the log, written in the same transaction as the rows it accounts for.
@@ -23,6 +23,7 @@ CREATE TABLE events (
     ts TIMESTAMP NOT NULL,
     run VARCHAR NOT NULL,
     type VARCHAR NOT NULL,
+    v INTEGER NOT NULL,
     tx BIGINT NOT NULL,
     cause BIGINT,
     data JSON

@@ -8,16 +8,16 @@ run can still be a proto.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ledger.errors import RunRefError
 from ledger.home import Home
 from ledger.projections.index import connect
 from ledger.projections.index_listing import count_runs, list_runs
-from ledger.record import record
 
 
-@record
+@dataclass(frozen=True)
 class Filters:
     ops: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
