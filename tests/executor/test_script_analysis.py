@@ -4,9 +4,6 @@ imported, and a changed or damaged entry is worked out afresh."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -59,21 +56,3 @@ def test_a_syntax_error_is_reported_and_not_cached(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="bad.py: .*syntax error at line 1"):
         script_analysis(script.read_bytes(), "bad.py", cache)
     assert not cache.exists() or not list(cache.iterdir())
-
-
-def test_a_second_run_of_an_unchanged_script_does_not_import_ast(tmp_path: Path) -> None:
-    (tmp_path / "echo.py").write_text("x = 1.0\nprint(x)\n")
-    code = (
-        "import sys\nfrom ledger.cli.app import main\n"
-        "code = main(['run', 'echo.py', 'x=2', '-y'])\n"
-        "print('ast' in sys.modules, code, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "LEDGER_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
-
-    def run() -> str:
-        p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
-        assert p.stdout == "2.0\n", p.stderr
-        return p.stderr.strip().splitlines()[-1]
-
-    assert run() == "True 0"  # the first run parses the script
-    assert run() == "False 0"
