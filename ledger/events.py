@@ -31,8 +31,6 @@ from ledger.errors import EventError
 
 FlagOrigin = Literal["default", "proto", "user", "batch", "optimizer"]
 StopStatus = Literal["completed", "error", "terminated"]
-FLAG_ORIGINS = typing.get_args(FlagOrigin)
-STOP_STATUSES = typing.get_args(StopStatus)
 
 
 @dataclass(frozen=True)

@@ -156,28 +156,21 @@ class EventStore:
         ids = [uuid.uuid4().hex for _ in events]
         for i, ev in enumerate(events):
             data = ev.data
-            if EVENT_TYPES.get(type(data).__name__) is not type(data):
-                raise EventError(f"cannot append a {type(data).__name__}: events carry a payload from ledger.events")
+            kind = type(data).__name__
+            if EVENT_TYPES.get(kind) is not type(data):
+                raise EventError(f"cannot append a {kind}: events carry a payload from ledger.events")
+            seq = tx + i
             body = {
-                "seq": tx + i,
-                "id": ids[i],
-                "ts": ts,
-                "run": ev.run,
-                "type": type(data).__name__,
-                "v": data.V,
-                "data": dump_data(data),
-                "cause": ev.cause,
-                "tx": tx,
-                "txn": len(events),
-                "prev": prev,
-            }
+                "seq": seq, "id": ids[i], "ts": ts, "run": ev.run, "type": kind, "v": data.V,
+                "data": dump_data(data), "cause": ev.cause, "tx": tx, "txn": len(events), "prev": prev,
+            }  # fmt: skip
             try:
-                line, prev = seal_line(body)
+                line, digest = seal_line(body)
             except (TypeError, ValueError) as e:
-                raise EventError(f"event {body['type']} cannot be stored as JSON: {e}") from None
+                raise EventError(f"event {kind} cannot be stored as JSON: {e}") from None
             lines.append(line)
-            fields = (tx + i, ids[i], ts, ev.run, body["type"], data.V, data, ev.cause, tx, len(events), body["prev"])
-            out.append(Event(*fields, prev))  # positional: a good deal cheaper than Event(**...)
+            out.append(Event(seq, ids[i], ts, ev.run, kind, data.V, data, ev.cause, tx, len(events), prev, digest))
+            prev = digest
         return lines, out
 
     # -- reading -----------------------------------------------------------
