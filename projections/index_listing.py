@@ -1,4 +1,4 @@
-"""Runs as `ledger runs` lists them, and their effective status."""
+"""Runs as `ledger runs` lists them."""
 
 from __future__ import annotations
 

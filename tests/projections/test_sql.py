@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -132,7 +133,7 @@ def test_table_is_aligned_and_stable():
 
 
 def _events_file(home: Home) -> Path:
-    return sorted((Path(home.path) / "events").glob("*.jsonl"))[0]
+    return sorted((home.path / "events").glob("*.jsonl"))[0]
 
 
 def test_explain_analyze_of_a_write_is_refused_and_the_log_is_untouched(fixture_ledger: Fixture):
@@ -181,9 +182,9 @@ def test_output_inside_the_home_is_refused(fixture_ledger: Fixture):
     log = _events_file(home)
     before = log.read_bytes()
     rel = run_sql(home, "SELECT 1 AS x")
-    for target in (log, Path(home.path) / "notes.csv", Path(home.path) / "runs" / ".." / "x.csv"):
+    for target in (log, home.path / "notes.csv", home.path / "runs" / ".." / "x.csv"):
         with pytest.raises(QueryError, match="inside LEDGER_HOME"):
             write_result(rel, "csv", target, home=home)
     with pytest.raises(QueryError, match="inside LEDGER_HOME"):
         run_sql(home, "SELECT 1", writes_to=log)
-    assert log.read_bytes() == before and not (Path(home.path) / "notes.csv").exists()
+    assert log.read_bytes() == before and not (home.path / "notes.csv").exists()
