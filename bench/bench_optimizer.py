@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ledger.executor import optimizers  # noqa: E402
-from ledger.executor.spaces import Range  # noqa: E402
+from ledger.executor.values import Range  # noqa: E402
 
 FLAGS = {
     "x": Range(-1.0, 1.0),

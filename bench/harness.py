@@ -335,8 +335,6 @@ class _Generator:
     def run(
         self, i: int, proto: str | None = None, batch: str | None = None, trial: int = 0, values: dict | None = None
     ) -> str:
-        from dataclasses import replace
-
         from ledger.events import FlagSet, LabelSet, RunStopped, ScalarLogged
 
         t, rid = self.t, self.new_id()
@@ -372,12 +370,10 @@ class _Generator:
         return rid
 
     def batch(self, i: int, trials: int) -> str:
-        from dataclasses import replace
-
         from ledger.events import LabelSet, RunDeleted, RunStopped, TrialSpawned
         from ledger.executor.batch import BatchSpec
         from ledger.executor.plan import Flag
-        from ledger.executor.spaces import Values
+        from ledger.executor.values import Values
 
         t, bid = self.t, self.new_id()
         grid = tuple(float(k) for k in range(1, trials + 1))
@@ -413,6 +409,12 @@ class _Generator:
         self.add(bid, RunStopped("completed", 0))
         self.add(bid, RunDeleted())
         return bid
+
+
+def replace(payload, **changes):
+    """A copy of an event payload with some fields changed (payloads are
+    frozen: their fields are their constructor's keywords)."""
+    return type(payload)(**{**vars(payload), **changes})
 
 
 def copy_home(src: Path, dest: Path) -> Path:

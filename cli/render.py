@@ -61,7 +61,7 @@ def runs_listing(
 def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None) -> str:
     """What `ledger select` prints for the run it resolved."""
     if attr:
-        from ledger.executor.inspect import attr_text
+        from ledger.executor.runinfo import attr_text
 
         return attr_text(home, row["id"], attr)
     if path:

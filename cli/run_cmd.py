@@ -14,8 +14,6 @@ below only forwards here.
 import os
 import sys
 
-from ledger.executor import spare
-
 EXAMPLE = "Example: ledger run train.py lr=0.01 -y"
 
 FLAG, TEXT, INT, MANY = "flag", "text", "int", "many"
@@ -39,10 +37,6 @@ OPTIONS = (
 )
 DEFAULTS = {"args": [], **{dest: {FLAG: False, MANY: []}.get(kind) for _, dest, kind, _, _ in OPTIONS}, "workers": 1}
 _SPELLINGS = {name: (dest, kind) for names, dest, kind, _, _ in OPTIONS for name in names}
-
-# Options after which nothing runs at once: no spare interpreter for them.
-NOT_NOW = ("--stage", "--stage-trials", "--print-trials", "--plan", "-h", "--help")
-
 
 def parse(argv: list[str]) -> dict:
     """`ledger run` arguments as dest -> value."""
@@ -126,18 +120,7 @@ def parser():
 
 
 def run_main(argv: list[str]) -> int:
-    """Parse `ledger run` arguments, plan, confirm, execute; the exit code.
-    A run that starts without asking gets its interpreter started first,
-    so that start-up overlaps the planning (executor/spare.py)."""
-    if ("-y" in argv or "--yes" in argv) and not any(a in NOT_NOW for a in argv):
-        spare.prestart()
-    try:
-        return _run_main(argv)
-    finally:
-        spare.discard()
-
-
-def _run_main(argv: list[str]) -> int:
+    """Parse `ledger run` arguments, plan, confirm, execute; the exit code."""
     from ledger.executor.runner import Options, plan_request
     from ledger.home import Home
 

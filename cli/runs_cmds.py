@@ -83,7 +83,7 @@ def info(run: Optional[str] = typer.Argument(None, help="Run reference (default:
 
     Example: ledger runs info 1
     """
-    from ledger.executor.inspect import run_info
+    from ledger.executor.runinfo import run_info
     from ledger.projections.refs import resolve
 
     home = _home()
@@ -121,7 +121,7 @@ def cat(
     """
     import sys
 
-    from ledger.executor.inspect import read_output, read_run_file
+    from ledger.executor.runinfo import read_output, read_run_file
     from ledger.projections.refs import resolve
 
     home = _home()
@@ -148,7 +148,7 @@ def ls(
 
     Example: ledger ls --sourcecode -n 1
     """
-    from ledger.executor.inspect import run_files
+    from ledger.executor.runinfo import run_files
     from ledger.projections.refs import resolve
 
     home = _home()

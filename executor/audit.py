@@ -25,7 +25,11 @@ from ledger.events import (
     SourcecodeCopied,
 )
 from ledger.executor.render import gist
+from ledger.executor.values import format_value
 from ledger.home import Home
+from ledger.projections import rundir, yamlish
+from ledger.projections.liveness import effective_status
+from ledger.projections.refs import Filters, listing
 
 MAX_DEPTH = 10_000  # a cycle is impossible in an append-only log; this is a guard
 
@@ -78,8 +82,6 @@ class RunSummary:
                 s.status = d.status
             elif isinstance(d, (RunDeleted, RunRestored)):
                 s.deleted = isinstance(d, RunDeleted)
-        from ledger.projections.liveness import effective_status
-
         s.status = effective_status(s.status, s.host, s.pid)  # a dead owner: terminated, not running
         return s
 
@@ -138,8 +140,6 @@ def ancestors(home: Home, run_id: str) -> list[dict[str, Any]]:
 
 def descendants(home: Home, run_id: str) -> dict[str, Any]:
     """The tree of runs derived from this one (protos and trials)."""
-    from ledger.projections.refs import Filters, listing
-
     rows = listing(home, Filters()) + listing(home, Filters(deleted=True))
     children: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -168,8 +168,6 @@ def descendants(home: Home, run_id: str) -> dict[str, Any]:
 
 
 def _v(value: Any) -> str:
-    from ledger.executor.flags import format_value
-
     return format_value(value)
 
 
@@ -212,8 +210,6 @@ def tree_text(node: dict[str, Any], indent: str = "") -> str:
 
 def diff_runs(home: Home, a: str, b: str) -> str:
     """Flags, source files (unified diff of changed ones) and attributes."""
-    from ledger.projections import rundir
-
     ea, eb = home.store.stream(a), home.store.stream(b)
     sa, sb = RunSummary.of(ea), RunSummary.of(eb)
     out = [f"--- {a[:8]} {sa.op}", f"+++ {b[:8]} {sb.op}"]
@@ -237,8 +233,6 @@ def diff_runs(home: Home, a: str, b: str) -> str:
 
 
 def _attr_text(value: Any) -> str:
-    from ledger.projections import yamlish
-
     return json.dumps(value) if isinstance(value, (dict, list)) else yamlish.scalar(value)
 
 

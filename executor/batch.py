@@ -10,6 +10,7 @@ with the trial's own first events; its searched flags have origin `batch`
 
 from __future__ import annotations
 
+import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -17,10 +18,15 @@ from typing import Any
 
 from ledger.errors import FlagError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
-from ledger.executor import launch, optimizers, spare, trials
-from ledger.executor.plan import Flag, RunSpec
+from ledger.executor import launch, optimizers, trials
+from ledger.executor.flags import parse_assignments, render_label
+from ledger.executor.opdef import OpDef
+from ledger.executor.plan import Flag, RunSpec, run_events
+from ledger.executor.render import events_text
 from ledger.executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
-from ledger.executor.spaces import Range, is_space, space_from_json, space_to_json
+from ledger.executor.spaces import space_from_json, space_to_json
+from ledger.executor.trials import format_trial
+from ledger.executor.values import Range, format_space, format_value, is_space
 from ledger.home import Home
 from ledger.projections import rundir
 
@@ -77,9 +83,9 @@ def flags_from_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def choose_optimizer(opdef, given: str | None, flags: dict[str, Flag]) -> tuple[str, dict[str, Any]]:
+def choose_optimizer(opdef: OpDef, given: str | None, flags: dict[str, Flag]) -> tuple[str, dict[str, Any]]:
     """The optimizer name and the operation's declared flags for it."""
-    declared = getattr(opdef, "optimizers", {}) or {}
+    declared = opdef.optimizers
     if given is None:
         if not any(isinstance(f.value, Range) for f in flags.values()):
             return GRID, {}
@@ -97,7 +103,7 @@ def choose_optimizer(opdef, given: str | None, flags: dict[str, Flag]) -> tuple[
 
 
 def make_spec(
-    opdef, flags: dict[str, Flag], optimizer: str | None, opt_given: dict[str, Any], n: int | None, **kw
+    opdef: OpDef, flags: dict[str, Flag], optimizer: str | None, opt_given: dict[str, Any], n: int | None, **kw
 ) -> BatchSpec:
     if n is not None and n < 1:
         raise FlagError(f"--trials must be 1 or more, got {n}")
@@ -112,8 +118,8 @@ def make_spec(
         if optimizers.get(name).estimator is not None:
             optimizers.dimensions(spaced)  # no search dimension -> a clear error now, not mid-batch
     for fname, f in flags.items():
-        fd = opdef.flags.get(fname)
-        if isinstance(f.value, Range) and fd is not None and fd.choices:
+        flagdef = opdef.flags.get(fname)
+        if isinstance(f.value, Range) and flagdef is not None and flagdef.choices:
             raise FlagError(f"flag '{fname}' takes one of its choices; give a list like {fname}=[a,b], not a range")
     return BatchSpec(flags=flags, optimizer=name, opt_flags=opt_flags, opt_flags_given=opt_given, trials=n, **kw)
 
@@ -129,16 +135,32 @@ class BatchPlan:
         self.batch_spec = self._batch_run_spec()
 
     @classmethod
-    def create(cls, home: Home, prepared: Prepared, opts) -> BatchPlan:
-        from ledger.executor.flags import parse_assignments
-
+    def create(cls, home: Home, prepared: Prepared, opts: Any) -> BatchPlan:
+        """The batch `opts` (runner.Options) asks for over the prepared run."""
         spec = make_spec(
-            prepared.opdef,
+            prepared.spec.opdef,
             prepared.spec.flags,
             opts.optimizer,
             parse_assignments(opts.opt_flags),
             opts.trials,
             keep_batch=opts.keep_batch,
+            workers=opts.workers,
+            fail_on_trial_error=opts.fail_on_trial_error,
+            stage_trials=opts.stage_trials,
+        )
+        return cls(prepared, spec)
+
+    @classmethod
+    def from_proto(cls, prepared: Prepared, given: dict[str, Any], opts: Any) -> BatchPlan:
+        """A batch proto replayed: its optimizer, optimizer flags, trial count
+        and --keep-batch (`given`, its params), each overridable by `opts`."""
+        spec = make_spec(
+            prepared.spec.opdef,
+            prepared.spec.flags,
+            opts.optimizer or given.get("optimizer"),
+            {**given.get("opt_flags", {}), **parse_assignments(opts.opt_flags)},
+            opts.trials if opts.trials is not None else given.get("trials"),
+            keep_batch=opts.keep_batch or bool(given.get("keep_batch")),
             workers=opts.workers,
             fail_on_trial_error=opts.fail_on_trial_error,
             stage_trials=opts.stage_trials,
@@ -180,9 +202,6 @@ class BatchPlan:
         )
 
     def describe(self) -> str:
-        from ledger.executor.flags import format_value
-        from ledger.executor.spaces import format_space
-
         b = self.batch
         lines = [f"You are about to run {self.batch_spec.op}"]
         for name, f in sorted(self.base.spec.flags.items()):
@@ -197,9 +216,6 @@ class BatchPlan:
         return trials.print_table(self.grid_trials())
 
     def render_events(self) -> str:
-        from ledger.executor.plan import run_events
-        from ledger.executor.render import events_text
-
         return events_text(run_events(self.batch_spec))
 
     # -- running it ---------------------------------------------------------------
@@ -211,8 +227,6 @@ class BatchPlan:
         if self.batch_spec.params.get("stage"):
             return 0
         status, code = "completed", 0
-        # each trial's interpreter starts while the trial before it runs
-        spare.keep_ready(not b.stage_trials)
         try:
             if fixed is not None and b.workers > 1 and not b.stage_trials:
                 status, code = self._run_parallel(home, fixed)
@@ -221,13 +235,10 @@ class BatchPlan:
         except KeyboardInterrupt:
             status, code = "terminated", 130
         finally:
-            spare.keep_ready(False)
             self._stop_batch(home, status, code)
         return code
 
     def _start_batch(self, home: Home) -> None:
-        from ledger.executor.plan import run_events
-
         spec = self.batch_spec
         store_sources(home, spec, self.base.sources)
         planned = run_events(spec)
@@ -247,8 +258,6 @@ class BatchPlan:
         rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
 
     def _trial_spec(self, index: int, values: dict[str, Any]) -> RunSpec:
-        from ledger.executor.flags import render_label
-
         base = self.base.spec
         origin = "batch" if self.batch.optimizer == GRID else "optimizer"
         flags = {n: Flag(values[n], origin) if is_space(f.value) else f for n, f in base.flags.items()}
@@ -270,8 +279,6 @@ class BatchPlan:
         )
 
     def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True) -> launch.Outcome | None:
-        from ledger.executor.trials import format_trial
-
         spec = self._trial_spec(index, values)
         if not self.batch.stage_trials:
             info(f"Running trial {spec.run_id[:8]}: {self.base.spec.op} ({format_trial(values)})")
@@ -288,9 +295,9 @@ class BatchPlan:
         mode = self.batch.opt_flags.get("prev-trials", "batch")
         if mode == "batch":
             return []
-        from ledger.projections.index import connect
+        from ledger.projections.index import connect  # DuckDB: only for an optimizer that reads history
 
-        name, minimize = self.base.opdef.minimize
+        name, minimize = self.base.spec.opdef.minimize
         searched = [n for n, f in self.base.spec.flags.items() if is_space(f.value)]
         where = "r.op = ? AND r.status = 'completed' AND NOT r.deleted"
         args: list[Any] = [name, self.base.spec.op]
@@ -310,8 +317,6 @@ class BatchPlan:
             ).fetchall()
         finally:
             con.close()
-        import json
-
         by_run: dict[str, dict[str, Any]] = {}
         for run, fname, value in flags:
             by_run.setdefault(run, {})[fname] = json.loads(value) if isinstance(value, str) else value
@@ -348,13 +353,13 @@ class BatchPlan:
             spec, self.batch.opt_flags, flags, prior, self.seed, index, max_trials=self.batch.trials
         )
         if not prior and index and message.endswith("(missing previous trials)"):
-            message = f"Random start for optimization (cannot find objective '{self.base.opdef.minimize[0]}')"
+            message = f"Random start for optimization (cannot find objective '{self.base.spec.opdef.minimize[0]}')"
         if message:
             info(message)
         return values
 
     def _learn(self, prior: list[tuple[dict, float]], values: dict[str, Any], outcome: launch.Outcome) -> None:
-        name, minimize = self.base.opdef.minimize
+        name, minimize = self.base.spec.opdef.minimize
         if name not in outcome.scalars:
             warn(f"trial logged no '{name}' scalar; the optimizer cannot learn from it")
             return

@@ -1,36 +1,24 @@
-"""Flag values with Guild AI's semantics: parse, type, check, format.
+"""Flags of a run with Guild AI's semantics: parse, type, check, render.
 
-Stdlib only (no yaml): `decode` is a small YAML-1.1-style scalar decoder
-with Guild's exceptions (`1_2_3` and short run ids like `12e3` stay strings).
+How a single value is written and read is ledger.executor.values; what a
+flag may take is its FlagDef (ledger.executor.opdef).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import shlex
+from typing import Any
 
 from ledger.errors import FlagError
-from ledger.executor.spaces import Range, Values, format_space, is_space, parse_space
+from ledger.executor.opdef import FlagDef, OpDef
+from ledger.executor.spaces import parse_space
+from ledger.executor.values import Range, Values, decode, format_value, is_quoted, is_space, unquote
 from ledger.limits import fits_int64
 
-TYPE_CHECKING = False  # importing typing is a cost on every run's start-up
-if TYPE_CHECKING:
-    from typing import Any
-
-    from ledger.executor.project import FlagDef, OpDef
-
 FLAG_TYPES = ("int", "float", "number", "boolean", "string", "path", "existing-path", "auto")
-# patterns as text, compiled (and cached by `re`) on first use: compiling
-# them all on import was a cost on every run's start-up
-_INT = r"^[-+]?\d+$"
-_FLOAT = r"^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$"
-_SHORT_ID = r"^\d+e\d+$"  # Guild keeps run-id-like `12e3` a string
-_TRUE = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
-_FALSE = {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
-_NULL = {"null", "Null", "NULL", "~"}
-_SPECIAL_FLOATS = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
-_LABEL_REF = r"\$\{([^}|]+)(?:\|([^}]*))?\}"
+_LABEL_REF = re.compile(r"\$\{([^}|]+)(?:\|([^}]*))?\}")
+_EXEC_REF = re.compile(r"\$\{([\w\-.]+)\}")
 _TYPE_WORDS = {
     "int": "an integer",
     "float": "a number",
@@ -51,49 +39,21 @@ def parse_assignments(args: list[str]) -> dict[str, str]:
     return out
 
 
-def decode(text: str) -> Any:
-    """A typed value from how a user writes it: `2` -> 2, `yes` -> True..."""
-    if not isinstance(text, str):
-        return text
-    s = text.strip()
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
-        return _unquote(s)
-    if re.match(_INT, s) and "_" not in s:
-        n = int(s)
-        if not fits_int64(n):
-            raise FlagError(
-                f"{s} is too large for an integer flag value (64 bits, at most 9223372036854775807);"
-                f" write it as a float ({float(n)!r}) or quote it as text"
-            )
-        return n
-    if re.match(_FLOAT, s) and not (re.match(_SHORT_ID, s) and 3 <= len(s) <= 32):
-        return float(s)
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
-    if s in _NULL:
-        return None
-    if s in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[s]
-    return text
-
-
-def coerce(value: Any, fd: FlagDef, op: str | None = None) -> Any:
+def coerce(value: Any, flagdef: FlagDef, op: str | None = None) -> Any:
     """`value` converted to the flag's type and checked against its choices,
     min and max. Raises FlagError naming the flag and what it accepts."""
     if value is None:
         return None
-    converted = convert_type(value, fd, op)
-    converted = _match_string_choice(converted, fd)
-    _check_choice(converted, fd, op)
-    _check_bounds(converted, fd, op)
+    converted = convert_type(value, flagdef, op)
+    converted = _match_string_choice(converted, flagdef)
+    _check_choice(converted, flagdef, op)
+    _check_bounds(converted, flagdef, op)
     return converted
 
 
-def convert_type(value: Any, fd: FlagDef, op: str | None = None) -> Any:
+def convert_type(value: Any, flagdef: FlagDef, op: str | None = None) -> Any:
     """Type conversion only (no choices or bounds)."""
-    kind = fd.type
+    kind = flagdef.type
     if value is None or kind in (None, "auto"):
         return value
     if kind in ("string", "path", "existing-path"):
@@ -119,8 +79,8 @@ def convert_type(value: Any, fd: FlagDef, op: str | None = None) -> Any:
         if isinstance(value, (int, float)):
             return value
     raise FlagError(
-        f"invalid value {format_value(value)} for flag '{fd.name}'{_of(op)}: expected {_TYPE_WORDS[kind]}"
-        f"{_example(fd)}"
+        f"invalid value {format_value(value)} for flag '{flagdef.name}'{_of(op)}: expected {_TYPE_WORDS[kind]}"
+        f"{_example(flagdef)}"
     )
 
 
@@ -140,55 +100,26 @@ def resolve(
     """
     out: dict[str, tuple[Any, str]] = {}
     base = base or {}
-    for name, fd in opdef.flags.items():
+    for name, flagdef in opdef.flags.items():
         if name in base:
-            out[name] = (_coerce_any(base[name], fd, opdef.name), "proto")
+            out[name] = (_coerce_any(base[name], flagdef, opdef.name), "proto")
         else:
             # A list default is a grid, as in Guild (`l: [1, 2.3, foo]`).
-            default = Values(tuple(fd.default)) if isinstance(fd.default, list) else fd.default
+            default = Values(tuple(flagdef.default)) if isinstance(flagdef.default, list) else flagdef.default
             out[name] = (default, "default")
     for name, raw in given.items():
-        fd = opdef.flags.get(name)
-        if fd is None:
+        flagdef = opdef.flags.get(name)
+        if flagdef is None:
             known = ", ".join(sorted(opdef.flags)) or "none"
             raise FlagError(
                 f"unknown flag '{name}' for operation '{opdef.name}' (flags: {known}); "
                 "check the name or define the flag in the project file"
             )
-        out[name] = (_coerce_any(_parse_given(raw, fd), fd, opdef.name), origin)
-    for name, fd in opdef.flags.items():
-        if fd.required and out[name][0] in (None, ""):
+        out[name] = (_coerce_any(_parse_given(raw, flagdef), flagdef, opdef.name), origin)
+    for name, flagdef in opdef.flags.items():
+        if flagdef.required and out[name][0] in (None, ""):
             raise FlagError(f"flag '{name}' of operation '{opdef.name}' is required; pass it as {name}=VALUE")
     return out
-
-
-def format_value(v: Any) -> str:
-    """How a value prints, Guild style: 1.0 -> 1.0, True -> yes, None -> null."""
-    if v is None:
-        return "null"
-    if v is True:
-        return "yes"
-    if v is False:
-        return "no"
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ".nan"
-        if math.isinf(v):
-            return ".inf" if v > 0 else "-.inf"
-        return repr(v)
-    if isinstance(v, int):
-        return str(v)
-    if is_space(v):
-        return format_space(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(format_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k}: {format_value(x)}" for k, x in v.items()) + "}"
-    s = str(v)
-    # Quote a string only when it would otherwise read back as something else.
-    if s == "" or decode(s) != s or _reads_as_space(s):
-        return "'" + s.replace("'", "''") + "'"
-    return s
 
 
 def render_label(template: str | None, flags: dict[str, Any]) -> str:
@@ -213,7 +144,7 @@ def render_label(template: str | None, flags: dict[str, Any]) -> str:
                 pass
         return format_value(value)
 
-    return re.sub(_LABEL_REF, sub, template)
+    return _LABEL_REF.sub(sub, template)
 
 
 def flag_args(flags: dict[str, Any], opdef: OpDef) -> list[str]:
@@ -225,12 +156,12 @@ def flag_args(flags: dict[str, Any], opdef: OpDef) -> list[str]:
     args: list[str] = []
     for name in sorted(flags):
         value = flags[name]
-        fd = opdef.flags.get(name)
-        if value is None or (fd is not None and fd.arg_skip):
+        flagdef = opdef.flags.get(name)
+        if value is None or (flagdef is not None and flagdef.arg_skip):
             continue
-        arg = "--" + ((fd.arg_name if fd is not None else None) or name)
-        if fd is not None and fd.arg_switch is not None:
-            if value == fd.arg_switch:
+        arg = "--" + ((flagdef.arg_name if flagdef is not None else None) or name)
+        if flagdef is not None and flagdef.arg_switch is not None:
+            if value == flagdef.arg_switch:
                 args.append(arg)
             continue
         args.extend([arg, value if isinstance(value, str) else format_value(value)])
@@ -247,14 +178,14 @@ def render_exec(template: str, flags: dict[str, Any], opdef: OpDef, extra: dict[
         if token == "${flag_args}":
             argv.extend(flag_args(flags, opdef))
             continue
-        argv.append(re.sub(r"\$\{([\w\-.]+)\}", lambda m: values.get(m.group(1), m.group(0)), token))
+        argv.append(_EXEC_REF.sub(lambda m: values.get(m.group(1), m.group(0)), token))
     return argv
 
 
 # --- helpers -----------------------------------------------------------------
 
 
-def _parse_given(raw: Any, fd: FlagDef) -> Any:
+def _parse_given(raw: Any, flagdef: FlagDef) -> Any:
     if not isinstance(raw, str):
         if isinstance(raw, list):
             return Values(tuple(raw))
@@ -262,65 +193,65 @@ def _parse_given(raw: Any, fd: FlagDef) -> Any:
     space = parse_space(raw)
     if space is not None:
         return space
-    if fd.type in ("string", "path", "existing-path"):
+    if flagdef.type in ("string", "path", "existing-path"):
         s = raw.strip()
-        return _unquote(s) if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"" else raw
+        return unquote(s) if is_quoted(s) else raw
     return decode(raw)
 
 
-def _coerce_any(value: Any, fd: FlagDef, op: str) -> Any:
+def _coerce_any(value: Any, flagdef: FlagDef, op: str) -> Any:
     if isinstance(value, Values):
-        return Values(tuple(coerce(v, fd, op) for v in value.values))
+        return Values(tuple(coerce(v, flagdef, op) for v in value.values))
     if isinstance(value, Range):
-        return _coerce_range(value, fd, op)
-    return coerce(value, fd, op)
+        return _coerce_range(value, flagdef, op)
+    return coerce(value, flagdef, op)
 
 
-def _coerce_range(r: Range, fd: FlagDef, op: str) -> Range:
-    if fd.choices:
-        choices = ", ".join(format_value(c) for c in fd.choices)
+def _coerce_range(r: Range, flagdef: FlagDef, op: str) -> Range:
+    if flagdef.choices:
+        choices = ", ".join(format_value(c) for c in flagdef.choices)
         raise FlagError(
-            f"flag '{fd.name}'{_of(op)} takes one of {choices}: a range cannot be used; "
-            f"list the values instead, e.g. {fd.name}=[{format_value(fd.choices[0])}]"
+            f"flag '{flagdef.name}'{_of(op)} takes one of {choices}: a range cannot be used; "
+            f"list the values instead, e.g. {flagdef.name}=[{format_value(flagdef.choices[0])}]"
         )
-    if fd.type in ("string", "path", "existing-path", "boolean"):
-        raise FlagError(f"flag '{fd.name}'{_of(op)} is a {fd.type} flag: a numeric range cannot be used")
-    low, high = convert_type(r.low, fd, op), convert_type(r.high, fd, op)
-    initial = convert_type(r.initial, fd, op) if r.initial is not None else None
-    _check_bounds(low, fd, op)
-    _check_bounds(high, fd, op)
+    if flagdef.type in ("string", "path", "existing-path", "boolean"):
+        raise FlagError(f"flag '{flagdef.name}'{_of(op)} is a {flagdef.type} flag: a numeric range cannot be used")
+    low, high = convert_type(r.low, flagdef, op), convert_type(r.high, flagdef, op)
+    initial = convert_type(r.initial, flagdef, op) if r.initial is not None else None
+    _check_bounds(low, flagdef, op)
+    _check_bounds(high, flagdef, op)
     return Range(low, high, r.dist, initial)
 
 
-def _match_string_choice(value: Any, fd: FlagDef) -> Any:
+def _match_string_choice(value: Any, flagdef: FlagDef) -> Any:
     # An untyped flag with choices ['1', '2'] gets 1 from decode("1").
-    if fd.choices and value not in fd.choices and not isinstance(value, str):
+    if flagdef.choices and value not in flagdef.choices and not isinstance(value, str):
         text = format_value(value)
-        if text in fd.choices:
+        if text in flagdef.choices:
             return text
     return value
 
 
-def _check_choice(value: Any, fd: FlagDef, op: str | None) -> None:
-    if not fd.choices or value in fd.choices:
+def _check_choice(value: Any, flagdef: FlagDef, op: str | None) -> None:
+    if not flagdef.choices or value in flagdef.choices:
         return
     # 1 == 1.0 in Python; a float flag's choice [1, 2] accepts 1.0 already.
-    choices = ", ".join(format_value(c) for c in fd.choices)
-    raise FlagError(f"invalid value {format_value(value)} for flag '{fd.name}'{_of(op)}: choose one of {choices}")
+    choices = ", ".join(format_value(c) for c in flagdef.choices)
+    raise FlagError(f"invalid value {format_value(value)} for flag '{flagdef.name}'{_of(op)}: choose one of {choices}")
 
 
-def _check_bounds(value: Any, fd: FlagDef, op: str | None) -> None:
+def _check_bounds(value: Any, flagdef: FlagDef, op: str | None) -> None:
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return
-    if fd.min is not None and value < fd.min:
+    if flagdef.min is not None and value < flagdef.min:
         raise FlagError(
-            f"invalid value {format_value(value)} for flag '{fd.name}'{_of(op)}: "
-            f"below the minimum {format_value(fd.min)}"
+            f"invalid value {format_value(value)} for flag '{flagdef.name}'{_of(op)}: "
+            f"below the minimum {format_value(flagdef.min)}"
         )
-    if fd.max is not None and value > fd.max:
+    if flagdef.max is not None and value > flagdef.max:
         raise FlagError(
-            f"invalid value {format_value(value)} for flag '{fd.name}'{_of(op)}: "
-            f"above the maximum {format_value(fd.max)}"
+            f"invalid value {format_value(value)} for flag '{flagdef.name}'{_of(op)}: "
+            f"above the maximum {format_value(flagdef.max)}"
         )
 
 
@@ -328,77 +259,14 @@ def _of(op: str | None) -> str:
     return f" of operation '{op}'" if op else ""
 
 
-def _example(fd: FlagDef) -> str:
-    if fd.default is not None:
-        return f", e.g. {fd.name}={format_value(fd.default)}"
-    return {"int": f", e.g. {fd.name}=1", "boolean": f", e.g. {fd.name}=yes"}.get(fd.type, f", e.g. {fd.name}=1.0")
-
-
-def _unquote(s: str) -> str:
-    inner = s[1:-1]
-    return inner.replace("''", "'") if s[0] == "'" else inner.replace('\\"', '"')
-
-
-def _reads_as_space(s: str) -> bool:
-    try:
-        return parse_space(s) is not None
-    except FlagError:
-        return True
+def _example(flagdef: FlagDef) -> str:
+    if flagdef.default is not None:
+        return f", e.g. {flagdef.name}={format_value(flagdef.default)}"
+    examples = {"int": f", e.g. {flagdef.name}=1", "boolean": f", e.g. {flagdef.name}=yes"}
+    return examples.get(flagdef.type or "", f", e.g. {flagdef.name}=1.0")
 
 
 def _shell_safe(s: str) -> str:
     if s and not any(ch.isspace() for ch in s):
         return s
     return shlex.quote(s) if s else "''"
-
-
-# --- flag definitions from a project file -----------------------------------
-
-_TYPE_ALIASES = {"bool": "boolean", "str": "string", "integer": "int"}
-
-
-def flagdef_from_data(name: str, v: Any, where: str) -> FlagDef:
-    """A FlagDef from a project file's `flags:` entry (a bare default or a
-    map); ProjectError, prefixed with `where`, when it cannot be used."""
-    from ledger.errors import ProjectError
-    from ledger.executor.project import FlagDef
-
-    if not isinstance(v, dict):
-        v = {"default": v}
-    kind = v.get("type")
-    if kind is not None:
-        kind = _TYPE_ALIASES.get(kind, kind)
-        if kind not in FLAG_TYPES:
-            raise ProjectError(f"{where}: unknown type {v.get('type')!r}; use one of {', '.join(FLAG_TYPES)}")
-    lo, hi = v.get("min"), v.get("max")
-    for label, bound in (("min", lo), ("max", hi)):
-        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
-            raise ProjectError(f"{where}: `{label}` must be a number, got {bound!r}")
-    if lo is not None and hi is not None and lo > hi:
-        raise ProjectError(f"{where}: min ({lo}) is greater than max ({hi}); swap them")
-    choices = v.get("choices")
-    if choices is not None and (not isinstance(choices, list) or not choices):
-        raise ProjectError(f"{where}: `choices` must be a non-empty list, e.g. `choices: [a, b]`")
-    typed = FlagDef(name=name, type=kind)
-    try:
-        default = v.get("default")
-        if default is not None and not isinstance(default, (list, dict)):
-            default = convert_type(default, typed)
-        if choices is not None:
-            choices = tuple(convert_type(c.get("value") if isinstance(c, dict) else c, typed) for c in choices)
-    except FlagError as e:
-        raise ProjectError(f"{where}: {e}; fix the value or the type") from None
-    return FlagDef(
-        name=name,
-        default=default,
-        type=kind,
-        choices=choices,
-        min=lo,
-        max=hi,
-        description=str(v.get("description") or "").strip(),
-        arg_name=v.get("arg-name"),
-        required=v.get("required") is True,
-        arg_switch=v.get("arg-switch"),
-        arg_skip=v.get("arg-skip") is True,
-        null_label=v.get("null-label"),
-    )

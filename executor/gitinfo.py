@@ -8,9 +8,8 @@ commit is read from .git's files; only the dirty check runs git.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
-
-from ledger.executor.process import Process
 
 
 def find_git_dir(start: str | os.PathLike[str]) -> str | None:
@@ -81,16 +80,23 @@ def start(project_dir: str | os.PathLike[str]) -> Callable[[], dict | None]:
 def _start_dirty(project_dir: str | os.PathLike[str]) -> Callable[[], bool | None]:
     argv = ["git", "-C", os.fspath(project_dir), "status", "--porcelain", "--untracked-files=no"]
     try:
-        proc = Process(argv, {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}, piped=(1,), search=True)
+        proc = subprocess.Popen(
+            argv,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
     except OSError:  # no git
         return lambda: None
 
     def finish() -> bool | None:
         try:
-            out = proc.read_all(timeout=10)
-            code = proc.wait()
-        finally:
-            proc.close()
-        return bool(out.strip()) if out is not None and code == 0 else None
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return None
+        return bool(out.strip()) if proc.returncode == 0 else None
 
     return finish

@@ -7,12 +7,19 @@ what: "guild.yml: <where>: <what>; <how to fix>".
 
 from __future__ import annotations
 
-from ledger.errors import ProjectError
-from ledger.executor.project import OpDef
+import re
+from typing import Any
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from ledger.errors import FlagError, ProjectError
+from ledger.executor.flags import FLAG_TYPES, convert_type
+from ledger.executor.opdef import FlagDef, OpDef
+from ledger.executor.scalars import normalize_output_scalars
+from ledger.executor.sourcecode import normalize_rules
+
+_TYPE_ALIASES = {"bool": "boolean", "str": "string", "integer": "int"}
+# YAML 1.1 reads 1e-3 as a string; users mean a number. Unsigned `12e3`
+# stays a string, as Guild keeps run-id-like values.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)[eE][-+]?\d+$|^[-+]?\d+[eE][-+]\d+$")
 
 
 def parse_project_file(data: bytes, fname: str) -> dict[str, OpDef]:
@@ -22,20 +29,12 @@ def parse_project_file(data: bytes, fname: str) -> dict[str, OpDef]:
 
 
 def _load_yaml(data: bytes, fname: str) -> Any:
-    import re
-
-    import yaml
+    import yaml  # heavy: only when the project file changed (load_project caches the result)
 
     class Loader(yaml.SafeLoader):
         pass
 
-    # YAML 1.1 reads 1e-3 as a string; users mean a number. Unsigned `12e3`
-    # stays a string, as Guild keeps run-id-like values.
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:float",
-        re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)[eE][-+]?\d+$|^[-+]?\d+[eE][-+]\d+$"),
-        list("-+0123456789."),
-    )
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
     try:
         return yaml.load(data, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
@@ -92,10 +91,6 @@ def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
     dest = d.get("flags-dest", flags_data.get("$dest"))
     if dest not in (None, "globals", "args"):
         raise ProjectError(f"{where}: unsupported flags-dest {dest!r}; use globals or args")
-    from ledger.executor.flags import flagdef_from_data
-    from ledger.executor.scalars import normalize_output_scalars
-    from ledger.executor.sourcecode import normalize_rules
-
     flags = {
         str(n): flagdef_from_data(str(n), v, f"{where}: flag '{n}'")
         for n, v in flags_data.items()
@@ -119,6 +114,49 @@ def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
         default=d.get("default") is True,
         flags_import=_flags_import(d.get("flags-import"), where),
         flags_import_skip=tuple(str(x) for x in _as_list(d.get("flags-import-skip"))),
+    )
+
+
+def flagdef_from_data(name: str, v: Any, where: str) -> FlagDef:
+    """A FlagDef from a project file's `flags:` entry (a bare default or a
+    map); ProjectError, prefixed with `where`, when it cannot be used."""
+    if not isinstance(v, dict):
+        v = {"default": v}
+    kind = v.get("type")
+    if kind is not None:
+        kind = _TYPE_ALIASES.get(kind, kind)
+        if kind not in FLAG_TYPES:
+            raise ProjectError(f"{where}: unknown type {v.get('type')!r}; use one of {', '.join(FLAG_TYPES)}")
+    lo, hi = v.get("min"), v.get("max")
+    for label, bound in (("min", lo), ("max", hi)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            raise ProjectError(f"{where}: `{label}` must be a number, got {bound!r}")
+    if lo is not None and hi is not None and lo > hi:
+        raise ProjectError(f"{where}: min ({lo}) is greater than max ({hi}); swap them")
+    choices = v.get("choices")
+    if choices is not None and (not isinstance(choices, list) or not choices):
+        raise ProjectError(f"{where}: `choices` must be a non-empty list, e.g. `choices: [a, b]`")
+    typed = FlagDef(name=name, type=kind)
+    try:
+        default = v.get("default")
+        if default is not None and not isinstance(default, (list, dict)):
+            default = convert_type(default, typed)
+        if choices is not None:
+            choices = tuple(convert_type(c.get("value") if isinstance(c, dict) else c, typed) for c in choices)
+    except FlagError as e:
+        raise ProjectError(f"{where}: {e}; fix the value or the type") from None
+    return FlagDef(
+        name=name,
+        default=default,
+        type=kind,
+        choices=choices,
+        min=lo,
+        max=hi,
+        description=str(v.get("description") or "").strip(),
+        arg_name=v.get("arg-name"),
+        required=v.get("required") is True,
+        arg_switch=v.get("arg-switch"),
+        arg_skip=v.get("arg-skip") is True,
     )
 
 

@@ -4,32 +4,22 @@ Each flag's value replaces the text of the module-level assignment it names
 (`x = 1.0`), at the line/column offsets found by ledger.executor.script_ast, so
 comments, layout and line numbers (hence tracebacks) stay the user's own.
 The offsets ("slots") are cached with a script's other AST facts
-(ledger.executor.project.script_analysis): rewriting an unchanged script then
-needs no `ast` at all.
-
-This module is imported by `ledger.executor.op_main` inside a run's process:
-keep it stdlib only and cheap to import.
+(ledger.executor.project.script_analysis), so an unchanged script is not
+parsed again.
 """
 
 from __future__ import annotations
 
 import math
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
+from typing import Any
 
 
-def rewrite_globals(source: str, flags: dict[str, Any], slots: list | None = None) -> str:
+def rewrite_globals(source: str, flags: dict[str, Any], slots: list) -> str:
     """`source` with each module-level `name = <literal>` of a flag given the
     flag's value; everything else is left exactly as written. `slots` are
-    `script_ast.literal_slots(source)`, found here when not given."""
+    `script_ast.literal_slots(source)`."""
     if not flags:
         return source
-    if slots is None:
-        from ledger.executor.script_ast import literal_slots
-
-        slots = literal_slots(source)
     lines = source.splitlines(keepends=True)
     edits = [slot for slot in slots if slot[0] in flags]
     # Apply from the end so earlier offsets stay valid.
@@ -48,19 +38,6 @@ def python_literal(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{python_literal(k)}: {python_literal(v)}" for k, v in value.items()) + "}"
     return repr(value)
-
-
-def type_of(value: Any) -> str | None:
-    """The flag type a default value implies: 1.0 -> float, 2 -> int..."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    return None
 
 
 def _replace(lines: list[str], slot: list, text: str) -> None:

@@ -2,22 +2,26 @@
 
 The process runs in its run directory with its output tee'd live to the
 terminal and handed, line by line with a time stamp, to a sink that records
-it. Ctrl-C and SIGTERM stop the process and are reported, not raised, so the
+it; its stdin is ledger's own (the user's terminal, for input() and pdb).
+Ctrl-C and SIGTERM stop the process and are reported, not raised, so the
 caller can always record how the run ended.
 """
 
 from __future__ import annotations
 
-import _thread  # threading's import is a cost on every run's start
+import ctypes
+import functools
 import os
 import selectors
 import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ledger.executor import spare
+from ledger.errors import LedgerError
 
 LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
 
@@ -26,7 +30,6 @@ LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 
 TICK_SECONDS = 0.25
 
 _PR_SET_PDEATHSIG = 1
-_MAIN_THREAD = _thread.get_ident()  # modules are imported by the main thread
 
 
 @dataclass
@@ -42,59 +45,65 @@ class Outcome:
         return "completed" if self.exit_status == 0 else "error"
 
 
-_prctl = None
+class FlagsPipe:
+    """Bytes for a child to read on a pipe of its own (op_main's
+    `--flags-fd`): `fd` is the number the child reads, the same in it as here."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.fd, self._write_end = os.pipe()
+
+    def send(self) -> None:
+        """Once the child has started: write everything, then end of file."""
+        os.close(self.fd)
+        try:
+            with open(self._write_end, "wb") as pipe:
+                pipe.write(self.data)
+        except BrokenPipeError:
+            pass  # it died before reading: its exit status says why
+
+    def close(self) -> None:
+        for fd in (self.fd, self._write_end):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
-def _die_with_parent():
-    """A pre-exec hook that makes the child get SIGKILL when the ledger
-    process dies, so a killed `ledger run` leaves no orphan computing in the
-    dark (Linux only). libc is loaded here, once per ledger process, not in
-    each child: a batch's trials would each pay for importing ctypes."""
-    global _prctl
+@functools.cache
+def _die_with_parent() -> Callable[[], None] | None:
+    """A hook run in the child before it executes: the child gets SIGKILL
+    when the ledger process dies, so a killed `ledger run` leaves no orphan
+    computing in the dark (Linux only)."""
     if not sys.platform.startswith("linux"):
         return None
-    if _prctl is None:
-        try:
-            import ctypes
-
-            _prctl = ctypes.CDLL(None).prctl
-        except (OSError, AttributeError):
-            _prctl = False
-    if not _prctl:
+    try:
+        prctl = ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):
         return None
-    prctl = _prctl
     return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str], stdin: bytes | None = None):
-    """Start the process; `stdin` is all it reads on its standard input
-    (then end of file, as from /dev/null). A run's Python main goes to the
-    spare interpreter when one is waiting (executor/spare.py)."""
-    proc = spare.hand(argv, os.fspath(cwd), env, stdin)
-    if proc is not None:
-        return proc
-    import subprocess
-
+def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
+          flags: FlagsPipe | None = None) -> subprocess.Popen:  # fmt: skip
+    """Start the process, its stdin ledger's own, its output piped here;
+    `flags` is sent on its pipe once the process runs."""
     try:
         proc = subprocess.Popen(
             argv,
             cwd=cwd,
             env=env,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            pass_fds=(flags.fd,) if flags else (),
             preexec_fn=_die_with_parent(),
         )
     except OSError as e:
-        from ledger.errors import LedgerError
-
+        if flags:
+            flags.close()
         raise LedgerError(f"cannot start {argv[0]}: {e.strerror}; check the operation's main/exec") from None
-    if stdin is not None:
-        try:
-            proc.stdin.write(stdin)  # type: ignore[union-attr]
-            proc.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass  # it died at once: its exit status says why
+    if flags:
+        flags.send()
     return proc
 
 
@@ -113,7 +122,7 @@ def capture(proc, sink: LineSink, tee: bool = True) -> Outcome:
 
     # only the main thread may set handlers; trials run by --workers threads
     # are stopped through their batch
-    in_main = _thread.get_ident() == _MAIN_THREAD
+    in_main = threading.current_thread() is threading.main_thread()
     old_term = signal.signal(signal.SIGTERM, on_term) if in_main else None
     # Ctrl-C as a flag, not a KeyboardInterrupt: raised between two
     # statements it could cut a chunk's append in half and lose its lines

@@ -19,6 +19,7 @@ from ledger.events import (
     SourcecodeCopied,
     TagAdded,
     TagRemoved,
+    from_dict,
 )
 from ledger.home import Home
 from ledger.projections import rundir
@@ -110,8 +111,6 @@ def purge(home: Home, runs: list[str]) -> int:
     """Remove the runs' directories and the blobs no other run still uses.
     Their events stay: a purged run can still be audited. Returns the
     number of blobs removed."""
-    from ledger.events import from_dict
-
     runs = _require(home, runs, "deleted", {
         "live": "delete it first with `ledger delete`, then purge it",
         "purged": "it was already purged",

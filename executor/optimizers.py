@@ -21,8 +21,7 @@ from typing import Any, Mapping
 
 from ledger.errors import FlagError
 from ledger.executor import trials
-from ledger.executor.flags import decode, format_value
-from ledger.executor.spaces import Range, Values
+from ledger.executor.values import Range, Values, decode, format_value
 
 ACQ_FUNCS = ("LCB", "EI", "PI", "gp_hedge")
 PREV_TRIALS = ("batch", "sourcecode", "operation")

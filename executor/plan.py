@@ -8,9 +8,9 @@ the run's first transaction, and `command` into the process's argv.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from ledger.events import (
     FlagSet,
@@ -20,11 +20,9 @@ from ledger.events import (
     SourcecodeCopied,
     SourceFile,
 )
-from ledger.executor.spare import op_main_argv
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
+from ledger.executor import op_main
+from ledger.executor.flags import flag_args, render_exec
+from ledger.executor.opdef import OpDef
 
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION")
 REDACTED = "<redacted>"
@@ -50,7 +48,7 @@ class Source:
 class RunSpec:
     run_id: str
     op: str
-    opdef: dict[str, Any]
+    opdef: OpDef
     project: str
     flags: dict[str, Flag]
     label: str
@@ -81,7 +79,7 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
             run,
             RunCreated(
                 op=spec.op,
-                opdef=spec.opdef,
+                opdef=spec.opdef.to_dict(),
                 project=spec.project,
                 kind=spec.kind,  # type: ignore[arg-type]
                 proto=spec.proto,
@@ -113,36 +111,22 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
 
 
 def command(
-    opdef: dict[str, Any], flags: dict[str, Any], arg_list: list[str], python: str = sys.executable, stdin: bool = False
+    opdef: OpDef, flags: dict[str, Any], flags_fd: int | None = None, python: str = sys.executable
 ) -> list[str]:
-    """The run's argv. A `main` op runs through `ledger.executor.op_main`, which
-    injects flags into the script's globals or passes them as arguments;
-    an `exec` op is its template with `${flag}` and `${flag_args}` filled."""
-    if opdef.get("exec"):
-        return _render_exec(opdef["exec"], flags, opdef, python)
-    main, *main_args = shlex.split(opdef["main"])
-    argv = op_main_argv(python)
-    if opdef.get("flags_dest", "globals") == "globals":
-        if flags and stdin:
-            argv.append("--stdin")  # code compiled with its flags by ledger: op_main.compiled
-        elif flags:
-            # a Python literal: op_main reads it with `ast`, which it needs
-            # anyway, instead of importing json (and with it `re`)
-            argv += ["--globals", repr(dict(sorted(flags.items())))]
-        argv += [main, *main_args]
-    else:
-        argv += [main, *main_args, *arg_list]
-    return argv
-
-
-def _render_exec(template: str, flags: dict[str, Any], opdef: dict[str, Any], python: str) -> list[str]:
-    from ledger.executor.flags import render_exec
-    from ledger.executor.project import OpDef
-
-    argv = render_exec(template, flags, OpDef.from_dict(opdef), extra={"python_exe": python})
-    if argv and argv[0] in ("python", "python3"):
-        argv[0] = python  # the interpreter ledger runs on, as Guild does
-    return argv
+    """The run's argv. A `main` op runs through ledger.executor.op_main,
+    which reads globals flags from the pipe `flags_fd` or passes flags on as
+    arguments; an `exec` op is its template with `${flag}` and `${flag_args}`
+    filled."""
+    if opdef.exec:
+        argv = render_exec(opdef.exec, flags, opdef, extra={"python_exe": python})
+        if argv and argv[0] in ("python", "python3"):
+            argv[0] = python  # the interpreter ledger runs on, as Guild does
+        return argv
+    main, main_args = opdef.main_parts()
+    argv = [python, "-u", op_main.__file__]
+    if opdef.python_globals:
+        return [*argv, *(["--flags-fd", str(flags_fd)] if flags_fd is not None else []), main, *main_args]
+    return [*argv, main, *main_args, *flag_args(flags, opdef)]
 
 
 def redact_env(env: dict[str, str]) -> dict[str, str]:

@@ -1,140 +1,49 @@
 """Project files (`ledger.yml`, else `guild.yml`) and resolved operations.
 
-The file is Guild AI's format. Parsing and checking it (ledger.executor.guildfile) needs
-yaml, which costs more than a whole `ledger run` may; so `load_project`
-keeps the normalised operations as JSON in a cache keyed by the sha256 of
-the file's bytes, and a cache hit imports neither yaml nor pydantic.
+The file is Guild AI's format. Parsing and checking it (ledger.executor.guildfile)
+needs yaml, which costs more than a whole `ledger run` may; so
+`load_project` keeps the normalised operations as JSON in a cache keyed by
+the file's bytes and by the code that reads them (`CODE_VERSION`): an
+upgrade of ledger never trusts an entry an older ledger wrote, and a cache
+hit imports no yaml.
 
 What depends on the scripts themselves (imported flags, the detected flags
 destination) is worked out by `Project.op` on each call, because scripts
 change without the project file changing; what a script's AST says is
-cached by the script's own sha256 (`script_analysis`), so an unchanged
-script is not parsed again, nor `ast` imported.
+cached the same way, by the script's bytes (`script_analysis`).
 """
 
 from __future__ import annotations
 
-import _thread
-import dataclasses
+import hashlib
 import json
 import os
 import shlex
-from dataclasses import dataclass, field
-from hashlib import sha256
+import threading
+from pathlib import Path
+from typing import Any
 
 from ledger.errors import ProjectError
+from ledger.executor import guildfile, script_ast
+from ledger.executor.op_main import find_main
+from ledger.executor.opdef import FlagDef, OpDef
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
-
-    StrPath = str | os.PathLike[str]
-
+StrPath = str | os.PathLike[str]
 PROJECT_FILES = ("ledger.yml", "guild.yml")
-CACHE_FORMAT = 1  # bump when the normalised form changes
-SCRIPT_CACHE_FORMAT = 1  # bump when ledger.executor.script_ast's output changes
+# what reads project files and scripts into the cached operations and analyses
+_CACHED_CODE = ("guildfile", "script_ast", "opdef", "flags", "values", "spaces", "scalars", "sourcecode")
 
 
-@dataclass(frozen=True)
-class FlagDef:
-    name: str
-    default: Any = None
-    type: str | None = None
-    choices: tuple | None = None
-    min: float | int | None = None
-    max: float | int | None = None
-    description: str = ""
-    arg_name: str | None = None
-    required: bool = False
-    arg_switch: Any = None  # argparse store_true/false: pass `--name` alone when value == arg_switch
-    arg_skip: bool = False
-    null_label: str | None = None
-
-    def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        if self.choices is not None:
-            d["choices"] = list(self.choices)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> FlagDef:
-        known = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
-        if kw.get("choices") is not None:
-            kw["choices"] = tuple(kw["choices"])
-        return cls(**kw)
+def _code_version() -> str:
+    """A digest of the modules whose output the caches hold: a change to any
+    of them (a new release, an edit in a checkout) is a different key."""
+    digest = hashlib.sha256()
+    for name in _CACHED_CODE:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class OpDef:
-    """A resolved operation. Stored in RunCreated events: JSON round-trippable.
-
-    `flags_dest` is None only in a declared operation (from the project file)
-    that leaves it to detection; `Project.op` always returns "globals" or
-    "args". `flags_import` (True = all, a tuple = those names) and
-    `flags_import_skip` say which script flags `Project.op` merges in.
-    `sourcecode` is a tuple of (action, pattern, type) rules, action
-    "include"/"exclude", type None/"text"/"binary"/"dir", applied after the
-    default rules (see ledger.executor.sourcecode); `sourcecode_root` is the folder,
-    relative to the project, that source code is copied from.
-    """
-
-    name: str
-    main: str | None = None
-    exec: str | None = None
-    description: str = ""
-    flags: dict[str, FlagDef] = field(default_factory=dict)
-    flags_dest: str | None = "globals"
-    output_scalars: tuple | None = None
-    compare: tuple | None = None
-    label: str | None = None
-    sourcecode: tuple | None = None
-    sourcecode_root: str | None = None
-    objective: dict = field(default_factory=lambda: {"minimize": "loss"})
-    optimizers: dict[str, dict] = field(default_factory=dict)
-    default: bool = False
-    flags_import: Any = False
-    flags_import_skip: tuple = ()
-
-    def to_dict(self) -> dict:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        d["flags"] = {n: fd.to_dict() for n, fd in self.flags.items()}
-        for key in ("output_scalars", "compare", "sourcecode"):
-            if d[key] is not None:
-                d[key] = [list(x) if isinstance(x, tuple) else x for x in d[key]]
-        if isinstance(self.flags_import, tuple):
-            d["flags_import"] = list(self.flags_import)
-        d["flags_import_skip"] = list(self.flags_import_skip)
-        return json.loads(json.dumps(d))  # a plain, detached copy
-
-    @classmethod
-    def from_dict(cls, d: dict) -> OpDef:
-        known = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
-        kw["flags"] = {n: FlagDef.from_dict(fd) for n, fd in (d.get("flags") or {}).items()}
-        for key in ("output_scalars", "sourcecode"):
-            if kw.get(key) is not None:
-                kw[key] = tuple(tuple(x) for x in kw[key])
-        if kw.get("compare") is not None:
-            kw["compare"] = tuple(kw["compare"])
-        if isinstance(kw.get("flags_import"), list):
-            kw["flags_import"] = tuple(kw["flags_import"])
-        kw["flags_import_skip"] = tuple(kw.get("flags_import_skip") or ())
-        return cls(**kw)
-
-    def main_parts(self) -> tuple[str, list[str]]:
-        """`main: pkg.train --mode x` -> ("pkg.train", ["--mode", "x"])."""
-        parts = shlex.split(self.main or "")
-        if not parts:
-            raise ProjectError(f"operation '{self.name}' has no main module; set `main` or `exec`")
-        return parts[0], parts[1:]
-
-    @property
-    def minimize(self) -> tuple[str, bool]:
-        """(scalar name, True to minimise / False to maximise)."""
-        if "maximize" in self.objective:
-            return self.objective["maximize"], False
-        return self.objective.get("minimize", "loss"), True
+CODE_VERSION = _code_version()
 
 
 class Project:
@@ -158,6 +67,8 @@ class Project:
         return complete_op(opdef, self.dir, os.path.basename(self.path), self.cache_dir)
 
     def default_op(self) -> OpDef | None:
+        """The operation `ledger run` runs when none is named: the one marked
+        `default: yes`, else the only one."""
         marked = [op for op in self.ops.values() if op.default]
         if marked:
             return self.op(marked[0].name)
@@ -184,23 +95,31 @@ def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Proj
             data = fh.read()
     except OSError as e:
         raise ProjectError(f"cannot read {path}: {e.strerror}; check the file's permissions") from None
-    cache_path = _cache_path(cache_dir, f"project-v{CACHE_FORMAT}", data)
+    cache_path = _cache_path(cache_dir, "project", data)
     cached = _read_cache(cache_path)
     try:
         ops = {name: OpDef.from_dict(d) for name, d in cached["ops"].items()}  # type: ignore[index]
     except (KeyError, TypeError, AttributeError):  # missing or damaged: parse the file again
-        from ledger.executor.guildfile import parse_project_file
-
-        ops = parse_project_file(data, os.path.basename(path))
-        _write_cache(cache_path, {"format": CACHE_FORMAT, "ops": {n: op.to_dict() for n, op in ops.items()}})
+        ops = guildfile.parse_project_file(data, os.path.basename(path))
+        _write_cache(cache_path, {"ops": {n: op.to_dict() for n, op in ops.items()}})
     return Project(path, ops, cache_dir)
 
 
-def resolve_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None) -> OpDef:
+def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None = None) -> OpDef:
     """The operation `spec` names: an operation of the project file, else a
-    script path relative to `project_dir` (its flags read from the script)."""
+    script path relative to `project_dir` (its flags read from the script).
+    No `spec`: the project's default operation."""
     project_dir = os.fspath(project_dir)
     project = load_project(project_dir, cache_dir)
+    if not spec:
+        default = project.default_op() if project is not None else None
+        if default is None:
+            defined = f" (defined: {', '.join(sorted(project.ops))})" if project is not None and project.ops else ""
+            raise ProjectError(
+                f"no operation given{defined}: name one, mark one `default: yes` in the project file,"
+                " or run a script, e.g. `ledger run train.py`"
+            )
+        return default
     if project is not None and spec in project.ops:
         return project.op(spec)
     if spec and os.path.isfile(os.path.join(project_dir, spec)):
@@ -232,35 +151,29 @@ def complete_op(
     """Merge a declared operation with what its main script provides."""
     wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
     if not opdef.main or not (wants_import or opdef.flags_dest is None):
-        return opdef if opdef.flags_dest else _replace(opdef, flags_dest="args" if opdef.exec else "globals")
+        return opdef if opdef.flags_dest else opdef.replace(flags_dest="args" if opdef.exec else "globals")
     module, _args = opdef.main_parts()
-    script = find_main_script(project_dir, module)
+    script = main_script(project_dir, module)
     if script is None:
         if wants_import:
             raise ProjectError(
                 f"{file_name}: operation '{opdef.name}': cannot import flags: main module '{module}' "
                 f"not found under {project_dir}; check `main` or set `flags-import: no`"
             )
-        return _replace(opdef, flags_dest="globals")
+        return opdef.replace(flags_dest="globals")
     found, dest = _script_flags(script, os.path.relpath(script, project_dir), cache_dir)
     flags = dict(opdef.flags)
     if wants_import:
         names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
         for name in sorted(names - set(opdef.flags_import_skip)):
             flags[name] = _merge_flag(opdef.flags.get(name), found[name])
-    return _replace(opdef, flags=flags, flags_dest=opdef.flags_dest or dest)
+    return opdef.replace(flags=flags, flags_dest=opdef.flags_dest or dest)
 
 
-def find_main_script(project_dir: StrPath, module: str) -> str | None:
-    """The file a `main` names: `echo` -> echo.py, `pkg.train` -> pkg/train.py,
-    `src/train` -> src/train.py, `echo.py` as is."""
-    if module.endswith(".py") or "/" in module:
-        rel = module if module.endswith(".py") else module + ".py"
-        candidates = [os.path.join(project_dir, rel)]
-    else:
-        rel = module.replace(".", "/")
-        candidates = [os.path.join(project_dir, f"{rel}.py"), os.path.join(project_dir, rel, "__main__.py")]
-    return next((c for c in candidates if os.path.isfile(c)), None)
+def main_script(project_dir: StrPath, module: str) -> str | None:
+    """The file a `main` names under `project_dir` (see op_main.find_main), or None."""
+    found = find_main(module, lambda rel: os.path.isfile(os.path.join(project_dir, rel)))
+    return os.path.join(project_dir, found[0]) if found else None
 
 
 # --- helpers -----------------------------------------------------------------
@@ -269,16 +182,12 @@ def find_main_script(project_dir: StrPath, module: str) -> str | None:
 def script_analysis(data: bytes, shown: str, cache_dir: StrPath | None = None) -> dict[str, Any]:
     """ledger.executor.script_ast.analyse of a script's bytes, from the cache when
     they were analysed before. `shown` names the script in errors."""
-    from ledger.executor.op_main import read_source
-
-    cache_path = _cache_path(cache_dir, f"script-v{SCRIPT_CACHE_FORMAT}", data)
+    cache_path = _cache_path(cache_dir, "script", data)
     cached = _read_cache(cache_path)
     if cached is not None and _is_analysis(cached):
         return cached
-    from ledger.executor.script_ast import analyse
-
     try:
-        analysis = analyse(read_source(data))
+        analysis = script_ast.analyse(script_ast.read_source(data))
     except UnicodeDecodeError as e:
         raise ProjectError(f"cannot read {shown}: {e}; check the file") from None
     except ProjectError as e:
@@ -316,23 +225,14 @@ def _is_analysis(d: dict) -> bool:
 
 def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:
     """Declared attributes win; imported ones fill what was left unset."""
-    if declared is None:
-        return imported
-    unset = FlagDef(name=declared.name)
-    kw = {
-        name: getattr(imported, name) if getattr(declared, name) == getattr(unset, name)
-        else getattr(declared, name)
-        for name in (f.name for f in dataclasses.fields(FlagDef))
-    }
-    return FlagDef(**kw)
-
-
-def _replace(opdef: OpDef, **changes: Any) -> OpDef:
-    return dataclasses.replace(opdef, **changes)
+    return imported if declared is None else declared.merged_over(imported)
 
 
 def _cache_path(cache_dir: StrPath | None, kind: str, data: bytes) -> str | None:
-    return os.path.join(cache_dir, f"{kind}-{sha256(data).hexdigest()}.json") if cache_dir else None
+    if cache_dir is None:
+        return None
+    key = hashlib.sha256(data).hexdigest()
+    return os.path.join(cache_dir, f"{kind}-{CODE_VERSION}-{key}.json")
 
 
 def _read_cache(path: str | None) -> dict | None:
@@ -351,7 +251,7 @@ def _write_cache(path: str | None, payload: dict) -> None:
     be written only costs speed."""
     if path is None:
         return
-    tmp = f"{path}.{os.getpid()}.{_thread.get_ident()}.tmp"  # a batch's trials may write at once
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"  # a batch's trials may write at once
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as fh:

@@ -9,10 +9,10 @@ with `RunStopped`, so a run's end is a single durable step.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import time
-from hashlib import sha256
 
 from ledger.events import (
     ArtifactRecorded,
@@ -135,7 +135,7 @@ def artifacts(
                 continue
             if rel in copied and st.st_size == copied[rel][1]:
                 with open(full, "rb") as fh:
-                    if sha256(fh.read()).hexdigest() == copied[rel][0]:
+                    if hashlib.sha256(fh.read()).hexdigest() == copied[rel][0]:
                         continue
             sha, size = home.blobs.put_file(full)
             out.append(ArtifactRecorded(path=rel, sha256=sha, size=size, stored=True))

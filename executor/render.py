@@ -32,7 +32,9 @@ def gist(data: EventData) -> str:
         flags = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(data.flags.items()))
         return f"trial {data.index} {data.trial[:8]} ({flags})"
     if isinstance(data, RunStarted):
-        shown = data.argv[2:] if len(data.argv) > 2 and data.argv[2].endswith("op_main.py") else data.argv
+        shown = list(data.argv[2:] if len(data.argv) > 2 and data.argv[2].endswith("op_main.py") else data.argv)
+        if shown[1:2] == ["--flags-fd"]:
+            del shown[1:3]  # a pipe's number: how the flags travelled, not what ran
         return f"pid {data.pid}: {' '.join(shown)}"
     if isinstance(data, OutputCaptured):
         return f"{data.lines} line(s), {data.bytes} bytes"

@@ -7,22 +7,29 @@ appends the plan, builds the run directory and runs the process in it.
 
 from __future__ import annotations
 
+import getpass
+import hashlib
+import marshal
 import os
 import uuid
 from dataclasses import dataclass, field
-from hashlib import sha256
+from typing import Any
 
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
-from ledger.executor import launch, plan
+from ledger.executor import gitinfo, launch, plan, sourcecode
+from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
+from ledger.executor.inject import rewrite_globals
+from ledger.executor.op_main import find_main
+from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, RunSpec, Source
+from ledger.executor.project import resolve_op, script_analysis
+from ledger.executor.recorder import OutputRecorder, artifacts
+from ledger.executor.scalars import ScalarParser
+from ledger.executor.script_ast import read_source
 from ledger.home import Home
 from ledger.projections import rundir
 from ledger.store import now_ts
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 
 SOURCE_WARN_FILES = 100
 
@@ -39,11 +46,13 @@ class RunRequest:
     random_seed: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
+    """A run planned and ready to execute: its spec and the source files'
+    bytes as read from the project (none for a proto's source)."""
+
     spec: RunSpec
-    opdef: Any  # ledger.executor.project.OpDef
-    sources: dict[str, bytes]  # path -> bytes, as read from the project (empty for a proto's source)
+    sources: dict[str, bytes]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -57,31 +66,22 @@ def new_seed() -> int:
 
 def context() -> dict[str, Any]:
     u = os.uname()
-    user = os.environ.get("USER") or os.environ.get("LOGNAME") or ""
-    if not user:
-        try:
-            import pwd
-
-            user = pwd.getpwuid(os.getuid()).pw_name
-        except (ImportError, KeyError):
-            pass
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid
+        user = ""
     return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", "pid": os.getpid()}
 
 
-def resolve_opdef(home: Home, project_dir: str | os.PathLike[str], spec: str):
-    from ledger.executor.project import resolve_op
-
+def resolve_opdef(home: Home, project_dir: str | os.PathLike[str], spec: str | None) -> OpDef:
     return resolve_op(project_dir, spec, cache_dir=os.path.join(home.path, "cache"))
 
 
 def project_source(
-    home: Home, project_dir: str | os.PathLike[str], opdef
+    home: Home, project_dir: str | os.PathLike[str], opdef: OpDef
 ) -> tuple[Source, dict[str, bytes], list[str]]:
     """The project's source files as the run will hold them."""
-    from ledger.executor import sourcecode
-
-    rules = getattr(opdef, "sourcecode", None)
-    paths = sourcecode.select(project_dir, rules, skip_dirs=(home.path,))
+    paths = sourcecode.select(project_dir, opdef.sourcecode, skip_dirs=(home.path,))
     warnings = []
     if len(paths) > SOURCE_WARN_FILES:
         warnings.append(
@@ -93,44 +93,31 @@ def project_source(
         full = os.path.join(project_dir, rel)
         with open(full, "rb") as fh:
             data = fh.read()
-        sha = sha256(data).hexdigest()
+        sha = hashlib.sha256(data).hexdigest()
         files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=os.stat(full).st_mode & 0o777))
         contents[rel] = data
     digest = sourcecode.digest([(rel, contents[rel]) for rel in paths])
     return Source(files=tuple(files), digest=digest), contents, warnings
 
 
-def check_main(opdef, source: Source) -> None:
+def check_main(opdef: OpDef, source: Source) -> None:
     """Refuse, before anything is written, a main module the run won't have."""
-    main = getattr(opdef, "main", None)
-    if not main:
+    if not opdef.main or opdef.exec:
         return
-    target = main.split()[0]
+    module, _ = opdef.main_parts()
     names = {f.path for f in source.files}
-    candidates = (
-        [target]
-        if target.endswith(".py")
-        else [target.replace(".", "/") + ".py", target.replace(".", "/") + "/__main__.py"]
-    )
-    if not any(c in names for c in candidates):
+    if find_main(module, names.__contains__) is None:
         raise ProjectError(
-            f"main module {target!r} of operation {opdef.name!r} is not in the source code;"
+            f"main module {module!r} of operation {opdef.name!r} is not in the source code;"
             " check `main:` in the project file or the `sourcecode:` rules"
         )
 
 
 def prepare(home: Home, req: RunRequest) -> Prepared:
-    from ledger.executor import flags as flagmod
-
-    if not req.op:
-        raise ProjectError("no operation given: try `ledger run SCRIPT.py` or an operation of guild.yml")
-    from ledger.executor import gitinfo
-
     git = gitinfo.start(req.project_dir)  # git's dirty check runs while the rest is planned
     try:
         opdef = resolve_opdef(home, req.project_dir, req.op)
-        given = flagmod.parse_assignments(req.args)
-        resolved = flagmod.resolve(opdef, given)
+        resolved = resolve(opdef, parse_assignments(req.args))
         flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
         source, contents, warnings = project_source(home, req.project_dir, opdef)
         check_main(opdef, source)
@@ -138,15 +125,13 @@ def prepare(home: Home, req: RunRequest) -> Prepared:
         checkout = git()  # waited for on bad input too: no process is left behind
     return Prepared(
         spec=build_spec(opdef, flags, source, req, project=str(req.project_dir), git=checkout),
-        opdef=opdef,
         sources=contents,
         warnings=warnings,
     )
 
 
-def build_spec(opdef, flags: dict[str, Flag], source: Source, req: RunRequest, project: str, **links) -> RunSpec:
-    from ledger.executor.flags import render_label
-
+def build_spec(opdef: OpDef, flags: dict[str, Flag], source: Source, req: RunRequest, project: str,
+               **links: Any) -> RunSpec:  # fmt: skip
     values = {n: f.value for n, f in flags.items()}
     template = links.pop("label_template", None) or opdef.label
     label = req.label if req.label is not None else render_label(template, values)
@@ -158,7 +143,7 @@ def build_spec(opdef, flags: dict[str, Flag], source: Source, req: RunRequest, p
     return RunSpec(
         run_id=new_run_id(),
         op=opdef.name,
-        opdef=opdef.to_dict(),
+        opdef=opdef,
         project=project,
         flags=flags,
         label=label,
@@ -204,7 +189,7 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
         return None
-    return start(home, spec, prepared.opdef, events, copied, tee=tee)
+    return start(home, spec, events, copied, tee=tee)
 
 
 def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
@@ -221,29 +206,26 @@ def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
         home.blobs.put_bytes(sources[f.path])
 
 
-def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: bool = True) -> launch.Outcome:
+def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = True) -> launch.Outcome:
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it."""
-    from ledger.executor.flags import flag_args
-    from ledger.executor.recorder import OutputRecorder, artifacts
-    from ledger.executor.scalars import ScalarParser
-
     run_dir = home.run_dir(spec.run_id)
     recorder = None
     written = None
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     try:
         values = spec.flag_values
-        code = main_code(spec.opdef, values, run_dir, os.path.join(home.path, "cache"))
-        argv = plan.command(spec.opdef, values, flag_args(values, opdef), stdin=code is not None)
+        payload = flags_payload(spec.opdef, values, run_dir, os.path.join(home.path, "cache"))
+        pipe = launch.FlagsPipe(payload) if payload is not None else None
+        argv = plan.command(spec.opdef, values, flags_fd=pipe.fd if pipe else None)
         env = child_env(home, spec.run_id, run_dir)
         when = now_ts()
-        proc = launch.start(argv, run_dir, env, stdin=code)
+        proc = launch.start(argv, run_dir, env, flags=pipe)
         started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir), time=when)
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
-        parser = ScalarParser(opdef.output_scalars, ignore=set(values))
+        parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values))
         recorder = OutputRecorder(home, spec.run_id, run_dir, parser, pending=[plan.NewEvent(spec.run_id, started)])
         outcome = launch.capture(proc, recorder, tee=tee)
         outcome.scalars = recorder.scalars
@@ -256,19 +238,29 @@ def start(home: Home, spec: RunSpec, opdef, events: list, copied: dict, tee: boo
     return outcome
 
 
-def main_code(opdef: dict[str, Any], values: dict[str, Any], run_dir: str | os.PathLike[str],
-              cache_dir: str | os.PathLike[str] | None = None) -> bytes | None:  # fmt: skip
-    """The main script compiled with its flags, for the run's process to
-    read on stdin (None: it gets them as --globals or arguments instead).
-    `cache_dir` holds the script's analysis (ledger.executor.project.script_analysis)."""
-    if opdef.get("exec") or not opdef.get("main") or not values or opdef.get("flags_dest", "globals") != "globals":
+def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLike[str],
+                  cache_dir: str | os.PathLike[str] | None = None) -> bytes | None:  # fmt: skip
+    """What op_main reads on its flags pipe: the main script compiled with
+    its module-level assignments rewritten to `values`, and the values,
+    marshalled (None: the flags do not go to a Python script's globals).
+    The code is None when the script cannot be compiled: op_main then
+    compiles it and reports the error as python would. `cache_dir` holds
+    the script's analysis (ledger.executor.project.script_analysis)."""
+    if not opdef.python_globals or not values:
         return None
-    import shlex
-
-    from ledger.executor.op_main import compiled
-
-    cache = os.fspath(cache_dir) if cache_dir else None
-    return compiled(os.fspath(run_dir), shlex.split(opdef["main"])[0], values, cache)
+    module, _ = opdef.main_parts()
+    found = find_main(module, lambda rel: os.path.isfile(os.path.join(run_dir, rel)))
+    code = None
+    if found is not None:
+        full = os.path.abspath(os.path.join(run_dir, found[0]))
+        try:
+            with open(full, "rb") as fh:
+                data = fh.read()
+            slots = script_analysis(data, found[0], cache_dir)["slots"]
+            code = compile(rewrite_globals(read_source(data), values, slots), full, "exec")
+        except (SyntaxError, ValueError, OSError, LedgerError):
+            code = None
+    return marshal.dumps((code, values))
 
 
 def exit_code(outcome: launch.Outcome | None) -> int:
@@ -280,8 +272,6 @@ def exit_code(outcome: launch.Outcome | None) -> int:
 
 def describe(spec: RunSpec) -> str:
     """What `ledger run` without -y shows before asking to continue."""
-    from ledger.executor.flags import format_value
-
     lines = [f"You are about to run {spec.op}"]
     lines += [f"  {name}: {format_value(f.value)}" for name, f in sorted(spec.flags.items())]
     return "\n".join(lines)

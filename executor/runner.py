@@ -11,13 +11,19 @@ import os
 from dataclasses import dataclass, field
 
 from ledger.errors import LedgerError
+from ledger.executor.batch import BatchPlan
+from ledger.executor.plan import run_events
+from ledger.executor.render import events_text
+from ledger.executor.replay import prepare_from_proto
+from ledger.executor.run import Prepared, RunRequest, describe, execute, exit_code, prepare
+from ledger.executor.values import is_space
 from ledger.home import Home
 
 
 @dataclass
 class Options:
     args: list[str] = field(default_factory=list)
-    project_dir: str = field(default_factory=os.getcwd)  # a str: pathlib is kept off the run's import path
+    project_dir: str = field(default_factory=os.getcwd)
     label: str | None = None
     proto: str | None = None
     force_sourcecode: bool = False
@@ -42,40 +48,33 @@ class Options:
 class SinglePlan:
     """One run."""
 
-    def __init__(self, prepared) -> None:
+    def __init__(self, prepared: Prepared) -> None:
         self.prepared = prepared
         self.warnings = prepared.warnings
 
     def describe(self) -> str:
-        from ledger.executor.run import describe
-
         return describe(self.prepared.spec)
 
     def render_events(self) -> str:
-        from ledger.executor.plan import run_events
-        from ledger.executor.render import events_text
-
         return events_text(run_events(self.prepared.spec))
 
     def trials_table(self) -> str:
         raise LedgerError("--print-trials needs a batch: give a flag several values, e.g. x=[1,2]")
 
     def execute(self, home: Home) -> int:
-        from ledger.executor.run import execute, exit_code
-
         return exit_code(execute(home, self.prepared))
 
 
-def plan_request(home: Home, opts: Options):
-    from ledger.executor.run import RunRequest, prepare
-
+def plan_request(home: Home, opts: Options) -> SinglePlan | BatchPlan:
     if opts.workers < 1:
         raise LedgerError("--workers must be 1 or more")
     op, flag_args = opts.split_op()
     if opts.proto:
-        from ledger.executor.replay import plan_from_proto
-
-        return plan_from_proto(home, opts, op, flag_args)
+        prepared, batch_params = prepare_from_proto(home, opts, op, flag_args)
+        home.ensure_writable()
+        if batch_params is not None:
+            return BatchPlan.from_proto(prepared, batch_params, opts)
+        return single_or_batch(home, prepared, opts)
     req = RunRequest(
         op=op,
         args=flag_args,
@@ -88,13 +87,9 @@ def plan_request(home: Home, opts: Options):
     return single_or_batch(home, prepare(home, req), opts)
 
 
-def single_or_batch(home: Home, prepared, opts: Options):
+def single_or_batch(home: Home, prepared: Prepared, opts: Options) -> SinglePlan | BatchPlan:
     """A batch when a flag has several values (a space) or an optimizer is
     named, else one run."""
-    from ledger.executor.spaces import is_space
-
     if opts.optimizer or any(is_space(f.value) for f in prepared.spec.flags.values()):
-        from ledger.executor.batch import BatchPlan
-
         return BatchPlan.create(home, prepared, opts)
     return SinglePlan(prepared)

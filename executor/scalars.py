@@ -14,19 +14,16 @@ With no patterns (None) Guild's default applies: `key: value` lines, with an
 optional `(step)` after the value, ignoring the keys in `ignore` (the run's
 flag names, which scripts often echo). A key seen again at the same step
 advances the step by one, until the output states a step explicitly.
-
-Stdlib only: this runs on every output line of every run.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from ledger.errors import ProjectError
 from ledger.limits import fits_int64
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 _MACROS = {
     r"\key": r"[^ \t]+",
     r"\name": r"[^ \t]+",
@@ -61,8 +58,6 @@ def check_pattern(key: str | None, pattern: Any) -> str | None:
 def normalize_output_scalars(v: Any, where: str) -> tuple | None:
     """A project file's `output-scalars` as (key-or-None, regex) pairs; None
     for the default patterns, () when disabled (`no`)."""
-    from ledger.errors import ProjectError
-
     if v is None:
         return None
     if v is False:

@@ -9,12 +9,13 @@ rewrites), as plain data that can be cached by the script's hash.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
+from typing import Any
 
-from ledger.executor.inject import type_of
+from ledger.errors import ProjectError
+from ledger.executor.opdef import FlagDef
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
 _LITERAL_TYPES = (bool, int, float, str)
 _ARGPARSE_TYPES = {"int": "int", "float": "float", "str": "string", "bool": "boolean"}
 
@@ -29,22 +30,34 @@ def analyse(source: str) -> dict[str, Any]:
     return {"flags": {n: f.to_dict() for n, f in flags.items()}, "dest": dest, "slots": _slots(tree)}
 
 
-def script_flags(source: str) -> tuple[dict, str]:
-    """(flags, flags_dest) of a script: name -> FlagDef, "globals" or "args"."""
-    return _flags(_parse(source))
-
-
 def literal_slots(source: str) -> list[list]:
     """[name, line, col, end_line, end_col] of each module-level assignment
     of a literal, the places `inject.rewrite_globals` may rewrite."""
     return _slots(ast.parse(source))
 
 
-def _flags(tree: ast.Module) -> tuple[dict, str]:
-    from ledger.executor.project import FlagDef
+def read_source(data: bytes) -> str:
+    """A script's bytes as python decodes them: a PEP 263 coding line, a BOM."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)  # utf-8-sig drops a BOM
 
+
+def type_of(value: Any) -> str | None:
+    """The flag type a default value implies: 1.0 -> float, 2 -> int..."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+def _flags(tree: ast.Module) -> tuple[dict, str]:
     if _uses_argparse(tree):
-        return _argparse_flags(tree, FlagDef), "args"
+        return _argparse_flags(tree), "args"
     flags = {}
     for name, node in _global_assigns(tree):
         value = _literal(node)
@@ -69,8 +82,6 @@ def _parse(source: str) -> ast.Module:
     try:
         return ast.parse(source)
     except SyntaxError as e:
-        from ledger.errors import ProjectError
-
         raise ProjectError(
             f"cannot read the script's flags: syntax error at line {e.lineno}: {e.msg}; fix the script"
         ) from None
@@ -121,7 +132,7 @@ def _is_add_argument(node: ast.AST) -> bool:
     )
 
 
-def _argparse_flags(tree: ast.Module, FlagDef) -> dict:
+def _argparse_flags(tree: ast.Module) -> dict:
     flags = {}
     for node in ast.walk(tree):
         if not _is_add_argument(node):
@@ -132,11 +143,11 @@ def _argparse_flags(tree: ast.Module, FlagDef) -> dict:
             continue  # positional or short-only: not passable as --name value
         name = long_opts[0][2:]
         kw = {k.arg: k.value for k in node.keywords if k.arg}
-        flags.setdefault(name, _argparse_flagdef(name, kw, FlagDef))
+        flags.setdefault(name, _argparse_flagdef(name, kw))
     return dict(sorted(flags.items()))
 
 
-def _argparse_flagdef(name: str, kw: dict, FlagDef):
+def _argparse_flagdef(name: str, kw: dict) -> FlagDef:
     action = _const(kw.get("action"))
     default = _const(kw.get("default"))
     arg_switch = None

@@ -1,4 +1,4 @@
-"""Which files are a run's source code, their digest and manifest.
+"""Which files are a run's source code, and their digest.
 
 Selection follows Guild AI: default rules first (skip `__pycache__`, hidden
 and `.guild-nocopy`/`.ledger-nocopy` folders, virtualenvs, `build`,
@@ -7,21 +7,17 @@ operation's rules; the last rule that matches a file decides. Patterns are
 globs matched against the file name, or against the path relative to the
 project when they contain a `/`. `.guildignore`/`.ledgerignore` (one glob a
 line, `#` comments) exclude more files.
-
-Stdlib only: selection runs on every `ledger run`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
-import shlex
 from dataclasses import dataclass
-from hashlib import md5 as md5_hash
+from typing import Any
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
+from ledger.errors import ProjectError
 
 MAX_FILE_SIZE = 1024 * 1024
 MAX_FILES = 100
@@ -104,25 +100,13 @@ def select_with_warnings(
 def digest(files: list[tuple[str, bytes]]) -> str:
     """Guild's `sourcecode_digest`: an MD5 over each file, in path order, of
     its path, a NUL byte, its bytes and a NUL byte."""
-    md5 = md5_hash()
+    md5 = hashlib.md5(usedforsecurity=False)
     for path, data in sorted(files, key=lambda f: f[0]):
         md5.update(path.replace(os.sep, "/").encode("utf-8"))
         md5.update(b"\x00")
         md5.update(data)
         md5.update(b"\x00")
     return md5.hexdigest()
-
-
-def manifest(files: list[tuple]) -> str:
-    """The text of `.ledger/manifest`, Guild's format with sha256: one line a
-    file, `s RUN_PATH SHA256 PROJECT_PATH`, shell-quoted, sorted by path.
-    Items are (path, sha256) or (path, sha256, project_path)."""
-    lines = []
-    for item in sorted(files, key=lambda f: f[0]):
-        path, sha = item[0], item[1]
-        source = item[2] if len(item) > 2 else path
-        lines.append(" ".join(shlex.quote(a) for a in ("s", path, sha, source)) + "\n")
-    return "".join(lines)
 
 
 def normalize_rules(op_v: Any, model_v: Any, where: str) -> tuple[tuple | None, str | None]:
@@ -270,8 +254,6 @@ def _join(rel_dir: str, name: str) -> str:
 
 
 def _spec_rules(v: Any, where: str) -> tuple[list[tuple], str | None]:
-    from ledger.errors import ProjectError
-
     if isinstance(v, dict):
         root = v.get("root")
         if root is not None and not isinstance(root, str):
@@ -283,8 +265,6 @@ def _spec_rules(v: Any, where: str) -> tuple[list[tuple], str | None]:
 
 
 def _select_rules(items: list, where: str) -> list[tuple]:
-    from ledger.errors import ProjectError
-
     rules: list[tuple] = []
     for item in items:
         if isinstance(item, str):
@@ -303,8 +283,6 @@ def _select_rules(items: list, where: str) -> list[tuple]:
 
 
 def _typed_patterns(action: str, spec: Any, where: str) -> list[tuple]:
-    from ledger.errors import ProjectError
-
     if isinstance(spec, dict):
         out = []
         for kind, patterns in spec.items():

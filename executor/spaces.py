@@ -7,48 +7,18 @@ functions `linspace[a:b:n]`, `logspace[a:b:n:base]` and `range[a:b:step]`,
 which expand to a grid. An unnamed `[a:b:c]` is a range whose third part is
 the optimizer's initial value, as in Guild's skopt support.
 
-Stdlib only: this module is on the run path.
+The value types and how values print are in ledger.executor.values.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass
 
 from ledger.errors import FlagError
+from ledger.executor.values import SPACE_SYNTAX, Range, Space, Values, decode, is_int
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # importing typing is a cost on every run's start-up
-    from typing import Any
-
-_FUNCTION = r"^([A-Za-z_][\w.\-]*)?\[(.*)\]$"  # compiled on first use, not on every run's import
 _RANGE_NAMES = {None: "uniform", "uniform": "uniform", "loguniform": "loguniform", "log-uniform": "loguniform"}
 _DEFAULT_LINSPACE_COUNT = 5
-
-
-@dataclass(frozen=True)
-class Values:
-    """A grid: the flag takes each value in turn (or an optimizer picks one)."""
-
-    values: tuple
-
-
-@dataclass(frozen=True)
-class Range:
-    """A continuous (or, with int bounds, integer) interval to sample from."""
-
-    low: float | int
-    high: float | int
-    dist: str = "uniform"  # "uniform" | "loguniform"
-    initial: float | int | None = None
-
-    @property
-    def is_int(self) -> bool:
-        return _is_int(self.low) and _is_int(self.high)
-
-
-Space = Values | Range
 
 
 def parse_space(text: str) -> Space | None:
@@ -58,7 +28,7 @@ def parse_space(text: str) -> Space | None:
     """
     if not isinstance(text, str):
         return None
-    m = re.match(_FUNCTION, text.strip(), re.S)
+    m = SPACE_SYNTAX.fullmatch(text.strip())
     if not m:
         return None
     name, body = m.group(1), m.group(2).strip()
@@ -95,23 +65,6 @@ def space_from_json(d: dict) -> Space:
     raise FlagError(f"unknown search space type {kind!r} in stored data; expected 'values' or 'range'")
 
 
-def format_space(s: Space) -> str:
-    """The space in the user's syntax: `[1, 2]`, `[-1.0:1.0]`, `loguniform[0.0001:0.1]`."""
-    from ledger.executor.flags import format_value
-
-    if isinstance(s, Values):
-        return "[" + ", ".join(format_value(v) for v in s.values) + "]"
-    parts = [format_value(s.low), format_value(s.high)]
-    if s.initial is not None:
-        parts.append(format_value(s.initial))
-    prefix = "" if s.dist == "uniform" else s.dist
-    return f"{prefix}[{':'.join(parts)}]"
-
-
-def is_space(value: Any) -> bool:
-    return isinstance(value, (Values, Range))
-
-
 # --- parsing helpers ---------------------------------------------------------
 
 
@@ -124,8 +77,6 @@ def _looks_like_list(body: str) -> bool:
 
 
 def _parse_list(text: str, body: str) -> Values:
-    from ledger.executor.flags import decode
-
     items = [part.strip() for part in _split_top(body, ",")] if body else []
     if not items or any(item == "" for item in items):
         raise FlagError(f"invalid list {text!r}: it needs at least one value and no empty items, e.g. [1, 2]")
@@ -154,7 +105,7 @@ def _linspace(text: str, args: list[str], log: bool) -> list[float]:
     start, stop = _number(text, args[0]), _number(text, args[1])
     count = _number(text, args[2]) if len(args) > 2 else _DEFAULT_LINSPACE_COUNT
     base = _number(text, args[3]) if len(args) > 3 else 10
-    if not _is_int(count) or count < 1:
+    if not is_int(count) or count < 1:
         raise FlagError(f"invalid {fname} {text!r}: the count must be a whole number of at least 1")
     if count == 1:
         points = [float(start)]
@@ -177,23 +128,17 @@ def _range(text: str, args: list[str]) -> list[float | int]:
     count = int(math.floor((stop - start) / step + 1e-9)) + 1
     if count > 100_000:
         raise FlagError(f"invalid range function {text!r}: it makes {count} values; use a larger step")
-    all_int = all(_is_int(n) for n in (start, stop, step))
+    all_int = all(is_int(n) for n in (start, stop, step))
     return [start + i * step if all_int else _clean(float(start + i * step)) for i in range(count)]
 
 
 def _number(text: str, arg: str) -> float | int:
-    from ledger.executor.flags import decode
-
     value = decode(arg.strip())
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise FlagError(f"invalid search space {text!r}: {arg.strip()!r} is not a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise FlagError(f"invalid search space {text!r}: {arg.strip()!r} is not a finite number")
     return value
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _clean(x: float) -> float:

@@ -15,8 +15,7 @@ import random
 from typing import Any
 
 from ledger.errors import FlagError
-from ledger.executor.flags import format_value
-from ledger.executor.spaces import Range, Values
+from ledger.executor.values import Range, Values, format_value
 
 
 def grid(flags: dict[str, Any], seed: int | None = None) -> list[dict[str, Any]]:

@@ -5,17 +5,15 @@ import pytest
 from ledger.errors import FlagError, ProjectError
 from ledger.executor.flags import (
     coerce,
-    decode,
     flag_args,
-    flagdef_from_data,
-    format_value,
     parse_assignments,
     render_exec,
     render_label,
     resolve,
 )
-from ledger.executor.project import FlagDef, OpDef
-from ledger.executor.spaces import Range, Values
+from ledger.executor.guildfile import flagdef_from_data
+from ledger.executor.opdef import FlagDef, OpDef
+from ledger.executor.values import Range, Values, decode, format_value
 
 
 def echo_op():
@@ -120,10 +118,10 @@ def test_coerce_rejects_wrong_type(kind, given, words):
 
 
 def test_coerce_checks_choices_and_bounds():
-    fd = FlagDef("z", choices=("a", "b"))
-    assert coerce("a", fd) == "a"
+    flagdef = FlagDef("z", choices=("a", "b"))
+    assert coerce("a", flagdef) == "a"
     with pytest.raises(FlagError, match="choose one of a, b"):
-        coerce("e", fd)
+        coerce("e", flagdef)
     bounded = FlagDef("x", type="float", min=-2.0, max=2.0)
     assert coerce(2, bounded) == 2.0
     with pytest.raises(FlagError, match="above the maximum 2.0"):
@@ -247,8 +245,8 @@ def test_render_exec():
 
 
 def test_flagdef_from_data():
-    fd = flagdef_from_data("x", {"type": "float", "default": 1, "choices": [{"value": 1}, 2], "min": 0, "max": 3}, "w")
-    assert (fd.default, fd.choices, fd.min, fd.max) == (1.0, (1.0, 2.0), 0, 3)
+    flagdef = flagdef_from_data("x", {"type": "float", "default": 1, "choices": [{"value": 1}, 2], "min": 0, "max": 3}, "w")
+    assert (flagdef.default, flagdef.choices, flagdef.min, flagdef.max) == (1.0, (1.0, 2.0), 0, 3)
     assert flagdef_from_data("y", 2, "w") == FlagDef("y", default=2)
 
 

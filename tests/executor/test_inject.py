@@ -1,9 +1,18 @@
 import pytest
 
 from ledger.errors import ProjectError
-from ledger.executor.inject import rewrite_globals
-from ledger.executor.project import FlagDef
-from ledger.executor.script_ast import script_flags
+from ledger.executor import inject
+from ledger.executor.opdef import FlagDef
+from ledger.executor.script_ast import analyse, literal_slots
+
+
+def script_flags(source: str) -> tuple[dict[str, FlagDef], str]:
+    analysis = analyse(source)
+    return {n: FlagDef.from_dict(d) for n, d in analysis["flags"].items()}, analysis["dest"]
+
+
+def rewrite_globals(source: str, flags: dict) -> str:
+    return inject.rewrite_globals(source, flags, literal_slots(source))
 
 SCRIPT = '''"""Doc."""
 import math

@@ -1,19 +1,33 @@
-import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from ledger.executor import op_main as op_main_module
+from ledger.executor.opdef import OpDef
+from ledger.executor.run import flags_payload
 
 
-def op_main(cwd, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-u", "-m", "ledger.executor.op_main", *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
+def op_main(cwd, *args, flags=None, stdin=None):
+    """`python -u op_main.py ...` as a run starts it: globals flags on a pipe."""
+    argv = [sys.executable, "-u", op_main_module.__file__]
+    read_end = None
+    if flags is not None:
+        main = args[0]
+        payload = flags_payload(OpDef(name=main, main=main), flags, cwd)
+        read_end, write_end = os.pipe()
+        with open(write_end, "wb") as pipe:  # small: fits the pipe's buffer
+            pipe.write(payload)
+        argv += ["--flags-fd", str(read_end)]
+    try:
+        return subprocess.run(
+            [*argv, *args], cwd=cwd, capture_output=True, text=True, input=stdin,
+            pass_fds=(read_end,) if read_end is not None else (),
+        )
+    finally:
+        if read_end is not None:
+            os.close(read_end)
 
 
 @pytest.fixture
@@ -28,10 +42,16 @@ def test_runs_a_script_with_its_defaults(project):
 
 
 def test_globals_rewrite_the_assignments(project):
-    p = op_main(project, "--globals", json.dumps({"x": 2.0, "z": "b"}), "echo.py")
+    p = op_main(project, "echo.py", flags={"x": 2.0, "z": "b"})
     assert p.stdout == "2.0 2 'b'\n"
-    p = op_main(project, "--globals=" + json.dumps({"y": 4}), "echo")
+    p = op_main(project, "echo", flags={"y": 4})
     assert p.stdout == "1.0 4 'a'\n"
+
+
+def test_a_script_with_globals_flags_reads_its_stdin(tmp_path):
+    (tmp_path / "ask.py").write_text("x = 1\nprint(x, input('name? '))\n")
+    p = op_main(tmp_path, "ask.py", flags={"x": 5}, stdin="ada\n")
+    assert (p.returncode, p.stdout) == (0, "name? 5 ada\n"), p.stderr
 
 
 def test_args_become_argv_and_main_module_sees_itself(tmp_path):
@@ -70,40 +90,54 @@ def test_exit_status_and_traceback_like_python(tmp_path):
 
 def test_tracebacks_point_at_the_users_lines_after_rewriting(tmp_path):
     (tmp_path / "t.py").write_text('x = """a\nb"""\ny = 1\nraise ValueError(y)\n')
-    p = op_main(tmp_path, "--globals", '{"x": "c", "y": 2}', "t.py")
+    p = op_main(tmp_path, "t.py", flags={"x": "c", "y": 2})
     assert "line 4, in <module>" in p.stderr and "ValueError: 2" in p.stderr
 
 
-def test_missing_main_and_bad_globals(tmp_path):
+def test_missing_main_and_bad_usage(tmp_path):
     p = op_main(tmp_path, "nope")
     assert p.returncode == 2 and "cannot find module or script 'nope'" in p.stderr
-    p = op_main(tmp_path, "--globals", "{bad", "x.py")
-    assert p.returncode == 2 and "neither a Python nor a JSON literal" in p.stderr
     assert op_main(tmp_path).returncode == 2
+    assert op_main(tmp_path, "--flags-fd", "x.py").returncode == 2
 
 
-def test_op_main_imports_only_stdlib_and_the_flag_rewriter(project):
-    code = (
-        "import sys, runpy; sys.argv=['op_main','--globals','{\"x\": 3.0}','echo.py']\n"
-        "try:\n    runpy.run_module('ledger.executor.op_main', run_name='__main__')\n"
-        "finally:\n    print(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('executor','ledger','yaml','pydantic','numpy')), file=sys.stderr)\n"
+def test_main_names_a_script_a_module_or_a_package(tmp_path):
+    files = {"echo.py", "pkg/train.py", "pkg/run/__main__.py", "src/train/__main__.py", "src/eval.py"}
+    find = op_main_module.find_main
+    assert find("echo", files.__contains__) == ("echo.py", None)
+    assert find("echo.py", files.__contains__) == ("echo.py", None)
+    assert find("pkg.train", files.__contains__) == ("pkg/train.py", "pkg")
+    assert find("pkg.run", files.__contains__) == ("pkg/run/__main__.py", "pkg.run")
+    assert find("src/train", files.__contains__) == ("src/train/__main__.py", "train")
+    assert find("src/eval", files.__contains__) == ("src/eval.py", None)
+    assert find("src/nope", files.__contains__) is None
+
+
+def test_a_package_main_under_a_folder_imports_its_siblings(tmp_path):
+    (tmp_path / "src" / "train").mkdir(parents=True)
+    (tmp_path / "src" / "train" / "__init__.py").write_text("")
+    (tmp_path / "src" / "train" / "model.py").write_text("NAME = 'model'\n")
+    (tmp_path / "src" / "train" / "__main__.py").write_text("from . import model\nlr = 0.1\nprint(lr, model.NAME)\n")
+    p = op_main(tmp_path, "src/train", flags={"lr": 0.5})
+    assert (p.returncode, p.stdout) == (0, "0.5 model\n"), p.stderr
+
+
+def test_the_runs_interpreter_imports_nothing_of_ledger(project):
+    (project / "mods.py").write_text(
+        "import sys\nx = 1\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ledger', 'yaml', 'pydantic', 'numpy')))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True)
-    assert p.stdout == "3.0 2 'a'\n", p.stderr
-    assert p.stderr.strip() == "['ledger', 'ledger.executor', 'ledger.executor.inject', 'ledger.executor.script_ast']"
+    p = op_main(project, "mods.py", flags={"x": 2})
+    assert (p.returncode, p.stdout) == (0, "[]\n"), p.stderr
 
 
-def test_stdin_code_runs_with_its_flags_and_true_line_numbers(tmp_path):
-    from ledger.executor.op_main import compiled
-
+def test_flags_reach_the_script_with_true_line_numbers(tmp_path):
     (tmp_path / "x.py").write_text("a = 1\nb = 'z'\nprint(a, b, c)\nraise SystemExit(a)\n")
-    payload = compiled(str(tmp_path), "x.py", {"a": 7, "b": "q", "c": [1, 2]})
-    p = subprocess.run(
-        [sys.executable, "-u", "-m", "ledger.executor.op_main", "--stdin", "x.py"],
-        cwd=tmp_path, input=payload, capture_output=True,
-    )
-    assert p.stdout.decode() == "7 q [1, 2]\n" and p.returncode == 7
+    p = op_main(tmp_path, "x.py", flags={"a": 7, "b": "q", "c": [1, 2]})
+    assert p.stdout == "7 q [1, 2]\n" and p.returncode == 7
+
+
+def test_a_script_that_does_not_compile_fails_as_python_says(tmp_path):
     (tmp_path / "bad.py").write_text("a = 1\nb = (\n")
-    assert compiled(str(tmp_path), "bad.py", {"a": 2}) is None  # python reports it in the run itself
+    p = op_main(tmp_path, "bad.py", flags={"a": 2})
+    assert p.returncode == 1 and "SyntaxError" in p.stderr

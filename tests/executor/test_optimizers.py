@@ -6,7 +6,7 @@ import pytest
 
 from ledger.errors import FlagError
 from ledger.executor import optimizers
-from ledger.executor.spaces import Range, Values
+from ledger.executor.values import Range, Values
 
 SEQUENTIAL = ("gp", "forest", "gbrt")
 

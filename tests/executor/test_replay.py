@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.events import Event, FlagSet, SourceFile
+from ledger.executor.opdef import FlagDef, OpDef
 from ledger.executor.plan import Flag, RunSpec, Source, run_events
-from ledger.executor.project import FlagDef, OpDef
 from ledger.executor.replay import Overrides, read_proto, replay
 
 ECHO = OpDef(
@@ -38,7 +38,7 @@ def proto_spec(x: float = 1.0, y: int = 2, z: str = "a", seed: int = 7) -> RunSp
     return RunSpec(
         run_id="p" * 32,
         op="echo",
-        opdef=ECHO.to_dict(),
+        opdef=ECHO,
         project="/proj",
         flags={"x": Flag(x, "default"), "y": Flag(y, "default"), "z": Flag(z, "default")},
         label=f"x={x:.2f} y={y} z={z}",
@@ -56,8 +56,8 @@ def comparable(events):
 
 def test_no_overrides_keeps_op_flags_source_and_seed() -> None:
     proto = read_proto(appended(proto_spec()))
-    opdef, spec = replay(proto, Overrides(), "n" * 32, CTX)
-    assert opdef.name == "echo" and spec.op == "echo"
+    spec = replay(proto, Overrides(), "n" * 32, CTX)
+    assert spec.opdef.name == "echo" and spec.op == "echo"
     assert spec.flag_values == {"x": 1.0, "y": 2, "z": "a"}
     assert {f.origin for f in spec.flags.values()} == {"proto"}
     assert spec.source.files == FILES and spec.source.digest == "d" * 32
@@ -69,7 +69,7 @@ def test_no_overrides_keeps_op_flags_source_and_seed() -> None:
 def test_each_flag_names_the_proto_event_it_replays() -> None:
     events = appended(proto_spec())
     seqs = {e.data.name: e.seq for e in events if isinstance(e.data, FlagSet)}
-    _, spec = replay(read_proto(events), Overrides(args={"x": "2"}), "n" * 32, CTX)
+    spec = replay(read_proto(events), Overrides(args={"x": "2"}), "n" * 32, CTX)
     new = {e.data.name: e for e in run_events(spec) if isinstance(e.data, FlagSet)}
     assert new["x"].data.origin == "user" and new["x"].data.value == 2.0 and new["x"].cause is None
     assert new["y"].data.origin == "proto" and new["y"].cause == seqs["y"]
@@ -81,13 +81,13 @@ def test_each_flag_names_the_proto_event_it_replays() -> None:
 def test_overrides_of_label_seed_and_source() -> None:
     other = Source((SourceFile("echo.py", "c" * 64, 11),), "e" * 32)
     over = Overrides(label="mine", random_seed=99, source=other)
-    _, spec = replay(read_proto(appended(proto_spec())), over, "n" * 32, CTX)
+    spec = replay(read_proto(appended(proto_spec())), over, "n" * 32, CTX)
     assert spec.label == "mine" and spec.random_seed == 99 and spec.source == other
 
 
 def test_another_operation_keeps_the_flags_it_shares() -> None:
     script = OpDef(name="echo.py", main="echo.py", flags={"x": FlagDef("x", 1.0, "float"), "w": FlagDef("w", 0, "int")})
-    opdef, spec = replay(read_proto(appended(proto_spec(x=3.0))), Overrides(opdef=script), "n" * 32, CTX)
+    spec = replay(read_proto(appended(proto_spec(x=3.0))), Overrides(opdef=script), "n" * 32, CTX)
     assert spec.op == "echo.py"
     assert spec.flag_values == {"x": 3.0, "w": 0}
     assert spec.flags["x"].origin == "proto" and spec.flags["w"].origin == "default"
@@ -117,8 +117,8 @@ flag_text = st.sampled_from(["x", "y", "z"]).flatmap(
 def test_replay_is_deterministic(x, y, seed, overrides, label) -> None:
     events = appended(proto_spec(x=x, y=y, seed=seed))
     over = Overrides(args=dict(overrides), label=label)
-    first = replay(read_proto(events), over, "n" * 32, CTX)[1]
-    second = replay(read_proto(events), over, "n" * 32, CTX)[1]
+    first = replay(read_proto(events), over, "n" * 32, CTX)
+    second = replay(read_proto(events), over, "n" * 32, CTX)
     assert comparable(run_events(first)) == comparable(run_events(second))
     given_names = dict(overrides)
     for name, flag in first.flags.items():

@@ -1,18 +1,20 @@
 """A script's AST facts (flags, destination, rewrite slots) are cached by
-the script's bytes: an unchanged script is neither parsed again nor `ast`
-imported, and a changed or damaged entry is worked out afresh."""
+the script's bytes and the code that reads them: an unchanged script is not
+parsed again, and a changed script, changed code or a damaged entry is
+worked out afresh."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from ledger.errors import ProjectError
+from ledger.executor import project
 from ledger.executor.inject import rewrite_globals
 from ledger.executor.project import resolve_op, script_analysis
-
-ROOT = Path(__file__).resolve().parents[2]
+from ledger.executor.script_ast import literal_slots
 
 
 def test_the_cached_analysis_equals_a_fresh_one(tmp_path: Path) -> None:
@@ -23,7 +25,7 @@ def test_the_cached_analysis_equals_a_fresh_one(tmp_path: Path) -> None:
     assert len(list(cache.iterdir())) == 1
     assert script_analysis(script.read_bytes(), "train.py", cache) == first == script_analysis(script.read_bytes(), "train.py", None)
     source = script.read_text()
-    assert rewrite_globals(source, {"lr": 0.5}, first["slots"]) == rewrite_globals(source, {"lr": 0.5})
+    assert rewrite_globals(source, {"lr": 0.5}, first["slots"]) == rewrite_globals(source, {"lr": 0.5}, literal_slots(source))
 
 
 def test_a_changed_script_is_analysed_again(tmp_path: Path) -> None:
@@ -56,3 +58,16 @@ def test_a_syntax_error_is_reported_and_not_cached(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="bad.py: .*syntax error at line 1"):
         script_analysis(script.read_bytes(), "bad.py", cache)
     assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_an_unchanged_script_is_read_from_the_cache_until_the_code_changes(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "echo.py").write_text("x = 1.0\nprint(x)\n")
+    cache = tmp_path / "cache"
+    assert resolve_op(tmp_path, "echo.py", cache).flags["x"].default == 1.0
+    (entry,) = cache.iterdir()
+    analysis = json.loads(entry.read_text())
+    analysis["flags"]["x"]["default"] = 9.0  # what only the cache says
+    entry.write_text(json.dumps(analysis))
+    assert resolve_op(tmp_path, "echo.py", cache).flags["x"].default == 9.0
+    monkeypatch.setattr(project, "CODE_VERSION", "another-version")
+    assert resolve_op(tmp_path, "echo.py", cache).flags["x"].default == 1.0

@@ -1,7 +1,7 @@
 
 import pytest
 
-from ledger.executor.sourcecode import digest, manifest, normalize_rules, select, select_with_warnings
+from ledger.executor.sourcecode import digest, normalize_rules, select, select_with_warnings
 
 
 def write(root, rel, data=b"x = 1\n"):
@@ -84,12 +84,6 @@ def test_digest_is_stable_and_sensitive():
     assert digest(files) != digest([("b.py", b"2"), ("a.py", b"1 ")])
     assert digest(files) != digest([("b.py", b"2"), ("c.py", b"1")])
     assert digest([("ab", b"c")]) != digest([("a", b"bc")])
-
-
-def test_manifest():
-    text = manifest([("train.py", "f" * 64), ("my file.py", "0" * 64, "src/my file.py")])
-    assert text == f"s 'my file.py' {'0' * 64} 'src/my file.py'\ns train.py {'f' * 64} train.py\n"
-    assert manifest([("b", "1"), ("a", "2")]) == manifest([("a", "2"), ("b", "1")])
 
 
 def test_homes_and_run_directories_are_not_source(tmp_path):

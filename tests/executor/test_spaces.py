@@ -1,7 +1,8 @@
 import pytest
 
 from ledger.errors import FlagError
-from ledger.executor.spaces import Range, Values, format_space, parse_space, space_from_json, space_to_json
+from ledger.executor.spaces import parse_space, space_from_json, space_to_json
+from ledger.executor.values import Range, Values, format_space
 
 
 @pytest.mark.parametrize(

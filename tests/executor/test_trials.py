@@ -4,7 +4,7 @@ import pytest
 
 from ledger.errors import FlagError
 from ledger.executor import trials
-from ledger.executor.spaces import Range, Values
+from ledger.executor.values import Range, Values
 
 
 def test_grid_is_the_cartesian_product_with_the_first_name_varying_slowest():

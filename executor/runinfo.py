@@ -7,6 +7,7 @@ and from the run directory for files the run itself wrote.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ledger.errors import LedgerError
@@ -112,8 +113,6 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
 def _local(ts: str | None) -> str:
     if not ts:
         return ""
-    from datetime import datetime, timezone
-
     when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 

@@ -1,0 +1,130 @@
+"""What an operation is: its definition and the definitions of its flags.
+
+Plain values, apart from where they come from (project files and scripts:
+ledger.executor.project). An OpDef is stored in each run's RunCreated event
+as `to_dict()`, so a proto's operation is `OpDef.from_dict` of that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.errors import ProjectError
+
+
+@dataclass(frozen=True)
+class FlagDef:
+    name: str
+    default: Any = None
+    type: str | None = None
+    choices: tuple | None = None
+    min: float | int | None = None
+    max: float | int | None = None
+    description: str = ""
+    arg_name: str | None = None
+    required: bool = False
+    arg_switch: Any = None  # argparse store_true/false: pass `--name` alone when value == arg_switch
+    arg_skip: bool = False
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        if self.choices is not None:
+            d["choices"] = list(self.choices)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FlagDef:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        if kw.get("choices") is not None:
+            kw["choices"] = tuple(kw["choices"])
+        return cls(**kw)
+
+    def merged_over(self, imported: FlagDef) -> FlagDef:
+        """This declared flag, with what it leaves unset taken from `imported`
+        (a flag read from the script)."""
+        unset = FlagDef(name=self.name)
+        changes = {
+            f.name: getattr(imported, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) == getattr(unset, f.name)
+        }
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class OpDef:
+    """A resolved operation.
+
+    `flags_dest` is None only in a declared operation (from the project file)
+    that leaves it to detection; a resolved one says "globals" or "args".
+    `flags_import` (True = all, a tuple = those names) and
+    `flags_import_skip` say which script flags resolving merges in.
+    `sourcecode` is a tuple of (action, pattern, type) rules, action
+    "include"/"exclude", type None/"text"/"binary"/"dir", applied after the
+    default rules (see ledger.executor.sourcecode); `sourcecode_root` is the
+    folder, relative to the project, that source code is copied from.
+    """
+
+    name: str
+    main: str | None = None
+    exec: str | None = None
+    description: str = ""
+    flags: dict[str, FlagDef] = field(default_factory=dict)
+    flags_dest: str | None = "globals"
+    output_scalars: tuple | None = None
+    compare: tuple | None = None
+    label: str | None = None
+    sourcecode: tuple | None = None
+    sourcecode_root: str | None = None
+    objective: dict = field(default_factory=lambda: {"minimize": "loss"})
+    optimizers: dict[str, dict] = field(default_factory=dict)
+    default: bool = False
+    flags_import: Any = False
+    flags_import_skip: tuple = ()
+
+    def to_dict(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["flags"] = {n: flagdef.to_dict() for n, flagdef in self.flags.items()}
+        return json.loads(json.dumps(d))  # plain and detached: tuples become lists
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OpDef:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        kw["flags"] = {n: FlagDef.from_dict(flagdef) for n, flagdef in (d.get("flags") or {}).items()}
+        for key in ("output_scalars", "sourcecode"):
+            if kw.get(key) is not None:
+                kw[key] = tuple(tuple(x) for x in kw[key])
+        if kw.get("compare") is not None:
+            kw["compare"] = tuple(kw["compare"])
+        if isinstance(kw.get("flags_import"), list):
+            kw["flags_import"] = tuple(kw["flags_import"])
+        kw["flags_import_skip"] = tuple(kw.get("flags_import_skip") or ())
+        return cls(**kw)
+
+    def replace(self, **changes: Any) -> OpDef:
+        return dataclasses.replace(self, **changes)
+
+    def main_parts(self) -> tuple[str, list[str]]:
+        """`main: pkg.train --mode x` -> ("pkg.train", ["--mode", "x"])."""
+        parts = shlex.split(self.main or "")
+        if not parts:
+            raise ProjectError(f"operation '{self.name}' has no main module; set `main` or `exec`")
+        return parts[0], parts[1:]
+
+    @property
+    def python_globals(self) -> bool:
+        """Whether the flags reach a Python main as its module-level globals."""
+        return bool(self.main) and not self.exec and self.flags_dest == "globals"
+
+    @property
+    def minimize(self) -> tuple[str, bool]:
+        """(scalar name, True to minimise / False to maximise)."""
+        if "maximize" in self.objective:
+            return self.objective["maximize"], False
+        return self.objective.get("minimize", "loss"), True
