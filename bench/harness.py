@@ -29,6 +29,9 @@ LEDGER = str(BIN / "ledger")
 OUT = ROOT / "bench" / "out"
 EXAMPLE = ROOT / "examples" / "optimizers"
 PACKAGES = ("ledger", "projections", "executor", "cli")
+# Guild AI, the baseline of the run benchmarks, in a venv of its own
+GUILD_VERSION = "0.9.0"
+GUILD_VENV = OUT / "guild-venv"
 
 
 class BenchError(RuntimeError):
@@ -71,6 +74,30 @@ def scratch(name: str) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+def guild() -> str:
+    """The `guild` command of Guild AI GUILD_VERSION, installed into
+    bench/out/guild-venv on first use (pip, from the package index)."""
+    command = GUILD_VENV / "bin" / "guild"
+    if not command.exists():
+        print(f"# installing guildai=={GUILD_VERSION} into {GUILD_VENV} (once)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(GUILD_VENV)], check=True)
+        proc = subprocess.run([str(GUILD_VENV / "bin" / "pip"), "install", "--quiet", f"guildai=={GUILD_VERSION}"],
+                              capture_output=True, text=True)  # fmt: skip
+        if proc.returncode != 0 or not command.exists():
+            raise BenchError(f"cannot install guildai=={GUILD_VERSION}: {proc.stderr.strip()[-300:]}")
+    return str(command)
+
+
+def du_bytes(path: Path) -> tuple[int, int]:
+    """(bytes on disk, as `du` counts blocks; bytes of content) under `path`."""
+    on_disk = content = 0
+    for p in [path, *path.rglob("*")]:
+        st = p.lstat()
+        on_disk += st.st_blocks * 512
+        content += st.st_size if p.is_file() and not p.is_symlink() else 0
+    return on_disk, content
 
 
 # -- timing --------------------------------------------------------------------

@@ -10,36 +10,31 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 
-def find_git_dir(start: str | os.PathLike[str]) -> str | None:
-    folder = os.fspath(start)
-    while True:
-        candidate = os.path.join(folder, ".git")
-        if os.path.isdir(candidate):
+def find_git_dir(start: str | os.PathLike[str]) -> Path | None:
+    for folder in (Path(start), *Path(start).parents):
+        candidate = folder / ".git"
+        if candidate.is_dir():
             return candidate
-        if os.path.isfile(candidate):  # a worktree or submodule: "gitdir: <path>"
+        if candidate.is_file():  # a worktree or submodule: "gitdir: <path>"
             text = _read(candidate)
             if text.startswith("gitdir:"):
-                return os.path.realpath(os.path.join(folder, text[7:].strip()))
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+                return (folder / text[7:].strip()).resolve()
+    return None
 
 
-def _read(path: str) -> str:
-    with open(path) as fh:
-        return fh.read().strip()
+def _read(path: Path) -> str:
+    return path.read_text().strip()
 
 
-def _resolve_ref(git_dir: str, ref: str) -> str | None:
+def _resolve_ref(git_dir: Path, ref: str) -> str | None:
     for base in (git_dir, _common_dir(git_dir)):
-        path = os.path.join(base, ref)
-        if os.path.isfile(path):
-            return _read(path)
-        packed = os.path.join(base, "packed-refs")
-        if os.path.isfile(packed):
+        if (base / ref).is_file():
+            return _read(base / ref)
+        packed = base / "packed-refs"
+        if packed.is_file():
             for line in _read(packed).splitlines():
                 sha, _, name = line.partition(" ")
                 if name == ref:
@@ -47,9 +42,9 @@ def _resolve_ref(git_dir: str, ref: str) -> str | None:
     return None
 
 
-def _common_dir(git_dir: str) -> str:
-    common = os.path.join(git_dir, "commondir")
-    return os.path.realpath(os.path.join(git_dir, _read(common))) if os.path.isfile(common) else git_dir
+def _common_dir(git_dir: Path) -> Path:
+    common = git_dir / "commondir"
+    return (git_dir / _read(common)).resolve() if common.is_file() else git_dir
 
 
 def git_info(project_dir: str | os.PathLike[str]) -> dict | None:
@@ -61,11 +56,11 @@ def git_info(project_dir: str | os.PathLike[str]) -> dict | None:
 def start(project_dir: str | os.PathLike[str]) -> Callable[[], dict | None]:
     """`git_info` in two steps: this call starts git's dirty check, the
     call it returns waits for it, so a run's planning goes on meanwhile."""
-    git_dir = find_git_dir(os.path.realpath(project_dir))
+    git_dir = find_git_dir(Path(project_dir).resolve())
     if git_dir is None:
         return lambda: None
     try:
-        head = _read(os.path.join(git_dir, "HEAD"))
+        head = _read(git_dir / "HEAD")
     except OSError:
         return lambda: None
     branch, commit = None, head

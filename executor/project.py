@@ -50,9 +50,9 @@ class Project:
     """A project file's operations. `ops` are as declared; `op(name)` adds
     what comes from the scripts (imported flags, detected destination)."""
 
-    def __init__(self, path: str, ops: dict[str, OpDef], cache_dir: StrPath | None = None) -> None:
+    def __init__(self, path: Path, ops: dict[str, OpDef], cache_dir: StrPath | None = None) -> None:
         self.path = path
-        self.dir = os.path.dirname(path)
+        self.dir = path.parent
         self.ops = ops
         self.cache_dir = cache_dir
 
@@ -61,10 +61,10 @@ class Project:
         if opdef is None:
             defined = ", ".join(sorted(self.ops)) or "none"
             raise ProjectError(
-                f"operation '{name}' is not defined in {os.path.basename(self.path)} (defined: {defined}); "
+                f"operation '{name}' is not defined in {self.path.name} (defined: {defined}); "
                 "check the name, or run a script by its path, e.g. train.py"
             )
-        return complete_op(opdef, self.dir, os.path.basename(self.path), self.cache_dir)
+        return complete_op(opdef, self.dir, self.path.name, self.cache_dir)
 
     def default_op(self) -> OpDef | None:
         """The operation `ledger run` runs when none is named: the one marked
@@ -77,12 +77,8 @@ class Project:
         return None
 
 
-def find_project_file(project_dir: StrPath) -> str | None:
-    for name in PROJECT_FILES:
-        path = os.path.join(project_dir, name)
-        if os.path.isfile(path):
-            return path
-    return None
+def find_project_file(project_dir: StrPath) -> Path | None:
+    return next((path for name in PROJECT_FILES if (path := Path(project_dir, name)).is_file()), None)
 
 
 def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Project | None:
@@ -91,8 +87,7 @@ def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Proj
     if path is None:
         return None
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = path.read_bytes()
     except OSError as e:
         raise ProjectError(f"cannot read {path}: {e.strerror}; check the file's permissions") from None
     cache_path = _cache_path(cache_dir, "project", data)
@@ -100,7 +95,7 @@ def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Proj
     try:
         ops = {name: OpDef.from_dict(d) for name, d in cached["ops"].items()}  # type: ignore[index]
     except (KeyError, TypeError, AttributeError):  # missing or damaged: parse the file again
-        ops = guildfile.parse_project_file(data, os.path.basename(path))
+        ops = guildfile.parse_project_file(data, path.name)
         _write_cache(cache_path, {"ops": {n: op.to_dict() for n, op in ops.items()}})
     return Project(path, ops, cache_dir)
 
@@ -109,7 +104,7 @@ def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None
     """The operation `spec` names: an operation of the project file, else a
     script path relative to `project_dir` (its flags read from the script).
     No `spec`: the project's default operation."""
-    project_dir = os.fspath(project_dir)
+    project_dir = Path(project_dir)
     project = load_project(project_dir, cache_dir)
     if not spec:
         default = project.default_op() if project is not None else None
@@ -122,7 +117,7 @@ def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None
         return default
     if project is not None and spec in project.ops:
         return project.op(spec)
-    if spec and os.path.isfile(os.path.join(project_dir, spec)):
+    if (project_dir / spec).is_file():
         return script_op(project_dir, spec, cache_dir)
     if spec.endswith(".py") or "/" in spec:
         raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
@@ -136,8 +131,8 @@ def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None
 
 def script_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None) -> OpDef:
     """A bare script as an operation named by its path as typed."""
-    path = os.path.join(project_dir, spec)
-    if os.path.splitext(path)[1] != ".py":
+    path = Path(project_dir, spec)
+    if path.suffix != ".py":
         # Not Python: run it as a program, flags as --name value arguments.
         command = shlex.quote(spec if "/" in spec else "./" + spec)
         return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
@@ -161,7 +156,7 @@ def complete_op(
                 f"not found under {project_dir}; check `main` or set `flags-import: no`"
             )
         return opdef.replace(flags_dest="globals")
-    found, dest = _script_flags(script, os.path.relpath(script, project_dir), cache_dir)
+    found, dest = _script_flags(script, script.relative_to(project_dir).as_posix(), cache_dir)
     flags = dict(opdef.flags)
     if wants_import:
         names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
@@ -170,10 +165,10 @@ def complete_op(
     return opdef.replace(flags=flags, flags_dest=opdef.flags_dest or dest)
 
 
-def main_script(project_dir: StrPath, module: str) -> str | None:
+def main_script(project_dir: StrPath, module: str) -> Path | None:
     """The file a `main` names under `project_dir` (see op_main.find_main), or None."""
-    found = find_main(module, lambda rel: os.path.isfile(os.path.join(project_dir, rel)))
-    return os.path.join(project_dir, found[0]) if found else None
+    found = find_main(module, lambda rel: Path(project_dir, rel).is_file())
+    return Path(project_dir, found[0]) if found else None
 
 
 # --- helpers -----------------------------------------------------------------
@@ -198,8 +193,7 @@ def script_analysis(data: bytes, shown: str, cache_dir: StrPath | None = None) -
 
 def _script_flags(path: StrPath, shown: str, cache_dir: StrPath | None) -> tuple[dict[str, FlagDef], str]:
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = Path(path).read_bytes()
     except OSError as e:
         raise ProjectError(f"cannot read {shown}: {e.strerror}; check the file") from None
     analysis = script_analysis(data, shown, cache_dir)
@@ -228,35 +222,31 @@ def _merge_flag(declared: FlagDef | None, imported: FlagDef) -> FlagDef:
     return imported if declared is None else declared.merged_over(imported)
 
 
-def _cache_path(cache_dir: StrPath | None, kind: str, data: bytes) -> str | None:
+def _cache_path(cache_dir: StrPath | None, kind: str, data: bytes) -> Path | None:
     if cache_dir is None:
         return None
-    key = hashlib.sha256(data).hexdigest()
-    return os.path.join(cache_dir, f"{kind}-{CODE_VERSION}-{key}.json")
+    return Path(cache_dir, f"{kind}-{CODE_VERSION}-{hashlib.sha256(data).hexdigest()}.json")
 
 
-def _read_cache(path: str | None) -> dict | None:
+def _read_cache(path: Path | None) -> dict | None:
     if path is None:
         return None
     try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
+        raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # missing or damaged: worked out again
     return raw if isinstance(raw, dict) else None
 
 
-def _write_cache(path: str | None, payload: dict) -> None:
+def _write_cache(path: Path | None, payload: dict) -> None:
     """Atomically, so a reader never sees half a file; a cache that cannot
     be written only costs speed."""
     if path is None:
         return
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"  # a batch's trials may write at once
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # a batch's trials may write at once
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        tmp.replace(path)
     except OSError:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import hashlib
 import os
 import stat
 import time
+from pathlib import Path
 
 from ledger.events import (
     ArtifactRecorded,
@@ -37,10 +38,10 @@ class OutputRecorder:
         self.home = home
         self.run_id = run_id
         self.parser = scalar_parser
-        meta = os.path.join(run_dir, META)
-        os.makedirs(meta, exist_ok=True)
-        self._out = open(os.path.join(meta, "output"), "wb")
-        self._index = open(os.path.join(meta, "output.index"), "w")
+        meta = Path(run_dir, META)
+        meta.mkdir(parents=True, exist_ok=True)
+        self._out = (meta / "output").open("wb")
+        self._index = (meta / "output.index").open("w")
         self._lines: list[bytes] = []
         self._times: list[tuple[int, int]] = []
         self._scalars: list[ScalarLogged] = []
@@ -117,15 +118,16 @@ def artifacts(
     copied = {f.path: (f.sha256, f.size) for f in source}
     stats = copied_stats or {}
     out = []
-    for dirpath, dirnames, filenames in os.walk(run_dir):
-        rel_dir = os.path.relpath(dirpath, run_dir)
-        if rel_dir == ".":
+    root = Path(run_dir)
+    for dirpath, dirnames, filenames in os.walk(root):
+        folder = Path(dirpath)
+        if folder == root:
             dirnames[:] = [d for d in dirnames if d != META]
         dirnames.sort()
         for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            st = os.lstat(full)
+            full = folder / name
+            rel = full.relative_to(root).as_posix()
+            st = full.lstat()
             if not stat.S_ISREG(st.st_mode):
                 continue
             if stats.get(rel) == (st.st_size, st.st_mtime_ns):
@@ -134,9 +136,8 @@ def artifacts(
                 out.append(ArtifactRecorded(path=rel, sha256="", size=st.st_size, stored=False))
                 continue
             if rel in copied and st.st_size == copied[rel][1]:
-                with open(full, "rb") as fh:
-                    if hashlib.sha256(fh.read()).hexdigest() == copied[rel][0]:
-                        continue
+                if hashlib.sha256(full.read_bytes()).hexdigest() == copied[rel][0]:
+                    continue
             sha, size = home.blobs.put_file(full)
             out.append(ArtifactRecorded(path=rel, sha256=sha, size=size, stored=True))
     return out

@@ -13,6 +13,7 @@ import marshal
 import os
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ledger.errors import LedgerError, ProjectError
@@ -73,8 +74,13 @@ def context() -> dict[str, Any]:
     return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", "pid": os.getpid()}
 
 
+def cache_dir(home: Home) -> Path:
+    """Where the analyses of project files and scripts are kept."""
+    return Path(home.path, "cache")
+
+
 def resolve_opdef(home: Home, project_dir: str | os.PathLike[str], spec: str | None) -> OpDef:
-    return resolve_op(project_dir, spec, cache_dir=os.path.join(home.path, "cache"))
+    return resolve_op(project_dir, spec, cache_dir=cache_dir(home))
 
 
 def project_source(
@@ -90,11 +96,10 @@ def project_source(
         )
     files, contents = [], {}
     for rel in paths:
-        full = os.path.join(project_dir, rel)
-        with open(full, "rb") as fh:
-            data = fh.read()
+        full = Path(project_dir, rel)
+        data = full.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
-        files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=os.stat(full).st_mode & 0o777))
+        files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=full.stat().st_mode & 0o777))
         contents[rel] = data
     digest = sourcecode.digest([(rel, contents[rel]) for rel in paths])
     return Source(files=tuple(files), digest=digest), contents, warnings
@@ -157,11 +162,10 @@ def build_spec(opdef: OpDef, flags: dict[str, Flag], source: Source, req: RunReq
 
 
 def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str]) -> dict[str, str]:
-    run_dir = os.fspath(run_dir)
     env = dict(os.environ)
-    env.update(RUN_ID=run_id, RUN_DIR=run_dir, LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
+    env.update(RUN_ID=run_id, RUN_DIR=str(run_dir), LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
     # the run's own directory comes first, so its modules shadow the project's
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (run_dir, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(run_dir), env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -178,13 +182,12 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     run_dir = home.run_dir(spec.run_id)
     copied = {}
     for f in spec.source.files:
-        dest = os.path.join(run_dir, f.path)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        dest = Path(run_dir, f.path)
+        dest.parent.mkdir(parents=True, exist_ok=True)
         data = prepared.sources.get(f.path)
-        with open(dest, "wb") as fh:
-            fh.write(data if data is not None else home.blobs.read(f.sha256))
-        os.chmod(dest, f.mode)
-        st = os.stat(dest)
+        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+        dest.chmod(f.mode)
+        st = dest.stat()
         copied[f.path] = (st.st_size, st.st_mtime_ns)
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
@@ -216,7 +219,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     try:
         values = spec.flag_values
-        payload = flags_payload(spec.opdef, values, run_dir, os.path.join(home.path, "cache"))
+        payload = flags_payload(spec.opdef, values, run_dir, cache_dir(home))
         pipe = launch.FlagsPipe(payload) if payload is not None else None
         argv = plan.command(spec.opdef, values, flags_fd=pipe.fd if pipe else None)
         env = child_env(home, spec.run_id, run_dir)
@@ -249,15 +252,14 @@ def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLi
     if not opdef.python_globals or not values:
         return None
     module, _ = opdef.main_parts()
-    found = find_main(module, lambda rel: os.path.isfile(os.path.join(run_dir, rel)))
+    found = find_main(module, lambda rel: Path(run_dir, rel).is_file())
     code = None
     if found is not None:
-        full = os.path.abspath(os.path.join(run_dir, found[0]))
+        full = Path(run_dir, found[0]).absolute()
         try:
-            with open(full, "rb") as fh:
-                data = fh.read()
+            data = full.read_bytes()
             slots = script_analysis(data, found[0], cache_dir)["slots"]
-            code = compile(rewrite_globals(read_source(data), values, slots), full, "exec")
+            code = compile(rewrite_globals(read_source(data), values, slots), str(full), "exec")
         except (SyntaxError, ValueError, OSError, LedgerError):
             code = None
     return marshal.dumps((code, values))
