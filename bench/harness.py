@@ -362,6 +362,8 @@ class _Generator:
     def run(
         self, i: int, proto: str | None = None, batch: str | None = None, trial: int = 0, values: dict | None = None
     ) -> str:
+        from dataclasses import replace
+
         from ledger.events import FlagSet, LabelSet, RunStopped, ScalarLogged
 
         t, rid = self.t, self.new_id()
@@ -397,6 +399,8 @@ class _Generator:
         return rid
 
     def batch(self, i: int, trials: int) -> str:
+        from dataclasses import replace
+
         from ledger.events import LabelSet, RunDeleted, RunStopped, TrialSpawned
         from ledger.executor.batch import BatchSpec
         from ledger.executor.plan import Flag
@@ -436,12 +440,6 @@ class _Generator:
         self.add(bid, RunStopped("completed", 0))
         self.add(bid, RunDeleted())
         return bid
-
-
-def replace(payload, **changes):
-    """A copy of an event payload with some fields changed (payloads are
-    frozen: their fields are their constructor's keywords)."""
-    return type(payload)(**{**vars(payload), **changes})
 
 
 def copy_home(src: Path, dest: Path) -> Path:
