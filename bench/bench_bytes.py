@@ -33,6 +33,7 @@ def bench() -> None:
     ledger_home, guild_home = work / "ledger-home", work / "guild-home"
     echo, guild_echo = h.project_copy(work / "echo"), h.project_copy(work / "guild-echo")
     guild = h.guild()
+    guild_home.mkdir()  # Guild does not create its home
     for name, argv, cwd, env, home in (
         ("ledger", [h.LEDGER, "run", "echo", "-y"], echo, h.env_for(ledger_home), ledger_home),
         (f"guild {h.GUILD_VERSION}", [guild, "run", "echo", "-y"], guild_echo,

@@ -97,6 +97,7 @@ def bench(runs: int, breakdown: bool) -> None:
     guild = h.guild()
     guild_echo = h.project_copy(work / "guild-echo")
     guild_env = h.env_for(None, GUILD_HOME=str(work / "guild-home"))
+    (work / "guild-home").mkdir()  # Guild does not create its home
 
     cases = {
         "python hello.py": lambda: h.wall([h.PY, "hello.py"], hello, env),
