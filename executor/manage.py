@@ -16,6 +16,7 @@ from ledger.events import (
     RunDeleted,
     RunPurged,
     RunRestored,
+    ScalarsLogged,
     SourcecodeCopied,
     TagAdded,
     TagRemoved,
@@ -100,7 +101,7 @@ def restore(home: Home, runs: list[str]) -> None:
 def _blobs_of(data) -> list[str]:
     if isinstance(data, SourcecodeCopied):
         return [f.sha256 for f in data.files]
-    if isinstance(data, OutputCaptured):
+    if isinstance(data, (OutputCaptured, ScalarsLogged)):
         return [data.blob]
     if isinstance(data, ArtifactRecorded) and data.stored:
         return [data.sha256]
@@ -120,7 +121,7 @@ def purge(home: Home, runs: list[str]) -> int:
     for raw in home.store.read_raw():
         if raw["type"] == "RunPurged":
             purged.add(raw["run"])
-        elif raw["type"] in ("SourcecodeCopied", "OutputCaptured", "ArtifactRecorded"):
+        elif raw["type"] in ("SourcecodeCopied", "OutputCaptured", "ScalarsLogged", "ArtifactRecorded"):
             usage.setdefault(raw["run"], set()).update(_blobs_of(from_dict(raw).data))
     targets = set(runs)
     kept: set[str] = set()

@@ -2,9 +2,16 @@
 
 Output lines are written live to `.ledger/output` (and their times to
 `.ledger/output.index`), and every second (see `tick`) or megabyte they
-become one transaction: the chunk as a blob, an `OutputCaptured` event and the
-`ScalarLogged` events parsed from it. The last chunk is appended together
-with `RunStopped`, so a run's end is a single durable step.
+become one transaction: the chunk as a blob, an `OutputCaptured` event, and
+one `ScalarsLogged` batch per source of points: the scalars parsed from the
+chunk, the points the script logged through `ledger.log` (a spool file the
+recorder tails) and those of TensorBoard event files the run writes. The
+last chunk is appended together with `RunStopped`, so a run's end is a
+single durable step.
+
+Memory stays bounded whatever the run's length: a chunk is dropped once
+appended, and of the appended events only the few that shape the run
+directory's attributes are kept (`appended`).
 """
 
 from __future__ import annotations
@@ -20,21 +27,32 @@ from ledger.events import (
     NewEvent,
     OutputCaptured,
     RunStopped,
-    ScalarLogged,
+    ScalarsLogged,
     SourceFile,
 )
 from ledger.home import Home
 from ledger.projections.rundir import META, output_index_line
+from ledger.scalar_columns import ScalarColumns
 
 CHUNK_SECONDS = 1.0
 CHUNK_BYTES = 1 << 20
+CHUNK_POINTS = 1 << 20  # a batch of points is appended at least this often, even within a second
+_BULKY = (OutputCaptured, ScalarsLogged)  # not kept once appended: the run directory's attributes ignore them
 ARTIFACT_STORE_BYTES = 64 << 20  # bigger files are recorded (path, size) but not copied
 
 
 class OutputRecorder:
     def __init__(
-        self, home: Home, run_id: str, run_dir: str | os.PathLike[str], scalar_parser, pending: list | None = None
+        self,
+        home: Home,
+        run_id: str,
+        run_dir: str | os.PathLike[str],
+        scalar_parser,
+        pending: list | None = None,
+        sources: tuple = (),
     ) -> None:
+        """`sources` are other sources of points (ledger.executor.metric_sources),
+        polled at each chunk for `(name, ScalarColumns)` batches."""
         self.home = home
         self.run_id = run_id
         self.parser = scalar_parser
@@ -44,11 +62,12 @@ class OutputRecorder:
         self._index = (meta / "output.index").open("w")
         self._lines: list[bytes] = []
         self._times: list[tuple[int, int]] = []
-        self._scalars: list[ScalarLogged] = []
+        self._points = ScalarColumns()
+        self._sources = sources
         self._size = 0
         self._last_flush = time.monotonic()
-        self.scalars: dict[str, float] = {}
-        self.appended: list = []  # every event this recorder appended
+        self.scalars: dict[str, float] = {}  # the last value of each key, whatever its source
+        self.appended: list = []  # the events this recorder appended, but for output chunks and scalar batches
         self._pending: list[NewEvent] = list(pending or ())  # go out with the first append
 
     def __call__(self, line: bytes, ms: int, stream: int) -> None:
@@ -58,27 +77,46 @@ class OutputRecorder:
         self._times.append((ms, stream))
         self._size += len(line)
         if self.parser is not None:
-            for key, value, step in self.parser.feed(line.decode("utf-8", "replace")):
-                self.scalars[key] = value
-                # JSON has no NaN or infinity: such a value stays in the
-                # output (and the optimizer skips it) but is not an event
-                if value == value and value not in (float("inf"), float("-inf")):
-                    self._scalars.append(ScalarLogged(key=key, value=value, step=step))
-        if self._size >= CHUNK_BYTES or time.monotonic() - self._last_flush >= CHUNK_SECONDS:
-            self.appended += self.home.store.append(self._chunk_events())
+            found = self.parser.feed(line.decode("utf-8", "replace"))
+            if found:
+                add, time_us = self._points.add, ms * 1000
+                for key, value, step in found:
+                    self.scalars[key] = value
+                    try:
+                        add(key, step, value, time_us)
+                    except ValueError:
+                        pass  # a printed step beyond 64 bits: the line stays in the output
+        if (
+            self._size >= CHUNK_BYTES
+            or len(self._points) >= CHUNK_POINTS
+            or time.monotonic() - self._last_flush >= CHUNK_SECONDS
+        ):
+            self._append(self._chunk_events())
 
     def tick(self) -> None:
         """Called by the launcher every fraction of a second, output or not:
         a line followed by a long quiet computation is recorded within a
         second, not when the next line comes (a kill -9 of `ledger run`
         then loses at most that second)."""
-        if (self._lines or self._pending) and time.monotonic() - self._last_flush >= CHUNK_SECONDS:
-            self.appended += self.home.store.append(self._chunk_events())
+        if time.monotonic() - self._last_flush >= CHUNK_SECONDS:
+            events = self._chunk_events()
+            if events:
+                self._append(events)
+            else:
+                self._last_flush = time.monotonic()
 
-    def _chunk_events(self) -> list[NewEvent]:
+    def _append(self, events: list[NewEvent]) -> list:
+        appended = self.home.store.append(events)
+        self.appended += [e for e in appended if not isinstance(e.data, _BULKY)]
+        return appended
+
+    def _chunk_events(self, final: bool = False) -> list[NewEvent]:
         self._out.flush()
         self._index.flush()
         events, self._pending = self._pending, []
+        batches = [("output", self._points)] if len(self._points) else []
+        for source in self._sources:
+            batches += source.poll(final)
         if self._lines:
             data = b"".join(self._lines)
             blob = self.home.blobs.put_bytes(data)
@@ -88,20 +126,36 @@ class OutputRecorder:
                     OutputCaptured(blob=blob, bytes=len(data), lines=len(self._lines), index=tuple(self._times)),
                 )
             )
-        events.extend(NewEvent(self.run_id, s) for s in self._scalars)
-        self._lines, self._times, self._scalars, self._size = [], [], [], 0
+        for name, points in batches:
+            events.append(NewEvent(self.run_id, self._batch_event(name, points)))
+        self._lines, self._times, self._points, self._size = [], [], ScalarColumns(), 0
         self._last_flush = time.monotonic()
         return events
 
+    def _batch_event(self, source: str, points: ScalarColumns) -> ScalarsLogged:
+        keys, blob = points.encode()
+        if source != "output":  # printed points set `scalars` as they are parsed
+            seen: set[int] = set()
+            for index, value in zip(reversed(points.key_index), reversed(points.values)):
+                if index not in seen:
+                    seen.add(index)
+                    self.scalars[keys[index]] = value
+                    if len(seen) == len(keys):
+                        break
+        return ScalarsLogged(blob=self.home.blobs.put_bytes(blob), points=len(points), keys=keys, source=source)
+
     def finish(self, status: str, exit_status: int | None, artifacts: list[ArtifactRecorded] = ()) -> list:
         """Append the last chunk, the files the run wrote and the run's end
-        in one transaction; returns every event this recorder appended."""
-        events = self._chunk_events()
+        in one transaction; returns the events this recorder appended (but
+        for output chunks and scalar batches)."""
+        events = self._chunk_events(final=True)
         events += [NewEvent(self.run_id, a) for a in artifacts]
         events.append(NewEvent(self.run_id, RunStopped(status=status, exit_status=exit_status)))  # type: ignore[arg-type]
         self._out.close()
         self._index.close()
-        self.appended += self.home.store.append(events)
+        self._append(events)
+        for source in self._sources:
+            source.close()
         return self.appended
 
 

@@ -21,6 +21,7 @@ from ledger.events import RunStarted, SourceFile
 from ledger.executor import gitinfo, launch, plan, sourcecode
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
 from ledger.executor.inject import rewrite_globals
+from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
 from ledger.executor.op_main import find_main
 from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, RunSpec, Source
@@ -161,9 +162,17 @@ def build_spec(opdef: OpDef, flags: dict[str, Flag], source: Source, req: RunReq
     )
 
 
+def metrics_spool(home: Home, run_id: str) -> str:
+    """Where the run's `ledger.log` calls write their points for the
+    recorder to read (ledger/tracking.py): under the home, not in the run
+    directory, which holds only what a rebuild can recreate."""
+    return os.path.join(home.path, "spool", run_id + ".points")
+
+
 def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(RUN_ID=run_id, RUN_DIR=str(run_dir), LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
+    env["LEDGER_METRICS_FILE"] = metrics_spool(home, run_id)
     # the run's own directory comes first, so its modules shadow the project's
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(run_dir), env.get("PYTHONPATH", "")) if p)
     return env
@@ -223,13 +232,17 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         pipe = launch.FlagsPipe(payload) if payload is not None else None
         argv = plan.command(spec.opdef, values, flags_fd=pipe.fd if pipe else None)
         env = child_env(home, spec.run_id, run_dir)
+        os.makedirs(os.path.dirname(env["LEDGER_METRICS_FILE"]), exist_ok=True)
         when = now_ts()
         proc = launch.start(argv, run_dir, env, flags=pipe)
         started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir), time=when)
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
         parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values))
-        recorder = OutputRecorder(home, spec.run_id, run_dir, parser, pending=[plan.NewEvent(spec.run_id, started)])
+        sources = (ApiSpool(env["LEDGER_METRICS_FILE"]), TensorBoardFiles(os.fspath(run_dir)))
+        recorder = OutputRecorder(
+            home, spec.run_id, run_dir, parser, pending=[plan.NewEvent(spec.run_id, started)], sources=sources
+        )
         outcome = launch.capture(proc, recorder, tee=tee)
         outcome.scalars = recorder.scalars
     finally:

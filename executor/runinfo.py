@@ -16,11 +16,11 @@ from ledger.events import (
     OutputCaptured,
     RunStarted,
     RunStopped,
-    ScalarLogged,
     SourcecodeCopied,
 )
 from ledger.home import Home
 from ledger.projections import rundir, yamlish
+from ledger.projections.scalar_summary import summarize
 
 
 def attr_text(home: Home, run_id: str, name: str) -> str:
@@ -75,13 +75,8 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     events = home.store.stream(run_id)
     attrs = rundir.attrs(events)
     times = {type(e.data).__name__: e.ts for e in events if isinstance(e.data, (RunStarted, RunStopped))}
-    scalars: dict[str, tuple[float, int]] = {}
-    comments = []
-    for ev in events:
-        if isinstance(ev.data, ScalarLogged):
-            scalars[ev.data.key] = (ev.data.value, ev.data.step)
-        elif isinstance(ev.data, CommentAdded):
-            comments.append(ev.data)
+    scalars = summarize(events, home.blobs.read)
+    comments = [ev.data for ev in events if isinstance(ev.data, CommentAdded)]
     fields = [
         ("id", run_id),
         ("operation", attrs["op"]["name"]),
@@ -103,7 +98,10 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     lines.append("flags:" + ("" if attrs.get("flags") else " {}"))
     lines += [f"  {k}: {value_text(v)}" for k, v in attrs.get("flags", {}).items()]
     lines.append("scalars:" + ("" if scalars else " {}"))
-    lines += [f"  {k}: {value_text(v)} (step {step})" for k, (v, step) in sorted(scalars.items())]
+    lines += [
+        f"  {k}: {value_text(s.last)} (step {s.step}; min {value_text(s.min)}, max {value_text(s.max)})"
+        for k, s in sorted(scalars.items())
+    ]
     if comments:
         lines.append("comments:")
         lines += [f"  - {c.user}: {c.text}" if c.user else f"  - {c.text}" for c in comments]

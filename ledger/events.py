@@ -129,9 +129,25 @@ class OutputCaptured(EventData):
 
 @dataclass(frozen=True)
 class ScalarLogged(EventData):
+    """One point, as runs recorded them before scalars came in batches
+    (`ScalarsLogged`); still read, and folded into the same table."""
+
     key: str
     value: float
     step: int = 0
+
+
+@dataclass(frozen=True)
+class ScalarsLogged(EventData):
+    """A batch of points (ledger.scalar_columns): `blob` holds their key
+    indexes into `keys`, steps, values and times; `source` says where they
+    came from: `output` (printed lines), `api` (ledger.log) or
+    `tensorboard` (event files the run wrote)."""
+
+    blob: str
+    points: int
+    keys: tuple[str, ...]
+    source: str = "output"
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         RunStarted,
         OutputCaptured,
         ScalarLogged,
+        ScalarsLogged,
         ArtifactRecorded,
         RunStopped,
         LabelSet,
@@ -260,7 +277,7 @@ def dump_data(data: EventData) -> dict[str, Any]:
 
 
 _MODELS: dict[type, Any] = {}
-_TUPLE_FIELDS: dict[type, str] = {RunStarted: "argv", RunPurged: "blobs"}
+_TUPLE_FIELDS: dict[type, str] = {RunStarted: "argv", RunPurged: "blobs", ScalarsLogged: "keys"}
 
 
 def _model(cls: type) -> Any:

@@ -72,7 +72,7 @@ class _BlobRefs:
         kind, data = raw["type"], raw["data"]
         if kind == "SourcecodeCopied":
             shas = [f["sha256"] for f in data["files"]]
-        elif kind == "OutputCaptured":
+        elif kind in ("OutputCaptured", "ScalarsLogged"):
             shas = [data["blob"]]
         elif kind == "ArtifactRecorded" and data["stored"]:
             shas = [data["sha256"]]

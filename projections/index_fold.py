@@ -168,6 +168,7 @@ def apply(con: Any, pos: int, blobs: BlobStore) -> None:
     for sql in _STATEMENTS:
         con.execute(sql.replace("$pos", str(int(pos))))
     _fill_output_tails(con, blobs)
+    _fold_scalar_batches(con, pos, blobs)
     for name in _DROP_TEMP:
         con.execute(f"DROP TABLE IF EXISTS temp.{name}")
 
@@ -216,3 +217,48 @@ def _fill_output_tails(con: Any, blobs: BlobStore) -> None:
         updates.append((tail or None, run))
     if updates:
         con.executemany("UPDATE output SET tail = ? WHERE run = ?", updates)
+
+
+def _fold_scalar_batches(con, pos: int, blobs: BlobStore) -> None:
+    """Rows of `scalars` from every `ScalarsLogged` batch after `pos`: the
+    blob's columns go to DuckDB as NumPy arrays, without a Python object per
+    point. A batch whose blob is gone (purged) or unreadable adds no rows:
+    `verify` is what reports a damaged blob."""
+    batches = con.execute(
+        "SELECT seq, run, data->>'blob', data->'keys' FROM events"
+        " WHERE seq > ? AND type = 'ScalarsLogged' ORDER BY seq",
+        [int(pos)],
+    ).fetchall()
+    if not batches:
+        return
+    import json
+
+    import numpy as np
+
+    from ledger.scalar_columns import decode
+
+    for seq, run, sha, keys_json in batches:
+        try:
+            with open(blobs.path(sha), "rb") as fh:
+                key_index, steps, values, times = decode(fh.read())
+        except (OSError, ValueError):
+            continue
+        keys = json.loads(keys_json)
+        batch_key = np.frombuffer(key_index, dtype=np.uint32)
+        if len(batch_key) and int(batch_key.max()) >= len(keys):
+            continue
+        batch_value = np.frombuffer(values, dtype=np.float64)
+        batch = {  # noqa: F841 -- read by name by the statement below
+            "k": batch_key,
+            "step": np.frombuffer(steps, dtype=np.int64),
+            "value": batch_value,
+            "is_nan": np.isnan(batch_value),  # DuckDB reads a NumPy NaN as NULL
+            "t": np.frombuffer(times, dtype=np.int64),
+        }
+        con.execute(
+            """INSERT INTO scalars
+            SELECT $run, list_extract($keys, batch.k::INTEGER + 1), batch.step,
+                   CASE WHEN batch.is_nan THEN 'nan'::DOUBLE ELSE batch.value END, make_timestamp(batch.t), $seq
+            FROM batch""",
+            {"run": run, "keys": keys, "seq": seq},
+        )

@@ -17,6 +17,7 @@ ONE_OF_EACH: list[ev.EventData] = [
     ev.RunStarted(argv=("python", "-u", "train.py"), env={"A": "1"}, pid=42, cwd="/tmp"),
     ev.OutputCaptured(blob=SHA, bytes=10, lines=2, index=((0, 0), (5, 1))),
     ev.ScalarLogged(key="loss", value=0.5, step=3),
+    ev.ScalarsLogged(blob=SHA, points=4, keys=("loss", "acc"), source="api"),
     ev.ArtifactRecorded(path="model.bin", sha256=SHA, size=3, stored=False),
     ev.RunStopped(status="completed", exit_status=0),
     ev.LabelSet(label="lr=0.1"),

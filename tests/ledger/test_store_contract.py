@@ -63,6 +63,10 @@ PAYLOADS: dict[type, st.SearchStrategy] = {
     ev.ScalarLogged: st.builds(
         ev.ScalarLogged, key=texts, value=st.floats(allow_nan=False, allow_infinity=False), step=st.integers()
     ),
+    ev.ScalarsLogged: st.builds(
+        ev.ScalarsLogged, blob=shas, points=st.integers(0, 2**40), keys=st.lists(texts, max_size=3).map(tuple),
+        source=st.sampled_from(["output", "api", "tensorboard"]),
+    ),
     ev.ArtifactRecorded: st.builds(
         ev.ArtifactRecorded, path=texts, sha256=shas, size=st.integers(0, 2**40), stored=st.booleans()
     ),

@@ -1,0 +1,156 @@
+"""`ledger.log` and `ledger.log_metric`: metrics from a run's own code.
+
+Under `ledger run`, the run's environment names a spool file
+(`LEDGER_METRICS_FILE`); points are kept in memory with their own time
+stamps and written to it, in frames, at least every FLUSH_SECONDS (by a
+daemon thread, so a point logged before a long quiet computation is not
+held back) and at exit. The recorder tails the file and appends the points
+to the log as scalar batches within about a second.
+
+Outside a run the calls do nothing but say so, once, on stderr: a script
+that logs metrics runs the same with or without ledger.
+
+Steps: an explicit `step` is used as given (an int). Without one, the
+current step is kept, and advances by one when a key already logged at it
+comes again: the rule of printed `key: value` lines.
+
+Stdlib only, imported on first use by `ledger.log`: it is paid inside the
+user's training process.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import time
+from _thread import allocate_lock
+
+SPOOL_ENV = "LEDGER_METRICS_FILE"
+FLUSH_SECONDS = 0.5
+FLUSH_CALLS = 8192  # write a frame at least this often, whatever the time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+
+def frame(points: list) -> bytes:
+    """One frame of the spool: its length (4 bytes, little-endian), then
+    `points` marshalled, a list of (time µs, step, {key: value})."""
+    body = marshal.dumps(points)
+    return len(body).to_bytes(4, "little") + body
+
+
+class _Client:
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pending: list = []
+        self._lock = allocate_lock()
+        self._step = 0
+        self._seen: set[str] = set()
+        self._flusher = False
+        self._warned = False
+
+    def log(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        now = time.time_ns() // 1000
+        values = {}
+        for key, value in metrics.items():
+            if type(key) is not str or not key:
+                raise TypeError(f"metric names are non-empty strings, not {key!r}")
+            if isinstance(value, (str, bytes)):
+                raise TypeError(f"metric {key!r} must be a number, not {value!r}")
+            values[key] = float(value)
+        with self._lock:
+            if step is None:
+                if not self._seen.isdisjoint(values):
+                    self._step += 1
+                    self._seen = set()
+                self._seen.update(values)
+            else:
+                if isinstance(step, (str, bytes, float)) or not hasattr(step, "__index__"):
+                    raise TypeError(f"step must be an int, not {step!r}")
+                self._step = step.__index__()
+                if not -(1 << 63) <= self._step < 1 << 63:
+                    raise ValueError(f"step {self._step} does not fit in 64 bits")
+                self._seen = set(values)
+            if self.path is None:
+                self._say_not_recorded()
+                return
+            self._pending.append((now, self._step, values))
+            if len(self._pending) >= FLUSH_CALLS:
+                self._write()
+        if not self._flusher:
+            self._start_flusher()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._write()
+
+    def _write(self) -> None:
+        """Write the pending points as one frame (the lock is held)."""
+        if not self._pending:
+            return
+        data = frame(self._pending)
+        self._pending = []
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def _start_flusher(self) -> None:
+        import atexit
+        import threading
+
+        self._flusher = True
+        atexit.register(self.flush)
+        threading.Thread(target=self._flush_every, name="ledger-metrics", daemon=True).start()
+
+    def _flush_every(self) -> None:
+        while True:
+            time.sleep(FLUSH_SECONDS)
+            try:
+                self.flush()
+            except OSError:
+                return  # the spool is gone (ledger stopped): the points cannot be recorded
+
+    def _say_not_recorded(self) -> None:
+        if not self._warned:
+            self._warned = True
+            print(
+                "ledger: not running under `ledger run`: metrics passed to ledger.log are not recorded",
+                file=sys.stderr,
+            )
+
+    def _after_fork(self) -> None:
+        """In a forked child: its parent writes the points logged before the
+        fork; the child's own go to the same spool, through its own flusher."""
+        self._lock = allocate_lock()
+        self._pending = []
+        self._fd = None
+        self._flusher = False
+
+
+_client: _Client | None = None
+
+
+def client() -> _Client:
+    global _client
+    if _client is None:
+        _client = _Client(os.environ.get(SPOOL_ENV) or None)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=lambda: _client._after_fork() if _client else None)
+    return _client
+
+
+def log(metrics: Mapping[str, Any], step: int | None = None) -> None:
+    """Record several metrics at one step: `ledger.log({"loss": 0.1}, step=5)`."""
+    client().log(metrics, step)
+
+
+def log_metric(key: str, value: float, step: int | None = None) -> None:
+    """Record one metric (MLflow's spelling): `ledger.log_metric("loss", 0.1, step=5)`."""
+    client().log({key: value}, step)
