@@ -23,6 +23,7 @@ COMMAND_MODULES = {
                     "runs_cmds"),
     **dict.fromkeys(("verify", "rebuild", "log", "lineage", "diff"), "audit_cmds"),
     **dict.fromkeys(("sql", "query", "compare"), "query_cmds"),
+    "tensorboard": "tensorboard_cmd",
 }  # fmt: skip
 
 

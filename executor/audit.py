@@ -216,6 +216,7 @@ def diff_runs(home: Home, a: str, b: str) -> str:
     ch = changes(sa, sb)
     for name, f in ch.get("flags", {}).items():
         out.append(f"flag {name}: {_v(f['old'])} -> {_v(f['new'])}")
+    out += _metric_changes(home, ea, eb)
     files_a, files_b = _files(ea), _files(eb)
     for path in sorted(set(files_a) | set(files_b)):
         sha_a, sha_b = files_a.get(path), files_b.get(path)
@@ -230,6 +231,23 @@ def diff_runs(home: Home, a: str, b: str) -> str:
             continue
         out.append(f"attr {name}: {_attr_text(attrs_a.get(name))} -> {_attr_text(attrs_b.get(name))}")
     return "\n".join(out)
+
+
+def _metric_changes(home: Home, ea: list[Event], eb: list[Event]) -> list[str]:
+    """`metric KEY: last (min, max) -> last (min, max)` for each metric that differs."""
+    from ledger.projections.scalar_summary import summarize
+
+    ma, mb = summarize(ea, home.blobs.read), summarize(eb, home.blobs.read)
+
+    def text(s) -> str:
+        return "-" if s is None else f"{_v(s.last)} (step {s.step}; min {_v(s.min)}, max {_v(s.max)})"
+
+    out = []
+    for key in sorted(set(ma) | set(mb)):
+        old, new = text(ma.get(key)), text(mb.get(key))
+        if old != new:
+            out.append(f"metric {key}: {old} -> {new}")
+    return out
 
 
 def _attr_text(value: Any) -> str:

@@ -307,7 +307,8 @@ class BatchPlan:
         con = connect(home)
         try:
             rows = con.execute(
-                f"""SELECT r.id, (SELECT arg_max(s.value, s.seq) FROM scalars s WHERE s.run = r.id AND s.key = ?)
+                f"""SELECT r.id, (SELECT arg_max(s.value, (s.seq, s.ts, s.step)) FROM scalars s
+                                  WHERE s.run = r.id AND s.key = ?)
                     FROM runs r WHERE {where}""",
                 args,
             ).fetchall()

@@ -98,8 +98,8 @@ def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list
         flags.setdefault(run, {})[name] = text
     scalars: dict[tuple[str, str], tuple] = {}
     for run, key, *vals in con.execute(
-        f"""SELECT run, key, arg_max(value, seq), arg_min(value, seq), min(value), max(value), avg(value),
-                   sum(value), count(*) FROM scalars WHERE {scope} GROUP BY run, key"""
+        f"""SELECT run, key, arg_max(value, (seq, ts, step)), arg_min(value, (seq, ts, step)), min(value),
+                   max(value), avg(value), sum(value), count(*) FROM scalars WHERE {scope} GROUP BY run, key"""
     ).fetchall():
         scalars[(run, key)] = tuple(vals)
     keys_of: dict[str, list[str]] = {}
@@ -124,8 +124,10 @@ def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list
             plain_scalars.update(keys_of.get(run, ()))
     for name in sorted(plain_flags):
         columns.setdefault(("flag", name, "last"), Column("flag", name, header=name))
-    for key in sorted(plain_scalars):
+    for key in sorted(plain_scalars):  # each metric's last value, then its range
         columns.setdefault(("scalar", key, "last"), Column("scalar", key, header=key))
+        columns.setdefault(("scalar", key, "min"), Column("scalar", key, "min", f"min {key}"))
+        columns.setdefault(("scalar", key, "max"), Column("scalar", key, "max", f"max {key}"))
     ordered = list(columns.values())
     headers = list(FIXED) + _unique_titles(ordered)
 

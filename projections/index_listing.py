@@ -49,12 +49,13 @@ def list_runs(
     restorable True leaves out purged runs.
     id_prefix a prefix of the run id.
     limit, offset  a window of the filtered listing (offset 0 = newest).
-    flags   False leaves the `flags` key out: gathering flags scans the
-            whole flags table, the largest part of a short listing's cost.
+    flags   False leaves the `flags` and `scalars` keys out: gathering them
+            costs more than the rest of a short listing.
     con     an open connection from `ledger.projections.index.connect` to reuse;
             one is opened (and closed) when not given.
     Each run is a dict with the keys of _COLUMNS; times are ISO 8601 UTC
-    strings, `tags` a list and `flags` a dict name -> value sorted by name."""
+    strings, `tags` a list, `flags` a dict name -> value sorted by name and
+    `scalars` a dict key -> last value."""
     where, params = _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials)
     order = "seq DESC" if deleted is not None else "deleted, seq DESC"
     # a window beyond BIGINT is the whole listing, not a DuckDB error
@@ -72,16 +73,25 @@ def list_runs(
         WITH picked AS MATERIALIZED (
             SELECT * FROM runs WHERE {where} ORDER BY {order} {window}
         )
-        SELECT {columns}, f.flags
+        SELECT {columns}, s.keys, s.lasts, f.flags
         FROM picked LEFT JOIN (
             SELECT run, '{{' || string_agg(to_json(name) || ':' || value, ',' ORDER BY name) || '}}' AS flags
             FROM flags WHERE run IN (SELECT id FROM picked) GROUP BY run
         ) f ON f.run = picked.id
+        LEFT JOIN (
+            SELECT run, list(key ORDER BY key) AS keys, list(last ORDER BY key) AS lasts FROM (
+                SELECT run, key, arg_max(value, (seq, ts, step)) AS last
+                FROM scalars WHERE run IN (SELECT id FROM picked) GROUP BY run, key
+            ) GROUP BY run
+        ) s ON s.run = picked.id
         ORDER BY {order}
     """
     loads = json.loads
-    return [{**dict(zip(_COLUMNS, row)), "flags": loads(row[-1]) if row[-1] else {}}
-            for row in _query(home, con, sql, params)]
+    return [
+        {**dict(zip(_COLUMNS, row)), "flags": loads(row[-1]) if row[-1] else {},
+         "scalars": dict(zip(row[-3], row[-2])) if row[-3] else {}}
+        for row in _query(home, con, sql, params)
+    ]  # fmt: skip
 
 
 def count_runs(

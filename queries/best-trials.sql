@@ -16,7 +16,7 @@ goal AS (
     FROM trial
 ),
 scored AS (
-    SELECT g.batch, g.trial, g."index", g.objective_key, g.direction, arg_max(s.value, s.seq) AS value, g.flags
+    SELECT g.batch, g.trial, g."index", g.objective_key, g.direction, arg_max(s.value, (s.seq, s.ts, s.step)) AS value, g.flags
     FROM goal g
     JOIN scalars s ON s.run = g.trial AND s.key = g.objective_key
     GROUP BY ALL

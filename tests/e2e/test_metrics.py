@@ -119,3 +119,22 @@ def test_kill_9_keeps_every_point_logged_two_seconds_before(ledger: Ledger) -> N
     assert len(due) > 20
     recorded = {r["step"] for r in scalars(ledger, "key = 'x'")}
     assert due <= recorded
+
+
+def test_ledger_tensorboard_writes_each_runs_scalars_in_its_own_folder(ledger: Ledger, tmp_path) -> None:
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    from tensorboard.util.tensor_util import make_ndarray
+
+    (ledger.cwd / "two.py").write_text("import ledger\nfor i in range(3):\n    ledger.log({'loss': i / 4}, step=i)\n")
+    ledger("run", "two.py", "-y", "--label", "first try")
+    logdir = tmp_path / "tb"
+    out = ledger("tensorboard", "1", "--no-start", "--logdir", str(logdir)).out
+    assert out.strip() == str(logdir)
+    (folder,) = list(logdir.iterdir())
+    assert folder.name.endswith("first_try")
+    (events,) = list(folder.glob("events.out.tfevents.*"))
+    loaded = [(v.tag, e.step, make_ndarray(v.tensor).item()) for e in EventFileLoader(str(events)).Load()
+              for v in e.summary.value]  # fmt: skip
+    points = [(tag, step, round(value, 6)) for tag, step, value in loaded]
+    assert points == [("loss", i, i / 4) for i in range(3)]

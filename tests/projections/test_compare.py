@@ -13,13 +13,14 @@ from ledger.projections.compare import CompareError, compare_csv, compare_rows, 
 from tests.projections.test_index_fixture import Fixture, fixture_ledger, rid  # noqa: F401
 
 
-def test_every_flag_and_last_scalar_when_no_compare_spec(fixture_ledger: Fixture):
+def test_every_flag_and_last_min_max_of_each_scalar_when_no_compare_spec(fixture_ledger: Fixture):
     i = fixture_ledger.ids
     headers, rows = compare_rows(fixture_ledger.home, [i["a"], i["b"]])
-    assert headers == ["run", "op", "status", "label", "epochs", "lr", "opt", "acc", "loss"]
+    assert headers == ["run", "op", "status", "label", "epochs", "lr", "opt",
+                       "acc", "min acc", "max acc", "loss", "min loss", "max loss"]  # fmt: skip
     assert rows == [  # in the order named
-        [i["a"], "train", "completed", "lr=0.1 first", "2", "0.1", "sgd", 0.7, 0.5],
-        [i["b"], "train", "error", "from a", "3", "0.1", "sgd", None, 2.0],
+        [i["a"], "train", "completed", "lr=0.1 first", "2", "0.1", "sgd", 0.7, 0.5, 0.7, 0.5, 0.5, 1.0],
+        [i["b"], "train", "error", "from a", "3", "0.1", "sgd", None, None, None, 2.0, 2.0, 2.0],
     ]
 
 
@@ -56,14 +57,15 @@ def test_the_ops_compare_columns(home):
         NewEvent(y, ScalarLogged("acc", 0.9)),
     ])  # fmt: skip
     headers, rows = compare_rows(home)
-    assert headers == ["run", "op", "status", "label", "rate", "best", "loss", "exit_status", "count loss", "z", "acc"]
+    assert headers == ["run", "op", "status", "label", "rate", "best", "loss", "exit_status", "count loss", "z",
+                       "acc", "min acc", "max acc"]  # fmt: skip
     assert rows == [
-        [y, "other", "running", None, None, None, None, None, None, "a", 0.9],
-        [x, "fit", "running", None, "0.5", 1.0, 2.0, None, 3, None, None],
+        [y, "other", "running", None, None, None, None, None, None, "a", 0.9, 0.9, 0.9],
+        [x, "fit", "running", None, "0.5", 1.0, 2.0, None, 3, None, None, None, None],
     ]
     out = io.StringIO()
     compare_csv(home, [], out)
-    assert list(csv.reader(io.StringIO(out.getvalue())))[2] == [x, "fit", "running", "", "0.5", "1.0", "2.0", "", "3", "", ""]
+    assert list(csv.reader(io.StringIO(out.getvalue())))[2] == [x, "fit", "running", "", "0.5", "1.0", "2.0", "", "3", "", "", "", ""]
 
 
 def test_spec_parsing():
