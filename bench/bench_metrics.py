@@ -33,7 +33,7 @@ from bench.common import interleaved, report  # noqa: E402
 
 PY = sys.executable
 LEDGER = [PY, "-m", "ledger"]
-STEPS, METRICS = 100_000, 10
+STEPS, METRICS = int(os.environ.get("BENCH_STEPS", "100000")), 10  # fewer on a busy machine: say so
 POINTS = STEPS * METRICS
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 
@@ -122,6 +122,7 @@ def bench_runs(work: Path) -> None:
     }, RUNS)  # fmt: skip
     for name, seconds in times.items():
         print(f"  {name:<28} {seconds:8.2f} s (median of {RUNS})")
+    print(f"  ({POINTS:,} points a run)")
     report("printed: ledger run / bare x100", 100 * times["ledger run printed"] / times["bare printed > file"],
            "%", 130, higher_is_better=False)  # fmt: skip
     report("api: ledger run / pass x100", 100 * times["ledger run api"] / times["bare with pass"], "%", 130,

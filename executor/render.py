@@ -12,6 +12,7 @@ from ledger.events import (
     RunCreated,
     RunStarted,
     RunStopped,
+    ScalarsLogged,
     SourcecodeCopied,
     TrialSpawned,
     dump_data,
@@ -38,6 +39,8 @@ def gist(data: EventData) -> str:
         return f"pid {data.pid}: {' '.join(shown)}"
     if isinstance(data, OutputCaptured):
         return f"{data.lines} line(s), {data.bytes} bytes"
+    if isinstance(data, ScalarsLogged):
+        return f"{data.points} point(s) of {', '.join(data.keys)} from {data.source}, blob {data.blob[:12]}"
     if isinstance(data, RunStopped):
         return f"{data.status} (exit {data.exit_status})"
     fields: dict[str, Any] = dump_data(data)

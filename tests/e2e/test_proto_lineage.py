@@ -81,12 +81,13 @@ def test_log_and_diff(ledger: Ledger) -> None:
     log = ledger("log", "1").out.splitlines()
     assert [line.split()[3] for line in log] == [
         "RunCreated", "FlagSet", "FlagSet", "FlagSet", "LabelSet", "SourcecodeCopied",
-        "RunStarted", "OutputCaptured", "ScalarLogged", "RunStopped",
+        "RunStarted", "OutputCaptured", "ScalarsLogged", "RunStopped",
     ]
     events = [json.loads(line) for line in ledger("log", "1", "--json").out.splitlines()]
     assert events[0]["data"]["proto"] and all(e["hash"] for e in events)
     diff = ledger("diff", "2", "1").out
     assert "flag x: 1.0 -> 2.0" in diff
+    assert "metric loss: 1.0 (step 0; min 1.0, max 1.0) -> 2.0 (step 0; min 2.0, max 2.0)" in diff
     assert "+print('v2')" in diff
 
 

@@ -96,13 +96,13 @@ def test_delete_restore_purge(ledger: Ledger, project: Path) -> None:
     assert out(ledger, "select", "1").strip() == second
     assert out(ledger, "runs", "-d", "-s").strip() == ""
 
-    # purge: the run's directory and its unshared blobs (the edited echo.py
-    # and its own output) go; the shared source files stay; the log verifies
+    # purge: the run's directory and its unshared blobs (the edited echo.py,
+    # its own output and its scalars) go; the shared source files stay; the log verifies
     blobs = {p for p in (ledger.home / "objects").rglob("*") if p.is_file()}
     ledger("delete", second[:8], "-y")
-    assert "Purged 1 run(s), 2 blob(s) removed" in out(ledger, "purge", "1", "-y")
+    assert "Purged 1 run(s), 3 blob(s) removed" in out(ledger, "purge", "1", "-y")
     assert not (ledger.home / "runs" / second).exists()
-    assert len(blobs - {p for p in (ledger.home / "objects").rglob("*") if p.is_file()}) == 2
+    assert len(blobs - {p for p in (ledger.home / "objects").rglob("*") if p.is_file()}) == 3
     assert out(ledger, "runs", "-d", "-s").strip() == ""  # gone for good, not restorable
     assert "ok:" in out(ledger, "verify")
     assert "RunPurged" in out(ledger, "log", second[:8])  # still auditable
