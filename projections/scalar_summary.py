@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
-
-from ledger.record import record
+from dataclasses import dataclass
 
 from ledger.events import Event, ScalarLogged, ScalarsLogged
 from ledger.scalar_columns import decode
 
 
-@record(frozen=False)
+@dataclass
 class Summary:
     last: float
     step: int  # the step of the last value
