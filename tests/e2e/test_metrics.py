@@ -108,7 +108,15 @@ def test_kill_9_keeps_every_point_logged_two_seconds_before(ledger: Ledger) -> N
     env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
     proc = subprocess.Popen([sys.executable, "-m", "ledger", "run", "slow.py", "-y"], cwd=ledger.cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(6)
+    deadline = time.time() + 120  # a busy machine starts the run late: wait for its points, not a fixed time
+    logged_file = None
+    while time.time() < deadline:
+        runs = list((ledger.home / "runs").iterdir()) if (ledger.home / "runs").exists() else []
+        logged_file = runs[0] / "logged.txt" if runs else None
+        if logged_file and logged_file.exists() and logged_file.read_text().count("\n") >= 30:
+            break
+        time.sleep(0.2)
+    time.sleep(3)
     killed = time.time()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -116,7 +124,7 @@ def test_kill_9_keeps_every_point_logged_two_seconds_before(ledger: Ledger) -> N
     time.sleep(0.5)  # the script dies with ledger: let its last line land
     logged = [line.split() for line in (run_dir / "logged.txt").read_text().splitlines()]
     due = {int(i) for i, t in logged if float(t) < killed - 2}
-    assert len(due) > 20
+    assert len(due) >= 30
     recorded = {r["step"] for r in scalars(ledger, "key = 'x'")}
     assert due <= recorded
 
