@@ -43,7 +43,7 @@ for step in range({steps}):
     metrics = {{f"m{{k}}": math.sin(step * 0.001 + k) for k in range({metrics})}}
     {line}
 """
-PRINTED = BODY.replace("{line}", 'for k, v in metrics.items():\n        print(f"{k}: {v}")')
+PRINTED = BODY.replace("{line}", 'for k, v in metrics.items():\n        print(f"{{k}}: {{v}}")')
 API = "import ledger\n" + BODY.replace("{line}", "ledger.log(metrics, step=step)")
 PASS = "import ledger\n" + BODY.replace("{line}", "pass")
 MLFLOW = """
@@ -148,8 +148,11 @@ def bench_mlflow(work: Path, ledger_api: float) -> None:
         mlflow_script.write_text(MLFLOW.format(steps=steps, metrics=METRICS))
         store = work / f"mlruns-{mode}"
         start = time.perf_counter()
-        subprocess.run([str(python), str(mlflow_script), str(store), mode], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.run([str(python), str(mlflow_script), str(store), mode], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+        if proc.returncode != 0:
+            print(f"  MLflow {mode}: failed ({proc.stderr.strip().splitlines()[-1:]})")
+            continue
         seconds = (time.perf_counter() - start) * (STEPS / steps)
         note = "" if steps == STEPS else f" (timed on {steps * METRICS:,} points, scaled x{STEPS // steps})"
         print(f"  mlflow {mode:<10} {seconds:8.1f} s for {POINTS:,} points{note}; "
