@@ -24,6 +24,7 @@ COMMAND_MODULES = {
     **dict.fromkeys(("verify", "rebuild", "log", "lineage", "diff"), "audit_cmds"),
     **dict.fromkeys(("sql", "query", "compare"), "query_cmds"),
     "tensorboard": "tensorboard_cmd",
+    "view": "view_cmd",
 }  # fmt: skip
 
 

@@ -1,0 +1,154 @@
+"""What the run page shows of one run: attributes, flags with the event that
+set each, source files, artifacts, comments, trials, scalars and output.
+
+Rows come from the SQL projection through the read-only sandbox; the output
+comes from the run's own events and blobs (ledger.executor.inspect), as
+`ledger cat --output` reads it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ledger.errors import LedgerError
+from ledger.view.reader import IndexReader
+
+MAX_POINTS = 2000  # per curve: more are thinned evenly (the last point is always kept)
+OUTPUT_TAIL = 256 * 1024  # bytes of output a page starts with
+
+
+class NotFound(LedgerError):
+    """A run, file or event the URL names does not exist."""
+
+
+def query(db: IndexReader, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of one of the view's own read-only statements, as dicts."""
+    return db.rows(sql, params)
+
+
+def fetch(rel: Any, limit: int | None = None) -> list[tuple]:
+    """The relation's rows; an error while it runs (a cast that fails...)
+    is the statement's fault: a QueryError, as when it does not bind."""
+    import duckdb
+
+    from ledger.projections.sql import QueryError
+
+    try:
+        return (rel.limit(limit) if limit is not None else rel).fetchall()
+    except duckdb.Error as e:
+        raise QueryError(f"SQL error: {' '.join(str(e).split())[:300]}") from None
+
+
+def resolve(db: IndexReader, ref: str) -> str:
+    """The run id a URL names: a full id, an id prefix or a listing index."""
+    from ledger.errors import RunRefError
+    from ledger.projections.refs import resolve_id
+
+    try:
+        return resolve_id(db.home, ref)
+    except RunRefError as e:
+        raise NotFound(str(e)) from None
+
+
+def run_detail(db: IndexReader, run_id: str) -> dict[str, Any]:
+    rows = query(db, "SELECT * EXCLUDE (opdef, params), opdef::VARCHAR AS opdef, params::VARCHAR AS params "
+                       "FROM runs WHERE id = $id", {"id": run_id})  # fmt: skip
+    if not rows:
+        raise NotFound(f"no run {run_id}")
+    run = rows[0]
+    ids = {"id": run_id}
+    run["flags"] = query(db, """
+        SELECT f.name, f.value_text AS value, f.value_type AS type, f.origin, f.seq, f.cause, e.run AS cause_run
+        FROM flags f LEFT JOIN events e ON e.seq = f.cause
+        WHERE f.run = $id ORDER BY f.name""", ids)
+    run["sourcecode"] = query(db, "SELECT path, sha256, size, mode, origin, from_run FROM sourcecode "
+                                    "WHERE run = $id ORDER BY path", ids)  # fmt: skip
+    run["artifacts"] = query(db, "SELECT path, sha256, size, stored, ts FROM artifacts WHERE run = $id ORDER BY path",
+                             ids)  # fmt: skip
+    run["comments"] = query(db, 'SELECT text, "user", ts FROM comments WHERE run = $id ORDER BY seq', ids)
+    run["trials"] = query(db, """
+        SELECT t."index", t.trial, r.status, r.label FROM trials t LEFT JOIN runs r ON r.id = t.trial
+        WHERE t.batch = $id ORDER BY t."index" LIMIT 1000""", ids)
+    run["last_scalars"] = query(db, """
+        SELECT key, arg_max(value, seq) AS last, arg_max(step, seq) AS step, count(*) AS points
+        FROM scalars WHERE run = $id GROUP BY key ORDER BY key""", ids)
+    run["event_count"] = query(db, "SELECT count(*) AS n, max(seq) AS last FROM events WHERE run = $id", ids)[0]
+    return run
+
+
+def scalar_series(db: IndexReader, run_ids: list[str], keys: list[str] | None = None) -> dict[str, dict[str, dict]]:
+    """{run: {key: {"step": [...], "ts": [...], "value": [...]}}} for charts,
+    each curve thinned to MAX_POINTS; NaN and infinities become gaps."""
+    params: dict[str, Any] = {"ids": run_ids}
+    where = "run IN (SELECT unnest($ids::VARCHAR[]))"
+    if keys:
+        where += " AND key IN (SELECT unnest($keys::VARCHAR[]))"
+        params["keys"] = keys
+    # ordinal per curve, so the thinning happens in SQL and a run with a
+    # million points sends the page two thousand
+    rows = query(db, f"""
+        WITH s AS (
+            SELECT run, key, step, value, ts, seq,
+                   row_number() OVER (PARTITION BY run, key ORDER BY seq) AS n,
+                   count(*) OVER (PARTITION BY run, key) AS total
+            FROM scalars WHERE {where}
+        )
+        SELECT run, key, step, value, strftime(ts, '%Y-%m-%dT%H:%M:%S.%f') AS ts
+        FROM s
+        WHERE total <= {MAX_POINTS} OR n = total OR (n - 1) % ceil(total / {MAX_POINTS})::BIGINT = 0
+        ORDER BY run, key, seq""", params)
+    out: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        curve = out.setdefault(r["run"], {}).setdefault(r["key"], {"step": [], "ts": [], "value": []})
+        curve["step"].append(r["step"])
+        curve["ts"].append(r["ts"])
+        v = r["value"]
+        curve["value"].append(v if v is not None and math.isfinite(v) else None)
+    return out
+
+
+def output_text(db: IndexReader, run_id: str, offset: int | None = None) -> dict[str, Any]:
+    """The run's output from byte `offset` (None: its last OUTPUT_TAIL
+    bytes), and the offset to ask from next time."""
+    from ledger.executor.inspect import read_output
+
+    data = read_output(db.home, run_id)
+    start = max(len(data) - OUTPUT_TAIL, 0) if offset is None else min(max(offset, 0), len(data))
+    return {"text": data[start:].decode("utf-8", "replace"), "offset": len(data), "skipped": start if offset is None
+            else 0}  # fmt: skip
+
+
+def source_diff(db: IndexReader, run_id: str, other_id: str) -> str:
+    """`ledger diff OTHER RUN`: flags, source files (unified) and attributes."""
+    from ledger.executor.audit import diff_runs
+
+    return diff_runs(db.home, other_id, run_id)
+
+
+def source_file(db: IndexReader, run_id: str, path: str) -> bytes:
+    from ledger.executor.inspect import read_run_file
+
+    try:
+        return read_run_file(db.home, run_id, path)
+    except LedgerError as e:
+        raise NotFound(str(e)) from None
+
+
+def event(db: IndexReader, seq: int) -> dict[str, Any]:
+    rows = query(db, "SELECT seq, ts, run, type, tx, cause, data::VARCHAR AS data FROM events WHERE seq = $seq",
+                 {"seq": seq})  # fmt: skip
+    if not rows:
+        raise NotFound(f"there is no event {seq} in the log")
+    import json
+
+    row = rows[0]
+    row["data"] = json.loads(row["data"])
+    return row
+
+
+def run_status(db: IndexReader, run_id: str) -> dict[str, Any]:
+    rows = query(db, "SELECT status, started, stopped, exit_status, label FROM runs WHERE id = $id", {"id": run_id})
+    if not rows:
+        raise NotFound(f"no run {run_id}")
+    return rows[0]
