@@ -3,7 +3,9 @@
 Runs real `ledger` commands, printing each one first, on a fresh home in
 `.demo-home/` (no server, nothing outside the repo): a run, a run derived
 from it with an override, a grid batch, an optimizer batch, a proto of that
-batch, the lineage of the last trial, a saved query, and a verify.
+batch, the lineage of the last trial, a saved query, a run that draws curves
+(examples/curves) and a verify. It ends with how to see all of it in a
+browser; `--open` starts `ledger view` on the demo home right away.
 """
 
 from __future__ import annotations
@@ -68,9 +70,17 @@ def main() -> None:
         ledger("lineage", last_trial, cwd=project)
         ledger("query", "flag-origins", "--param", f"run={last_trial}", cwd=project)
         ledger("query", "best-trials", cwd=project)
+        curves = Path(tmp) / "curves"
+        shutil.copytree(ROOT / "examples" / "curves", curves)
+        ledger("run", "train.py", "lr=0.2", "--label", "curves", "-y", cwd=curves)
         ledger("verify", cwd=project)
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s; its history stays in {HOME}")
     print(f'Try: LEDGER_HOME={HOME} .venv/bin/ledger sql "SELECT op, status, label FROM runs"')
+    print(f"See it in a browser: LEDGER_HOME={HOME} .venv/bin/ledger view   (then open the URL it prints)")
+    if "--open" in sys.argv[1:]:
+        # `ledger view` opens a browser itself when the machine has one
+        os.environ["LEDGER_HOME"] = str(HOME)
+        os.execv(sys.executable, [*LEDGER, "view"])
 
 
 if __name__ == "__main__":

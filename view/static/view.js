@@ -4,7 +4,7 @@
 
 const LAYOUT = {margin: {l: 50, r: 10, t: 30, b: 40}, height: 280, font: {size: 11},
                 legend: {orientation: "h", y: -0.25}};
-const CONFIG = {displaylogo: false, responsive: true};
+const CONFIG = {displaylogo: false, responsive: true, displayModeBar: false};  // drag zooms, double-click resets
 
 function readJSON(id) {
   const el = document.getElementById(id);
@@ -20,7 +20,8 @@ function xAxis() {
 function drawCurves(container, byKey) {
   const axis = xAxis();
   const keys = Object.keys(byKey).sort();
-  for (const key of keys) {
+  // every chart's box first: plotly sizes a chart to its box when it draws it
+  const divs = keys.map(key => {
     let div = container.querySelector(`div.chart[data-key="${CSS.escape(key)}"]`);
     if (!div) {
       div = document.createElement("div");
@@ -28,14 +29,18 @@ function drawCurves(container, byKey) {
       div.dataset.key = key;
       container.appendChild(div);
     }
+    return div;
+  });
+  keys.forEach((key, i) => {
+    const div = divs[i];
     const traces = byKey[key].map(c => ({
       x: axis === "ts" ? c.ts : c.step, y: c.value, name: c.name, type: "scatter",
       mode: c.value.length > 1 ? "lines+markers" : "markers", marker: {size: 5}, connectgaps: false,
     }));
-    Plotly.react(div, traces, {...LAYOUT, title: {text: key},
+    Plotly.react(div, traces, {...LAYOUT, title: {text: key, x: 0.02, xanchor: "left"},
                                xaxis: {title: {text: axis === "ts" ? "time (UTC)" : "step"}},
                                showlegend: traces.length > 1}, CONFIG);
-  }
+  });
 }
 
 function runCurves(scalars, name) {
@@ -46,7 +51,7 @@ function runCurves(scalars, name) {
 
 function setupRunPage() {
   const head = document.getElementById("run-head");
-  if (!head) return null;
+  if (!head || typeof Plotly === "undefined") return null;
   const runId = head.dataset.run;
   const charts = document.getElementById("charts");
   let scalars = readJSON("scalars-data") || {};
@@ -91,7 +96,7 @@ function setupRunsPage() {
 
 function setupComparePage() {
   const data = readJSON("compare-data");
-  if (!data) return;
+  if (!data || typeof Plotly === "undefined") return;
   const names = Object.fromEntries(data.runs.map(r => [r.id, `${r.id.slice(0, 8)} ${r.label || ""}`.trim()]));
   const drawAll = () => {
     const byKey = {};
@@ -120,7 +125,7 @@ function setupComparePage() {
     Plotly.newPlot(div, [{
       x: runs.map(r => r.flags[flag]), y: runs.map(r => r.metrics[objective]), text: runs.map(r => names[r.id]),
       customdata: runs.map(r => r.id), mode: "markers", type: "scatter", marker: {size: 9},
-    }], {...LAYOUT, title: {text: `${objective} by ${flag}`}, xaxis: {title: {text: flag}},
+    }], {...LAYOUT, title: {text: `${objective} by ${flag}`, x: 0.02, xanchor: "left"}, xaxis: {title: {text: flag}},
          yaxis: {title: {text: `${objective} (${data.objective.direction})`}}}, CONFIG);
     div.on("plotly_click", ev => { location.href = `/runs/${ev.points[0].customdata}`; });
   }
