@@ -4,9 +4,7 @@ result, and the result as CSV or Parquet. Every statement goes through
 
 from __future__ import annotations
 
-import inspect
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,15 +27,14 @@ def _params(request: Request) -> dict[str, str]:
 
 def _relation(home, q: str, saved: str, params: dict[str, str], writes_to: Path | None = None):
     """The sandboxed relation of `q` or of saved query `saved`; `writes_to`
-    is the one file DuckDB may write it to (where the sandbox asks for it)."""
+    is the one file the sandbox lets DuckDB write it to (Parquet)."""
     from ledger.projections import sql
 
-    fn, args = (sql.run_saved, (home, saved, params)) if saved else (sql.run_sql, (home, q))
-    if not saved and not q.strip():
+    if saved:
+        return sql.run_saved(home, saved, params, writes_to=writes_to)
+    if not q.strip():
         raise sql.QueryError("write a query, e.g. " + EXAMPLE)
-    if writes_to is not None and "writes_to" in inspect.signature(fn).parameters:
-        return fn(*args, writes_to=writes_to)
-    return fn(*args)
+    return sql.run_sql(home, q, writes_to=writes_to)
 
 
 def _result(home, q: str, saved: str, params: dict[str, str]) -> dict[str, Any]:
@@ -99,18 +96,16 @@ def sql_csv(request: Request, q: str = "", saved: str = ""):
 
 @router.get("/sql/result.parquet")
 def sql_parquet(request: Request, q: str = "", saved: str = ""):
-    # DuckDB writes Parquet to a file: a private temporary one, outside the home
-    fd, name = tempfile.mkstemp(prefix="ledger-view-", suffix=".parquet")
-    os.close(fd)
-    path = Path(name)
-    try:
+    # DuckDB writes Parquet to a file: a new one in a private temporary
+    # folder outside the home (over an existing file it would write a second,
+    # temporary one, which the sandbox does not allow)
+    with tempfile.TemporaryDirectory(prefix="ledger-view-") as folder:
+        path = Path(folder) / "result.parquet"
         rel = _relation(request.app.state.home, q, saved, _params(request), writes_to=path)
         try:
             rel.write_parquet(str(path))
         except Exception as e:  # duckdb.Error, imported lazily
             raise LedgerError(f"cannot write the result as Parquet: {str(e).splitlines()[0]}") from None
         data = path.read_bytes()
-    finally:
-        path.unlink(missing_ok=True)
     return Response(data, media_type="application/vnd.apache.parquet",
                     headers={"Content-Disposition": f'attachment; filename="{saved or "query"}.parquet"'})  # fmt: skip
