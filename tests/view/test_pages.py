@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import duckdb
 
@@ -151,7 +152,7 @@ def test_sql_page_runs_queries_saved_queries_and_downloads(client, fx):
     assert list(csv.reader(io.StringIO(got.text)))[1] == [fx.ids["a"], "lr=0.1 first"]
     parquet = client.get("/sql/result.parquet", params={"q": "SELECT id FROM runs ORDER BY seq"})
     assert parquet.status_code == 200 and parquet.content[:4] == b"PAR1"
-    path = fx.home.path + "/../got.parquet"
+    path = Path(fx.home.path).parent / "got.parquet"
     with open(path, "wb") as fh:
         fh.write(parquet.content)
     assert duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall() == [(8,)]
