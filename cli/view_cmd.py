@@ -86,5 +86,10 @@ def view(
     uvicorn.run(app, host=host, port=number, log_level="warning")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("view")(view)
+# the command as its own Typer app too, for a top level that loads `app` from each command's module
+app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+app.command("view")(view)
+
+
+def register(parent: typer.Typer) -> None:
+    parent.command("view")(view)
