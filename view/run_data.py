@@ -2,7 +2,7 @@
 set each, source files, artifacts, comments, trials, scalars and output.
 
 Rows come from the SQL projection through the read-only sandbox; the output
-comes from the run's own events and blobs (ledger.executor.inspect), as
+comes from the run's own events and blobs (ledger.executor.runinfo), as
 `ledger cat --output` reads it.
 """
 
@@ -111,7 +111,7 @@ def scalar_series(db: IndexReader, run_ids: list[str], keys: list[str] | None = 
 def output_text(db: IndexReader, run_id: str, offset: int | None = None) -> dict[str, Any]:
     """The run's output from byte `offset` (None: its last OUTPUT_TAIL
     bytes), and the offset to ask from next time."""
-    from ledger.executor.inspect import read_output
+    from ledger.executor.runinfo import read_output
 
     data = read_output(db.home, run_id)
     start = max(len(data) - OUTPUT_TAIL, 0) if offset is None else min(max(offset, 0), len(data))
@@ -127,7 +127,7 @@ def source_diff(db: IndexReader, run_id: str, other_id: str) -> str:
 
 
 def source_file(db: IndexReader, run_id: str, path: str) -> bytes:
-    from ledger.executor.inspect import read_run_file
+    from ledger.executor.runinfo import read_run_file
 
     try:
         return read_run_file(db.home, run_id, path)
