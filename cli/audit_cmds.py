@@ -7,6 +7,10 @@ from typing import Optional
 
 import typer
 
+from ledger.cli.command import Commands
+
+app = Commands()
+
 
 def _home():
     from ledger.home import Home
@@ -14,6 +18,7 @@ def _home():
     return Home()
 
 
+@app.command("verify")
 def verify() -> None:
     """Check the whole log (hash chain) and every blob; name the first bad one.
 
@@ -33,6 +38,7 @@ def verify() -> None:
     raise typer.Exit(1)
 
 
+@app.command("rebuild")
 def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and report differences.")) -> None:
     """Recreate index.duckdb and every run directory from the log.
 
@@ -56,8 +62,11 @@ def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and
     typer.echo(f"rebuilt {runs} run directories and the index from {events} events")
 
 
+@app.command("log")
 def log(
-    run: Optional[str] = typer.Argument(None, help="Run reference (default: the latest)."),
+    run: Optional[str] = typer.Argument(
+        None, metavar="RUN", help="Index (1 = newest) or id prefix; the latest by default."
+    ),
     as_json: bool = typer.Option(False, "--json", help="The full events, one JSON object per line."),
 ) -> None:
     """Show a run's events in order: seq, time, type, gist.
@@ -72,8 +81,11 @@ def log(
         typer.echo(line)
 
 
+@app.command("lineage")
 def lineage(
-    run: Optional[str] = typer.Argument(None, help="Run reference (default: the latest)."),
+    run: Optional[str] = typer.Argument(
+        None, metavar="RUN", help="Index (1 = newest) or id prefix; the latest by default."
+    ),
     descendants: bool = typer.Option(False, "--descendants", help="The runs derived from this one, as a tree."),
     as_json: bool = typer.Option(False, "--json", help="JSON for tools."),
 ) -> None:
@@ -96,9 +108,10 @@ def lineage(
     typer.echo(json.dumps(steps, indent=2, default=str) if as_json else audit.lineage_text(steps))
 
 
+@app.command("diff")
 def diff(
-    run_a: str = typer.Argument(..., help="Run reference."),
-    run_b: str = typer.Argument(..., help="Run reference."),
+    run_a: str = typer.Argument(..., metavar="RUN_A", help="The first run: index (1 = newest) or id prefix."),
+    run_b: str = typer.Argument(..., metavar="RUN_B", help="The second run: index (1 = newest) or id prefix."),
 ) -> None:
     """Compare two runs: flags, source files (unified diff) and attributes.
 
@@ -109,8 +122,3 @@ def diff(
 
     home = _home()
     typer.echo(diff_runs(home, resolve_id(home, run_a), resolve_id(home, run_b)))
-
-
-def register(app: typer.Typer) -> None:
-    for fn in (verify, rebuild, log, lineage, diff):
-        app.command(fn.__name__)(fn)

@@ -8,15 +8,23 @@ from typing import Optional
 
 import typer
 
+from ledger.cli.command import Commands
 from ledger.home import Home
+
+app = Commands()
 
 FORMAT_HELP = "table (default), csv, json, jsonl or parquet (parquet needs --output)"
 
 
+@app.command("sql")
 def sql_cmd(
-    statement: str = typer.Argument(..., help="One read-only statement: SELECT, WITH ... SELECT or EXPLAIN."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+    statement: str = typer.Argument(
+        ..., metavar="STATEMENT", help="One read-only statement: SELECT, WITH ... SELECT or EXPLAIN."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help=FORMAT_HELP),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."
+    ),
 ) -> None:
     """Query the run history with SQL (read-only; tables in docs/tables.md).
 
@@ -29,12 +37,17 @@ def sql_cmd(
     write_result(run_sql(home, statement, writes_to=writes_to), fmt, output, sys.stdout, home)
 
 
+@app.command("query")
 def query_cmd(
-    name: Optional[str] = typer.Argument(None, help="Saved query to run (see --list)."),
-    param: list[str] = typer.Option([], "--param", "-p", help="A query parameter as key=value; repeatable."),
+    name: Optional[str] = typer.Argument(None, metavar="NAME", help="Saved query to run (see --list)."),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", metavar="KEY=VALUE", help="A query parameter as key=value; repeatable."
+    ),
     list_: bool = typer.Option(False, "--list", "-l", help="List the saved queries and exit."),
-    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+    fmt: str = typer.Option("table", "--format", "-f", metavar="FORMAT", help=FORMAT_HELP),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."
+    ),
 ) -> None:
     """Run a saved query: shipped ones, or your own in $LEDGER_HOME/queries/NAME.sql.
 
@@ -61,8 +74,11 @@ def query_cmd(
     write_result(run_saved(home, name, parse_params(param), writes_to=writes_to), fmt, output, sys.stdout, home)
 
 
+@app.command("compare")
 def compare_cmd(
-    runs: Optional[list[str]] = typer.Argument(None, help="Runs: index (1 = newest), range A:B or id prefix."),
+    runs: Optional[list[str]] = typer.Argument(
+        None, metavar="RUN", help="Runs: index (1 = newest), range A:B or id prefix."
+    ),
     csv_: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
     all_: bool = typer.Option(False, "--all", "-a", help="Include deleted runs."),
 ) -> None:
@@ -76,9 +92,3 @@ def compare_cmd(
         compare_csv(Home(), runs or [], sys.stdout, include_deleted=all_)
     else:
         sys.stdout.write(compare_table(Home(), runs or [], include_deleted=all_))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("sql")(sql_cmd)
-    app.command("query")(query_cmd)
-    app.command("compare")(compare_cmd)

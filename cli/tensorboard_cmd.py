@@ -6,6 +6,8 @@ from typing import List, Optional
 
 import typer
 
+from ledger.cli.command import Commands
+
 
 def tensorboard(
     runs: Optional[List[str]] = typer.Argument(None, help="Runs (index, id prefix, A:B); default: every listed run."),
@@ -43,5 +45,5 @@ def tensorboard(
         pass
 
 
-def register(app: typer.Typer) -> None:
-    app.command("tensorboard")(tensorboard)
+app = Commands()
+app.command("tensorboard")(tensorboard)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from ledger.cli.command import Commands
+
 from ledger.errors import LedgerError
 
 INSTALL_HINT = "ledger view needs the web extra; install it with: pip install 'ledger-ml[view]'"
@@ -86,10 +88,5 @@ def view(
     uvicorn.run(app, host=host, port=number, log_level="warning")
 
 
-# the command as its own Typer app too, for a top level that loads `app` from each command's module
-app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+app = Commands()
 app.command("view")(view)
-
-
-def register(parent: typer.Typer) -> None:
-    parent.command("view")(view)

@@ -70,10 +70,28 @@ def state(home: Home, run: str) -> str:
     return now
 
 
-def _require(home: Home, runs: list[str], wanted: str, what_to_do: dict[str, str]) -> list[str]:
-    """The runs, each once, after refusing (before anything is appended)
-    any not in the `wanted` state: an id prefix finds any run, not only
-    the listed ones."""
+# What each change needs a run to be, and what to do when it is not.
+REQUIRED_STATE = {
+    "delete": ("live", {
+        "deleted": "it is already deleted (see `ledger runs -d`)",
+        "purged": "it was purged; nothing is left to delete",
+    }),
+    "restore": ("deleted", {
+        "live": "only deleted runs can be restored (see `ledger runs -d`)",
+        "purged": "its files are gone for good and it cannot be restored; `ledger log` still shows its events",
+    }),
+    "purge": ("deleted", {
+        "live": "delete it first with `ledger delete`, then purge it",
+        "purged": "it was already purged",
+    }),
+}  # fmt: skip
+
+
+def check(home: Home, runs: list[str], change: str) -> list[str]:
+    """The runs, each once, after refusing (before anything is appended or
+    asked) any not in the state `change` needs: an id prefix finds any run,
+    not only the listed ones."""
+    wanted, what_to_do = REQUIRED_STATE[change]
     runs = list(dict.fromkeys(runs))
     for run in runs:
         now = state(home, run)
@@ -83,18 +101,12 @@ def _require(home: Home, runs: list[str], wanted: str, what_to_do: dict[str, str
 
 
 def delete(home: Home, runs: list[str]) -> None:
-    runs = _require(home, runs, "live", {
-        "deleted": "it is already deleted (see `ledger runs -d`)",
-        "purged": "it was purged; nothing is left to delete",
-    })  # fmt: skip
+    runs = check(home, runs, "delete")
     _append(home, [NewEvent(r, RunDeleted()) for r in runs])
 
 
 def restore(home: Home, runs: list[str]) -> None:
-    runs = _require(home, runs, "deleted", {
-        "live": "only deleted runs can be restored (see `ledger runs -d`)",
-        "purged": "its files are gone for good and it cannot be restored; `ledger log` still shows its events",
-    })  # fmt: skip
+    runs = check(home, runs, "restore")
     _append(home, [NewEvent(r, RunRestored()) for r in runs])
 
 
@@ -112,10 +124,7 @@ def purge(home: Home, runs: list[str]) -> int:
     """Remove the runs' directories and the blobs no other run still uses.
     Their events stay: a purged run can still be audited. Returns the
     number of blobs removed."""
-    runs = _require(home, runs, "deleted", {
-        "live": "delete it first with `ledger delete`, then purge it",
-        "purged": "it was already purged",
-    })  # fmt: skip
+    runs = check(home, runs, "purge")
     usage: dict[str, set[str]] = {}
     purged: set[str] = set()
     for raw in home.store.read_raw():

@@ -1,4 +1,5 @@
-"""Every command explains itself: `--help` works and shows an example."""
+"""Every command explains itself in one style: help text with an example,
+every argument and option described, metavars a reader understands."""
 
 from __future__ import annotations
 
@@ -6,21 +7,44 @@ import re
 import subprocess
 import sys
 
+import pytest
+import typer
 
-def ledger(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ledger", *args], capture_output=True, text=True, timeout=60)
-
-
-def commands() -> list[str]:
-    out = ledger("--help").stdout
-    listed = out.split("Commands:", 1)[1]
-    return re.findall(r"^  (\w+)\s", listed, flags=re.M)
+from ledger.cli.app import COMMANDS, command, main
 
 
-def test_every_command_has_help_with_an_example() -> None:
-    names = commands()
-    assert {"run", "runs", "select", "cat", "ls", "sql", "lineage", "verify"} <= set(names)
-    for name in names:
-        result = ledger(name, "--help")
-        assert result.returncode == 0, (name, result.stderr)
-        assert "Example: ledger " in result.stdout.replace("\n", " "), f"`ledger {name} --help` shows no example"
+def walk(group: typer.core.TyperGroup, path: list[str]):
+    """(command path, click command) for every command and subcommand."""
+    ctx = typer.Context(group, info_name=path[-1])
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        yield [*path, name], cmd
+        if isinstance(cmd, typer.core.TyperGroup):
+            yield from walk(cmd, [*path, name])
+
+
+ALL = list(walk(command(), ["ledger"]))
+
+
+def test_every_command_is_listed() -> None:
+    names = {tuple(p[1:]) for p, _ in ALL}
+    assert {(n,) for n in COMMANDS} | {("runs", "info")} == names
+
+
+@pytest.mark.parametrize("path, cmd", ALL, ids=[" ".join(p[1:]) for p, _ in ALL])
+def test_command_has_help_an_example_and_described_parameters(path, cmd, capsys) -> None:
+    assert cmd.help and cmd.help.strip(), f"`{' '.join(path)}` has no help text"
+    assert re.search(rf"^Example: {' '.join(path)}\b", cmd.help, flags=re.M), f"`{' '.join(path)}` shows no example"
+    for param in cmd.params:
+        assert getattr(param, "help", None), f"`{' '.join(path)}`: {param.name} is not described"
+    assert main([*path[1:], "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"Usage: {' '.join(path)} ")
+    assert not re.search(r"<\w[\w\[\], ]*>|\{\w+\}", shown), f"a type instead of a metavar in:\n{shown}"
+
+
+def test_top_level_help_lists_every_command_with_its_summary() -> None:
+    out = subprocess.run([sys.executable, "-m", "ledger", "--help"], capture_output=True, text=True, timeout=60).stdout
+    listed = re.findall(r"^  (\w+)\s+\S", out.split("Commands:", 1)[1], flags=re.M)
+    assert listed == list(COMMANDS)
+    assert "Example: ledger run" in out and "--version" in out and "--install-completion" in out

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from ledger.cli.query_cmds import register
+from ledger.cli.query_cmds import app as query_app
 from ledger.events import FlagSet, LabelSet, NewEvent, RunCreated, RunStopped, ScalarLogged
 from ledger.home import Home
 from ledger.projections.sql import QueryError
@@ -27,9 +26,7 @@ def app(tmp_path, monkeypatch):
             NewEvent(run, ScalarLogged("loss", loss)),
             NewEvent(run, RunStopped("completed", 0)),
         ])  # fmt: skip
-    typer_app = typer.Typer()
-    register(typer_app)
-    return typer_app
+    return query_app
 
 
 def invoke(app, *args):

@@ -30,7 +30,7 @@ from tests.e2e.conftest import Ledger
         (("run", "echo", "x=[1,2]", "--trials", "0", "-y"), "--trials must be 1 or more"),
         (("run", "echo2", "z=[1:2]", "-y"), "a range cannot be used"),
         (("run", "echo", "--workers", "0", "x=[1,2]", "-y"), "--workers"),
-        (("run", "echo", "--no-such-option", "-y"), "ledger run:"),
+        (("run", "echo", "--no-such-option", "-y"), "no such option: --no-such-option; see `ledger run --help`"),
         (("run", "--proto", "zzzz", "-y"), "no run matches 'zzzz'"),
         (("run", "-y"), "no operation given"),
         (("runs", "info"), "no runs match"),
