@@ -92,7 +92,7 @@ def test_delete_restore_purge(ledger: Ledger, project: Path) -> None:
     assert_output("[1]  echo  completed  x=2.00 y=2 z=a", out(ledger, "runs", "-d", "-s"))
     assert (ledger.home / "runs" / second).is_dir()  # deleted, not gone
 
-    ledger("restore", "1")
+    ledger("restore", "1", "-y")
     assert out(ledger, "select", "1").strip() == second
     assert out(ledger, "runs", "-d", "-s").strip() == ""
 
