@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from ledger.cli.command import Commands
-
 from ledger.errors import LedgerError
 
 INSTALL_HINT = "ledger view needs the web extra; install it with: pip install 'ledger-ml[view]'"
