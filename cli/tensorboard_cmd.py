@@ -12,9 +12,9 @@ from ledger.cli.command import Commands
 def tensorboard(
     runs: Optional[List[str]] = typer.Argument(None, help="Runs (index, id prefix, A:B); default: every listed run."),
     logdir: Optional[str] = typer.Option(
-        None, "--logdir", help="Write the event files here (default: a new temporary folder)."
+        None, "--logdir", metavar="DIR", help="Write the event files here (default: a new temporary folder)."
     ),
-    port: int = typer.Option(6006, "--port", help="TensorBoard's port on 127.0.0.1."),
+    port: int = typer.Option(6006, "--port", metavar="PORT", help="TensorBoard's port on 127.0.0.1."),
     no_start: bool = typer.Option(False, "--no-start", help="Write the event files and print their folder only."),
 ) -> None:
     """Write the runs' scalars as TensorBoard event files (one folder per run) and start TensorBoard on them.

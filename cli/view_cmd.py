@@ -39,8 +39,10 @@ def _can_open_browser() -> bool:
 
 
 def view(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; any but loopback needs the token."),
-    port: str = typer.Option("6006", "--port", help="Port number, or `auto` for a free one."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", metavar="HOST", help="Address to listen on; any but loopback needs the token."
+    ),
+    port: str = typer.Option("6006", "--port", metavar="PORT", help="Port number, or `auto` for a free one."),
     no_open: bool = typer.Option(False, "--no-open", help="Do not open a browser."),
 ) -> None:
     """Browse runs, curves, sweeps, lineage and SQL in a web browser (read-only).

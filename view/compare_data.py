@@ -62,7 +62,7 @@ def compare_data(db: IndexReader, ids: list[str]) -> dict[str, Any]:
     names = sorted(numeric)
     differing = [n for n in names if len({json.dumps(flags[i].get(n)) for i in ids}) > 1]
     last: dict[str, dict[str, float]] = {i: {} for i in ids}
-    for r in query(db, """SELECT run, key, arg_max(value, seq) AS v FROM scalars
+    for r in query(db, """SELECT run, key, arg_max(value, (seq, ts, step)) AS v FROM scalars
                             WHERE run IN (SELECT unnest($ids::VARCHAR[])) GROUP BY run, key""", picked):  # fmt: skip
         last[r["run"]][r["key"]] = r["v"]
     metric_keys = sorted({k for m in last.values() for k in m})

@@ -142,8 +142,8 @@ def _listing_sql(q: RunsQuery) -> tuple[str, dict[str, Any]]:
         keys = ["k.value_num", "k.value_text"]  # numbers in numeric order, then the others as text
     else:
         params["sortname"] = q.sort[7:]
-        join = ("LEFT JOIN (SELECT run, arg_max(value, seq) AS value FROM scalars WHERE key = $sortname GROUP BY run) k"
-                " ON k.run = runs.id")  # fmt: skip
+        join = ("LEFT JOIN (SELECT run, arg_max(value, (seq, ts, step)) AS value FROM scalars"
+                " WHERE key = $sortname GROUP BY run) k ON k.run = runs.id")  # fmt: skip
         keys = ["k.value"]
     direction = "DESC" if q.desc else "ASC"
     sortcols = ", ".join(f"{key} AS sort{i}" for i, key in enumerate(keys))
@@ -174,7 +174,7 @@ def _flags_and_metrics(db: IndexReader, ids: list[str]) -> tuple[dict[str, dict]
         SELECT 'flag' AS kind, run, name, value_text AS text, NULL::DOUBLE AS value
         FROM flags WHERE run IN (SELECT id FROM picked)
         UNION ALL
-        SELECT 'metric', run, key, NULL, arg_max(value, seq)
+        SELECT 'metric', run, key, NULL, arg_max(value, (seq, ts, step))
         FROM scalars WHERE run IN (SELECT id FROM picked) GROUP BY run, key""", {"ids": ids})
     flags: dict[str, dict[str, Any]] = {}
     metrics: dict[str, dict[str, Any]] = {}

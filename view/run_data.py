@@ -71,7 +71,7 @@ def run_detail(db: IndexReader, run_id: str) -> dict[str, Any]:
         SELECT t."index", t.trial, r.status, r.label FROM trials t LEFT JOIN runs r ON r.id = t.trial
         WHERE t.batch = $id ORDER BY t."index" LIMIT 1000""", ids)
     run["last_scalars"] = query(db, """
-        SELECT key, arg_max(value, seq) AS last, arg_max(step, seq) AS step, count(*) AS points
+        SELECT key, arg_max(value, (seq, ts, step)) AS last, arg_max(step, (seq, ts, step)) AS step, count(*) AS points
         FROM scalars WHERE run = $id GROUP BY key ORDER BY key""", ids)
     run["event_count"] = query(db, "SELECT count(*) AS n, max(seq) AS last FROM events WHERE run = $id", ids)[0]
     return run
@@ -90,14 +90,14 @@ def scalar_series(db: IndexReader, run_ids: list[str], keys: list[str] | None = 
     rows = query(db, f"""
         WITH s AS (
             SELECT run, key, step, value, ts, seq,
-                   row_number() OVER (PARTITION BY run, key ORDER BY seq) AS n,
+                   row_number() OVER (PARTITION BY run, key ORDER BY seq, ts, step) AS n,
                    count(*) OVER (PARTITION BY run, key) AS total
             FROM scalars WHERE {where}
         )
         SELECT run, key, step, value, strftime(ts, '%Y-%m-%dT%H:%M:%S.%f') AS ts
         FROM s
         WHERE total <= {MAX_POINTS} OR n = total OR (n - 1) % ceil(total / {MAX_POINTS})::BIGINT = 0
-        ORDER BY run, key, seq""", params)
+        ORDER BY run, key, seq, ts, step""", params)
     out: dict[str, dict[str, dict]] = {}
     for r in rows:
         curve = out.setdefault(r["run"], {}).setdefault(r["key"], {"step": [], "ts": [], "value": []})

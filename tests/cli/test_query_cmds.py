@@ -69,12 +69,13 @@ def test_query_list_and_run(app):
 def test_compare(app):
     result = invoke(app, "compare", "--csv")
     assert result.output.splitlines() == [
-        "run,op,status,label,lr,loss",
-        f"{'2' * 32},train,completed,run 2,0.2,0.25",
-        f"{'1' * 32},train,completed,run 1,0.1,0.5",
+        "run,op,status,label,lr,loss,min loss,max loss",
+        f"{'2' * 32},train,completed,run 2,0.2,0.25,0.25,0.25",
+        f"{'1' * 32},train,completed,run 1,0.1,0.5,0.5,0.5",
     ]
     table = invoke(app, "compare", "2").output.splitlines()
-    assert table[0].split() == ["run", "op", "status", "label", "lr", "loss"] and len(table) == 3
+    assert table[0].split() == ["run", "op", "status", "label", "lr", "loss", "min", "loss", "max", "loss"]
+    assert len(table) == 3
 
 
 def test_every_command_has_help_with_an_example(app):
