@@ -63,7 +63,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     Read-only by default (several processes may hold one at once); close it
     when done. With read_only=False the caller holds the index exclusively
     until it closes: keep that short."""
-    last = _log_last_seq(home)
+    last = log_last_seq(home)
     if read_only and home.index_path.exists():
         try:
             con = _open_reader(home)
@@ -227,7 +227,8 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
     return con
 
 
-def _log_last_seq(home: Home) -> int:
+def log_last_seq(home: Home) -> int:
+    """The seq of the log's last event (0 for an empty or absent log)."""
     events = home.path / "events"
     if not events.exists():
         return 0

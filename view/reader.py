@@ -33,18 +33,9 @@ class IndexReader:
         self._lock = threading.Lock()  # one statement at a time on the shared connection
 
     def log_seq(self) -> int:
-        import os
+        from ledger.projections.index import log_last_seq
 
-        from ledger.store import EventStore
-
-        events = os.path.join(self.home.path, "events")
-        if not os.path.isdir(events):
-            return 0
-        store = EventStore(events)
-        try:
-            return store.last_seq
-        finally:
-            store.close()
+        return log_last_seq(self.home)
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
