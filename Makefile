@@ -23,6 +23,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy -p ledger
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: $(STAMP)

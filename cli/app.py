@@ -17,10 +17,10 @@ from __future__ import annotations
 import difflib
 import importlib
 import sys
-from typing import Optional
+from typing import Optional, cast
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from ledger import __version__
 from ledger.errors import LedgerError
@@ -52,13 +52,13 @@ COMMANDS = {
 }
 
 
-def load_command(name: str) -> typer.core.TyperCommand | None:
+def load_command(name: str) -> TyperCommand | None:
     """The click command `name`, built from its module's Typer app."""
     module_name = COMMANDS.get(name)
     if module_name is None:
         return None
     module = importlib.import_module(f"ledger.cli.{module_name}")
-    return typer.main.get_group(module.app).commands[name]
+    return cast(TyperCommand, typer.main.get_group(module.app).commands[name])
 
 
 class LazyCommands(TyperGroup):

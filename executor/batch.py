@@ -185,7 +185,7 @@ class BatchPlan:
             op=base.op + self.suffix,
             kind="batch",
             flags={n: Flag(v, "user" if n in given else "default") for n, v in opt.items()},
-            label=label,  # the trials' template stays, for protos of this batch
+            label=label or "",  # the trials' template stays, for protos of this batch
             params=params,
         )
 

@@ -108,13 +108,13 @@ def resolve(
             default = Values(tuple(flagdef.default)) if isinstance(flagdef.default, list) else flagdef.default
             out[name] = (default, "default")
     for name, raw in given.items():
-        flagdef = opdef.flags.get(name)
-        if flagdef is None:
+        if name not in opdef.flags:
             known = ", ".join(sorted(opdef.flags)) or "none"
             raise FlagError(
                 f"unknown flag '{name}' for operation '{opdef.name}' (flags: {known}); "
                 "check the name or define the flag in the project file"
             )
+        flagdef = opdef.flags[name]
         out[name] = (_coerce_any(_parse_given(raw, flagdef), flagdef, opdef.name), origin)
     for name, flagdef in opdef.flags.items():
         if flagdef.required and out[name][0] in (None, ""):

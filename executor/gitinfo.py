@@ -63,7 +63,8 @@ def start(project_dir: str | os.PathLike[str]) -> Callable[[], dict | None]:
         head = _read(git_dir / "HEAD")
     except OSError:
         return lambda: None
-    branch, commit = None, head
+    branch: str | None = None
+    commit: str | None = head
     if head.startswith("ref:"):
         ref = head[4:].strip()
         branch = ref.rsplit("/", 1)[-1] if ref.startswith("refs/heads/") else ref

@@ -22,6 +22,7 @@ import os
 import sys
 import types
 from collections.abc import Callable
+from typing import NoReturn
 
 USAGE = "usage: python executor/op_main.py [--flags-fd FD] MAIN [ARGS...]"
 
@@ -118,7 +119,7 @@ def _print_user_traceback(e: BaseException) -> None:
     sys.stderr.flush()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     print(message, file=sys.stderr)
     sys.exit(2)
 

@@ -122,7 +122,7 @@ def dimensions(flags: Mapping[str, Any]) -> tuple[list[str], list]:
             continue
         names.append(name)
     if not names:
-        trials.require_search_space(flags)
+        trials.require_search_space(dict(flags))
     return names, dims
 
 
@@ -146,7 +146,7 @@ def propose(
     The `random` optimizer returns an empty message (Guild prints none).
     """
     if spec.estimator is None:
-        trials.require_search_space(flags)
+        trials.require_search_space(dict(flags))
         return trials.random_trial(dict(flags), seed, n_done), ""
     names, dims = dimensions(flags)
     random_starts = _opt(spec, opt_flags, "random-starts")
@@ -361,12 +361,12 @@ def _gbrt_class() -> type:
     from skopt.learning import GradientBoostingQuantileRegressor
 
     class PatchedGBRT(GradientBoostingQuantileRegressor):
-        def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+        def __sklearn_tags__(self):
             tags = super().__sklearn_tags__()
             tags.estimator_type = "regressor"
             return tags
 
-        def predict(self, X, return_std=False, return_quantiles=False):  # type: ignore
+        def predict(self, X, return_std=False, return_quantiles=False):
             import numpy as np
 
             by_quantile = dict(zip(self.quantiles, self.regressors_))

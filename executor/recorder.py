@@ -20,6 +20,7 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.events import (
@@ -144,7 +145,7 @@ class OutputRecorder:
                         break
         return ScalarsLogged(blob=self.home.blobs.put_bytes(blob), points=len(points), keys=keys, source=source)
 
-    def finish(self, status: str, exit_status: int | None, artifacts: list[ArtifactRecorded] = ()) -> list:
+    def finish(self, status: str, exit_status: int | None, artifacts: Sequence[ArtifactRecorded] = ()) -> list:
         """Append the last chunk, the files the run wrote and the run's end
         in one transaction; returns the events this recorder appended (but
         for output chunks and scalar batches)."""

@@ -126,7 +126,9 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
     proto_id = events[0].run if events else resolve_id(home, opts.proto)
     proto = read_proto(events or home.store.stream(proto_id))
     opdef_over = resolve_opdef(home, opts.project_dir, op) if op else None
-    source, sources, warnings = None, {}, []
+    source = None
+    sources: dict[str, bytes] = {}
+    warnings: list[str] = []
     if opts.force_sourcecode:
         opdef_for_src = opdef_over or OpDef.from_dict(proto.data.opdef)
         source, sources, warnings = project_source(home, opts.project_dir, opdef_for_src)

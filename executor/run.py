@@ -141,7 +141,7 @@ def build_spec(opdef: OpDef, flags: dict[str, Flag], source: Source, req: RunReq
     values = {n: f.value for n, f in flags.items()}
     template = links.pop("label_template", None) or opdef.label
     label = req.label if req.label is not None else render_label(template, values)
-    params = {"flags": {n: f.value for n, f in sorted(flags.items()) if f.origin == "user"}}
+    params: dict[str, Any] = {"flags": {n: f.value for n, f in sorted(flags.items()) if f.origin == "user"}}
     if req.stage:
         params["stage"] = True
     if req.label is not None:

@@ -59,7 +59,7 @@ def run_files(home: Home, run_id: str, sourcecode: bool = False, include_meta: b
                 files = [f.path for f in ev.data.files]
         return sorted(files)
     root = home.run_dir(run_id)
-    out = []
+    out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = Path(dirpath).relative_to(root)
         if not include_meta and rel_dir == Path("."):

@@ -81,7 +81,7 @@ class ScalarParser:
     def __init__(self, patterns: tuple | None, ignore: tuple | set | frozenset = ()) -> None:
         default = patterns is None
         # compiled at the first line: a run that prints nothing compiles nothing
-        self._sources = DEFAULT_PATTERNS if default else patterns
+        self._sources: tuple = DEFAULT_PATTERNS if default or patterns is None else patterns
         self._patterns: list | None = None
         # Guild's default pattern is `key: value`: a line without ':' never matches it
         self._needs_colon = default
@@ -157,6 +157,6 @@ class ScalarParser:
 
 def _number(text: str | None) -> float | None:
     try:
-        return float(text)
+        return float(text)  # type: ignore[arg-type]  # None is a TypeError, as bad text is a ValueError
     except (TypeError, ValueError):
         return None

@@ -133,9 +133,9 @@ def _is_add_argument(node: ast.AST) -> bool:
 
 
 def _argparse_flags(tree: ast.Module) -> dict:
-    flags = {}
+    flags: dict[str, Any] = {}
     for node in ast.walk(tree):
-        if not _is_add_argument(node):
+        if not isinstance(node, ast.Call) or not _is_add_argument(node):
             continue
         options = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
         long_opts = [o for o in options if o.startswith("--") and len(o) > 2]
@@ -153,7 +153,7 @@ def _argparse_flagdef(name: str, kw: dict) -> FlagDef:
     arg_switch = None
     if action in ("store_true", "store_false"):
         arg_switch = action == "store_true"
-        kind = "boolean"
+        kind: str | None = "boolean"
         default = (not arg_switch) if default is None else default
     else:
         type_node = kw.get("type")

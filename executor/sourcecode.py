@@ -188,9 +188,9 @@ def _default_refusal(rules: list[_Rule], info: _FileInfo, rel: str) -> str | Non
     rule = next(r for r in rules if r.default and r.include)
     if not _matches(rule.pattern, rel) or _is_hidden(rel) or not info.is_text:
         return None
-    if info.size >= rule.size_limit:
+    if rule.size_limit is not None and info.size >= rule.size_limit:
         return "size"
-    return "max matches" if rule.matches >= rule.max_matches else None
+    return "max matches" if rule.max_matches is not None and rule.matches >= rule.max_matches else None
 
 
 def _test(rule: _Rule, info: _FileInfo, rel: str) -> bool:
@@ -284,7 +284,7 @@ def _select_rules(items: list, where: str) -> list[tuple]:
 
 def _typed_patterns(action: str, spec: Any, where: str) -> list[tuple]:
     if isinstance(spec, dict):
-        out = []
+        out: list[tuple] = []
         for kind, patterns in spec.items():
             if kind not in ("dir", "text", "binary"):
                 raise ProjectError(f"{where}: sourcecode {action}: unknown type {kind!r}; use dir, text or binary")

@@ -111,7 +111,7 @@ def _linspace(text: str, args: list[str], log: bool) -> list[float]:
         points = [float(start)]
     else:
         step = (stop - start) / (count - 1)
-        points = [start + i * step for i in range(count)]
+        points = [start + i * step for i in range(int(count))]
     if log:
         points = [float(base) ** p for p in points]
     return [_clean(p) for p in points]

@@ -68,8 +68,8 @@ def random_trial(flags: dict[str, Any], seed: int | None, index: int) -> dict[st
     for name in sorted(flags):
         value = flags[name]
         if isinstance(value, Range):
-            use_initial = index == 0 and value.initial is not None
-            trial[name] = _in_type(value.initial, value) if use_initial else _draw(value, rng)
+            initial = value.initial if index == 0 else None
+            trial[name] = _in_type(initial, value) if initial is not None else _draw(value, rng)
         elif isinstance(value, Values):
             if not value.values:
                 raise FlagError(f"flag '{name}' has an empty list of values: give at least one")
@@ -138,12 +138,12 @@ def _draw(space: Range, rng: random.Random) -> int | float:
         raise FlagError(f"loguniform[{low}:{high}] needs bounds above 0: raise the lower bound")
     if space.is_int:
         if not log:
-            return rng.randint(low, high)
+            return rng.randint(int(low), int(high))
         # Log-uniform over the whole numbers low..high: each integer k takes
         # the slice [log k, log(k+1)) of the log scale.
         drawn = math.floor(math.exp(rng.uniform(math.log(low), math.log(high + 1))))
         return min(max(drawn, low), high)
     if log:
-        drawn = math.exp(rng.uniform(math.log(low), math.log(high)))
-        return min(max(drawn, float(low)), float(high))
+        sample = math.exp(rng.uniform(math.log(low), math.log(high)))
+        return min(max(sample, float(low)), float(high))
     return rng.uniform(float(low), float(high))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import zlib
 from array import array
+from typing import Any
 
 MAGIC = b"LSC1"
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -59,7 +60,7 @@ class ScalarColumns:
 
     def encode(self) -> tuple[tuple[str, ...], bytes]:
         """(keys, blob bytes) of the points gathered so far."""
-        cols = [self.key_index, self.steps, self.values, self.times]
+        cols: list[array[Any]] = [self.key_index, self.steps, self.values, self.times]
         if _SWAP:
             cols = [array(c.typecode, c) for c in cols]
             for c in cols:

@@ -91,7 +91,7 @@ class _Client:
 
     def _write(self) -> None:
         """Write the pending points as one frame (the lock is held)."""
-        if not self._pending:
+        if not self._pending or self.path is None:
             return
         data = frame(self._pending)
         self._pending = []
