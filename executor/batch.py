@@ -22,6 +22,7 @@ from ledger.executor import launch, optimizers, trials
 from ledger.executor.flags import parse_assignments, render_label
 from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, RunSpec, run_events
+from ledger.executor.redaction import redact_argv
 from ledger.executor.render import events_text
 from ledger.executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
 from ledger.executor.spaces import space_from_json, space_to_json
@@ -243,7 +244,7 @@ class BatchPlan:
         store_sources(home, spec, self.base.sources)
         planned = run_events(spec)
         if not spec.params.get("stage"):  # the batch runs in this very process: started now
-            planned.append(NewEvent(spec.run_id, RunStarted(argv=tuple(sys.argv), pid=context()["pid"])))
+            planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=context()["pid"])))
         events = home.store.append(planned)
         rundir.materialise(home.run_dir(spec.run_id), events, home.blobs.read)
 

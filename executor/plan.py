@@ -24,9 +24,6 @@ from ledger.executor import op_main
 from ledger.executor.flags import flag_args, render_exec
 from ledger.executor.opdef import OpDef
 
-SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL", "AUTH", "PRIVATE", "COOKIE", "SESSION")
-REDACTED = "<redacted>"
-
 
 @dataclass(frozen=True)
 class Flag:
@@ -128,7 +125,3 @@ def command(
         return [*argv, *(["--flags-fd", str(flags_fd)] if flags_fd is not None else []), main, *main_args]
     return [*argv, main, *main_args, *flag_args(flags, opdef)]
 
-
-def redact_env(env: dict[str, str]) -> dict[str, str]:
-    """The environment as recorded: values of secret-looking names hidden."""
-    return {k: (REDACTED if any(m in k.upper() for m in SECRET_MARKERS) else v) for k, v in sorted(env.items())}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import RunStarted, SourceFile
-from ledger.executor import gitinfo, launch, plan, sourcecode
+from ledger.executor import gitinfo, launch, plan, redaction, sourcecode
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
 from ledger.executor.inject import rewrite_globals
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
@@ -235,7 +235,10 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         os.makedirs(os.path.dirname(env["LEDGER_METRICS_FILE"]), exist_ok=True)
         when = now_ts()
         proc = launch.start(argv, run_dir, env, flags=pipe)
-        started = RunStarted(argv=tuple(argv), env=plan.redact_env(env), pid=proc.pid, cwd=str(run_dir), time=when)
+        started = RunStarted(
+            argv=redaction.redact_argv(argv, redaction.user_names(env)), env=redaction.redact_env(env),
+            pid=proc.pid, cwd=str(run_dir), time=when,
+        )
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
         parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values))
