@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import os
 import sys
 from typing import Optional, cast
 
@@ -122,6 +123,13 @@ def command() -> typer.core.TyperGroup:
 def main(argv: list[str] | None = None) -> int:
     """Run `ledger ARGV...`; the exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
+    bad = next((arg for arg in args if not _is_utf8(arg)), None)
+    if bad is not None:
+        # every name and value ends up in JSON events or SQL, which hold text only
+        shown = os.fsencode(bad)
+        print(f"ledger: argument {shown[:60]!r} is not valid UTF-8; give text in UTF-8 (check your locale)",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         code = command().main(args=args or ["--help"], prog_name="ledger", standalone_mode=False)
     except LedgerError as e:
@@ -146,6 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ledger: {e.strerror or e}{where}; check LEDGER_HOME and the paths given", file=sys.stderr)
         return 1
     return code if isinstance(code, int) else 0
+
+
+def _is_utf8(arg: str) -> bool:
+    """Whether an argument as the OS gave it is text: Python keeps the bytes
+    of a non-UTF-8 argument as lone surrogates, which no encoder accepts."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def entry() -> None:

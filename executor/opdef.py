@@ -112,7 +112,12 @@ class OpDef:
 
     def main_parts(self) -> tuple[str, list[str]]:
         """`main: pkg.train --mode x` -> ("pkg.train", ["--mode", "x"])."""
-        parts = shlex.split(self.main or "")
+        try:
+            parts = shlex.split(self.main or "")
+        except ValueError as e:  # quotes that do not close
+            raise ProjectError(
+                f"operation '{self.name}': cannot split `main: {self.main}` into arguments ({e}); check its quotes"
+            ) from None
         if not parts:
             raise ProjectError(f"operation '{self.name}' has no main module; set `main` or `exec`")
         return parts[0], parts[1:]

@@ -95,9 +95,20 @@ def load_project(project_dir: StrPath, cache_dir: StrPath | None = None) -> Proj
     try:
         ops = {name: OpDef.from_dict(d) for name, d in cached["ops"].items()}  # type: ignore[index]
     except (KeyError, TypeError, AttributeError):  # missing or damaged: parse the file again
-        ops = guildfile.parse_project_file(data, path.name)
+        ops = _parse_project_file(data, path.name)
         _write_cache(cache_path, {"ops": {n: op.to_dict() for n, op in ops.items()}})
     return Project(path, ops, cache_dir)
+
+
+def _parse_project_file(data: bytes, name: str) -> dict[str, OpDef]:
+    """guildfile.parse_project_file, with the limits of Python's own
+    readers (nesting depth, digits in an integer) as one-line errors."""
+    try:
+        return guildfile.parse_project_file(data, name)
+    except RecursionError:
+        raise ProjectError(f"{name}: nested too deeply to read; flatten the file's structure") from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise ProjectError(f"{name}: cannot read a value: {str(e).splitlines()[0]}; fix the value") from None
 
 
 def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None = None) -> OpDef:
@@ -137,7 +148,7 @@ def script_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None)
         command = shlex.quote(spec if "/" in spec else "./" + spec)
         return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
     flags, dest = _script_flags(path, spec, cache_dir)
-    return OpDef(name=spec, main=spec, flags=flags, flags_dest=dest)
+    return OpDef(name=spec, main=shlex.quote(spec), flags=flags, flags_dest=dest)  # quoted: `sp ace.py` is one file
 
 
 def complete_op(

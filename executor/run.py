@@ -11,6 +11,7 @@ import getpass
 import hashlib
 import marshal
 import os
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,20 +185,24 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     for a staged run."""
     spec = prepared.spec
     store_sources(home, spec, prepared.sources)
-    # a fresh uuid4 stream: no expected version to check (that would cost a
-    # look-up in the stream index on every run)
-    appended = home.store.append([*extra, *plan.run_events(spec)])
-    events = [e for e in appended if e.run == spec.run_id]
     run_dir = home.run_dir(spec.run_id)
     copied = {}
-    for f in spec.source.files:
-        dest = Path(run_dir, f.path)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        data = prepared.sources.get(f.path)
-        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
-        dest.chmod(f.mode)
-        st = dest.stat()
-        copied[f.path] = (st.st_size, st.st_mtime_ns)
+    try:  # the files first: a disk that fills up here leaves no run appended
+        for f in spec.source.files:
+            dest = Path(run_dir, f.path)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            data = prepared.sources.get(f.path)
+            dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+            dest.chmod(f.mode)
+            st = dest.stat()
+            copied[f.path] = (st.st_size, st.st_mtime_ns)
+        # a fresh uuid4 stream: no expected version to check (that would cost
+        # a look-up in the stream index on every run)
+        appended = home.store.append([*extra, *plan.run_events(spec)])
+    except Exception:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    events = [e for e in appended if e.run == spec.run_id]
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
         return None

@@ -16,6 +16,7 @@ from ledger.executor.plan import run_events
 from ledger.executor.render import events_text
 from ledger.executor.replay import prepare_from_proto
 from ledger.executor.run import Prepared, RunRequest, describe, execute, exit_code, prepare
+from ledger.executor.startcheck import check_prepared
 from ledger.executor.values import is_space
 from ledger.home import Home
 
@@ -71,6 +72,7 @@ def plan_request(home: Home, opts: Options) -> SinglePlan | BatchPlan:
     op, flag_args = opts.split_op()
     if opts.proto:
         prepared, batch_params = prepare_from_proto(home, opts, op, flag_args)
+        check_prepared(prepared)
         home.ensure_writable()
         if batch_params is not None:
             return BatchPlan.from_proto(prepared, batch_params, opts)
@@ -84,7 +86,9 @@ def plan_request(home: Home, opts: Options) -> SinglePlan | BatchPlan:
         random_seed=opts.random_seed,
     )
     home.ensure_writable()
-    return single_or_batch(home, prepare(home, req), opts)
+    prepared = prepare(home, req)
+    check_prepared(prepared)
+    return single_or_batch(home, prepared, opts)
 
 
 def single_or_batch(home: Home, prepared: Prepared, opts: Options) -> SinglePlan | BatchPlan:

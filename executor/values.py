@@ -69,11 +69,14 @@ def decode(text: Any) -> Any:
     if is_quoted(s):
         return unquote(s)
     if _INT.fullmatch(s) and "_" not in s:
-        n = int(s)
-        if not fits_int64(n):
+        # checked before int(): Python refuses to convert more than 4300 digits
+        digits = s.lstrip("+-").lstrip("0") or "0"
+        n = int(s[0] + digits if s[0] == "-" else digits) if len(digits) <= 19 else None
+        if n is None or not fits_int64(n):
+            shown = s if len(s) <= 40 else f"{s[:20]}...({len(s)} characters)"
             raise FlagError(
-                f"{s} is too large for an integer flag value (64 bits, at most 9223372036854775807);"
-                f" write it as a float ({float(n)!r}) or quote it as text"
+                f"{shown} is too large for an integer flag value (64 bits, at most 9223372036854775807);"
+                f" write it as a float ({float(s)!r}) or quote it as text"
             )
         return n
     if _FLOAT.fullmatch(s) and not (_SHORT_ID.fullmatch(s) and 3 <= len(s) <= 32):

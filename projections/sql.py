@@ -24,7 +24,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.projections.index import connect
+from ledger.terminal import printable
 
 if TYPE_CHECKING:
     import duckdb
@@ -178,10 +179,20 @@ class SavedQuery:
     path: Path
     source: str  # "package" or "user"
     params: tuple[Param, ...] = field(default_factory=tuple)
+    problem: str | None = None  # why the file cannot be used (it is still listed, with this)
 
 
 def parse_saved(path: Path, source: str) -> SavedQuery:
-    text = path.read_text(encoding="utf-8")
+    """The query in `path`; one that cannot be read is kept with its
+    problem, so one bad file does not hide the others."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        problem = f"{path} is not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start}); save it as UTF-8"
+        return SavedQuery(path.stem, f"cannot be read: {problem}", "", path, source, problem=problem)
+    except OSError as e:
+        problem = f"cannot read {path}: {e.strerror}; check the file"
+        return SavedQuery(path.stem, problem, "", path, source, problem=problem)
     description = ""
     params = []
     for line in text.splitlines():
@@ -205,7 +216,8 @@ def saved_queries(home: Home) -> dict[str, SavedQuery]:
     for folder, source in ((_package_dir(), "package"), (home.queries_dir, "user")):
         if folder.is_dir():
             for path in sorted(folder.glob("*.sql")):
-                found[path.stem] = parse_saved(path, source)
+                if path.is_file():  # not a folder, nor a FIFO that would block the read
+                    found[path.stem] = parse_saved(path, source)
     return dict(sorted(found.items()))
 
 
@@ -229,6 +241,8 @@ def run_saved(
     query = queries.get(name)
     if query is None:
         raise QueryError(f"no saved query named {name!r}; `ledger query --list` shows them")
+    if query.problem:
+        raise QueryError(f"saved query {name}: {query.problem}")
     given = dict(params or {})
     declared = {p.name for p in query.params}
     unknown = sorted(set(given) - declared)
@@ -265,7 +279,8 @@ def cell_text(value: Any) -> str:
 def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Aligned columns, numbers right-aligned, one line per row (newlines
     in a cell are shown as `\\n`), the same bytes on a terminal or a pipe."""
-    cells = [[cell_text(v).replace("\r", "\\r").replace("\n", "\\n") for v in row] for row in rows]
+    columns = [printable(c) for c in columns]
+    cells = [[printable(cell_text(v)) for v in row] for row in rows]
     widths = [len(c) for c in columns]
     for row in cells:
         for i, text in enumerate(row):
@@ -287,8 +302,10 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _json_value(value: Any, is_json: bool) -> Any:
     if is_json and isinstance(value, str):
         return json.loads(value)
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if isinstance(value, timedelta):  # an INTERVAL
+        return _iso_duration(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, bytes):
@@ -298,6 +315,15 @@ def _json_value(value: Any, is_json: bool) -> Any:
     if isinstance(value, (list, tuple)):
         return [_json_value(v, False) for v in value]
     return value
+
+
+def _iso_duration(delta: timedelta) -> str:
+    """An INTERVAL as ISO 8601 text, e.g. P1DT2H3M4.5S (a month is 30 days)."""
+    sign, delta = ("-", -delta) if delta < timedelta(0) else ("", delta)
+    hours, rest = divmod(delta.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    secs = f"{seconds}.{delta.microseconds:06d}".rstrip("0").rstrip(".")
+    return f"{sign}P{delta.days}DT{hours}H{minutes}M{secs}S"
 
 
 def write_result(
@@ -326,7 +352,10 @@ def write_result(
         return
     columns = list(rel.columns)
     json_cols = [str(t) == "JSON" for t in rel.types]
-    rows = rel.fetchall()
+    try:
+        rows = rel.fetchall()  # most errors of a statement (a failed cast...) come only now
+    except duckdb.Error as e:
+        raise QueryError(f"SQL error: {_one_line(e)}") from None
     handle = open(output, "w", encoding="utf-8", newline="") if output else None
     out = handle or stream or sys.stdout
     try:
@@ -341,9 +370,9 @@ def write_result(
                 {c: _json_value(v, j) for c, v, j in zip(columns, row, json_cols)} for row in rows
             ]
             if fmt == "json":
-                out.write(json.dumps(objs, ensure_ascii=False, indent=2) + "\n")
+                out.write(json.dumps(objs, ensure_ascii=False, indent=2, default=str) + "\n")
             else:
-                out.writelines(json.dumps(o, ensure_ascii=False) + "\n" for o in objs)
+                out.writelines(json.dumps(o, ensure_ascii=False, default=str) + "\n" for o in objs)
     finally:
         if handle:
             handle.close()
