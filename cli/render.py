@@ -6,11 +6,14 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from ledger.terminal import printable
+
 
 def table(rows: list[list[str]], sep: str = "  ") -> str:
     """Columns padded to their widest cell; trailing blanks trimmed."""
     if not rows:
         return ""
+    rows = [[printable(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
     return "\n".join(sep.join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
 

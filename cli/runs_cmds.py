@@ -15,8 +15,13 @@ from ledger.projections.refs import Filters, resolve
 app = Commands()
 
 RunRef = typer.Argument(None, metavar="RUN", help="Index (1 = newest) or id prefix; the latest by default.")
-OpFilter = typer.Option(None, "-Fo", "--filter-op", metavar="TEXT", help="Runs whose operation contains TEXT.")
-LabelFilter = typer.Option(None, "-Fl", "--filter-label", metavar="TEXT", help="Runs whose label contains TEXT.")
+OpFilter = typer.Option(
+    None, "-Fo", "--filter-op", metavar="GLOB",
+    help="Runs whose whole operation name matches GLOB (* any text, ? one character), e.g. 'train*'.",
+)  # fmt: skip
+LabelFilter = typer.Option(
+    None, "-Fl", "--filter-label", metavar="TEXT", help="Runs whose label contains TEXT, literally."
+)
 DigestFilter = typer.Option(
     None, "-Fd", "--filter-digest", metavar="SHA", help="Runs with this source code digest (a prefix)."
 )

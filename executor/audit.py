@@ -30,6 +30,7 @@ from ledger.home import Home
 from ledger.projections import rundir, yamlish
 from ledger.projections.liveness import effective_status
 from ledger.projections.refs import Filters, listing
+from ledger.terminal import printable
 
 MAX_DEPTH = 10_000  # a cycle is impossible in an append-only log; this is a guard
 
@@ -175,7 +176,7 @@ def lineage_text(steps: list[dict[str, Any]]) -> str:
     lines = []
     for step in steps:
         deleted = ", deleted" if step["deleted"] else ""
-        label = f"  {step['label']}" if step["label"] else ""
+        label = f"  {printable(step['label'])}" if step["label"] else ""
         lines.append(f"{step['run'][:8]}  {step['op']}  ({step['status']}{deleted}){label}")
         if not step["relation"]:
             continue
@@ -199,7 +200,8 @@ def lineage_text(steps: list[dict[str, Any]]) -> str:
 
 
 def tree_text(node: dict[str, Any], indent: str = "") -> str:
-    lines = [f"{indent}{node['run'][:8]}  {node['op']}  ({node['status']})  {node.get('label') or ''}".rstrip()]
+    label = printable(node.get("label") or "")
+    lines = [f"{indent}{node['run'][:8]}  {node['op']}  ({node['status']})  {label}".rstrip()]
     for child in node["children"]:
         rel = "proto of" if child["relation"] == "proto" else "trial of"
         sub = tree_text(child, indent + "  ")

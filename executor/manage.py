@@ -36,13 +36,40 @@ def _append(home: Home, events: list[NewEvent]) -> None:
             rundir.write_meta(run_dir, home.store.stream(run))
 
 
+def _refuse_purged(home: Home, runs: list[str], change: str) -> None:
+    """A purged run is gone for good: its events stay for audit only."""
+    for run in runs:
+        if state(home, run) == "purged":
+            raise LedgerError(f"run {run[:8]} was purged and cannot be {change}; `ledger log` still shows its events")
+
+
 def set_label(home: Home, runs: list[str], label: str) -> None:
+    _refuse_purged(home, runs, "labelled")
     _append(home, [NewEvent(r, LabelSet(label=label)) for r in runs])
+
+
+def tags_of(home: Home, run: str) -> list[str]:
+    tags: list[str] = []
+    for ev in home.store.stream(run):
+        if isinstance(ev.data, TagAdded) and ev.data.tag not in tags:
+            tags.append(ev.data.tag)
+        elif isinstance(ev.data, TagRemoved) and ev.data.tag in tags:
+            tags.remove(ev.data.tag)
+    return tags
 
 
 def tag(home: Home, runs: list[str], add: list[str], remove: list[str]) -> None:
     if not add and not remove:
         raise LedgerError("give a tag to add (-a TAG) or remove (-d TAG)")
+    if any(not t.strip() for t in (*add, *remove)):
+        raise LedgerError("a tag cannot be empty; give its text, e.g. -a baseline")
+    _refuse_purged(home, runs, "tagged")
+    for run in runs if remove else ():
+        has = tags_of(home, run)
+        missing = [t for t in remove if t not in has]
+        if missing:
+            shown = ", ".join(has) or "none"
+            raise LedgerError(f"run {run[:8]} has no tag {missing[0]!r} (its tags: {shown}); nothing removed")
     _append(
         home,
         [NewEvent(r, TagAdded(tag=t)) for r in runs for t in add]
@@ -53,6 +80,7 @@ def tag(home: Home, runs: list[str], add: list[str], remove: list[str]) -> None:
 def comment(home: Home, runs: list[str], text: str, user: str) -> None:
     if not text.strip():
         raise LedgerError("the comment is empty: give its text")
+    _refuse_purged(home, runs, "commented")
     _append(home, [NewEvent(r, CommentAdded(text=text, user=user)) for r in runs])
 
 

@@ -21,6 +21,7 @@ from ledger.events import (
 from ledger.home import Home
 from ledger.projections import rundir, yamlish
 from ledger.projections.scalar_summary import summarize
+from ledger.terminal import printable
 
 
 def attr_text(home: Home, run_id: str, name: str) -> str:
@@ -92,11 +93,11 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
         ("host", attrs.get("host", "")),
         ("user", attrs.get("user", "")),
     ]
-    lines = [f"{key}: {value}".rstrip() for key, value in fields]
+    lines = [f"{key}: {printable(str(value))}".rstrip() for key, value in fields]
     lines.append("tags:" + ("" if attrs.get("tags") else " []"))
-    lines += [f"  - {t}" for t in attrs.get("tags", [])]
+    lines += [f"  - {printable(t)}" for t in attrs.get("tags", [])]
     lines.append("flags:" + ("" if attrs.get("flags") else " {}"))
-    lines += [f"  {k}: {value_text(v)}" for k, v in attrs.get("flags", {}).items()]
+    lines += [f"  {k}: {printable(value_text(v))}" for k, v in attrs.get("flags", {}).items()]
     lines.append("scalars:" + ("" if scalars else " {}"))
     lines += [
         f"  {k}: {value_text(s.last)} (step {s.step}; min {value_text(s.min)}, max {value_text(s.max)})"
@@ -104,7 +105,7 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     ]
     if comments:
         lines.append("comments:")
-        lines += [f"  - {c.user}: {c.text}" if c.user else f"  - {c.text}" for c in comments]
+        lines += [printable(f"  - {c.user}: {c.text}" if c.user else f"  - {c.text}") for c in comments]
     return "\n".join(lines)
 
 

@@ -70,6 +70,10 @@ def resolve(home: Home, ref: str | None, filters: Filters = Filters(), *, flags:
     without its `flags`, for callers that need only the id or status)."""
     if not ref:
         runs = listing(home, filters, limit=1, flags=flags)
+    elif is_range(ref):
+        raise RunRefError(
+            f"{_shown(ref)} is a range of runs; give one run: an index from `ledger runs` or an id prefix"
+        )
     else:
         runs = select(home, [ref], filters, flags=flags)
     if not runs:
@@ -105,20 +109,19 @@ def select(
 
 
 def _one(home: Home, con: Any, ref: str, filters: Filters, flags: bool) -> list[dict[str, Any]]:
-    if ref.isdigit() and len(ref) < 8:
+    if _is_index(ref) and len(ref) < 8:
         n = int(ref)
         rows = listing(home, filters, limit=1, offset=n - 1, flags=flags, con=con) if n >= 1 else []
         if not rows:
             listed = count(home, filters, con=con)
             raise RunRefError(f"there is no run [{n}]: {listed} run(s) listed; see `ledger runs`")
         return rows
-    if ":" in ref:
+    if is_range(ref):
         lo, _, hi = ref.partition(":")
-        if (lo.isdigit() or not lo) and (hi.isdigit() or not hi):
-            first = max(int(lo or 1), 1) - 1
-            if hi and int(hi) <= first:
-                return []
-            return listing(home, filters, int(hi) - first if hi else None, first, flags=flags, con=con)
+        first = max(_index(lo or "1"), 1) - 1
+        if hi and _index(hi) <= first:
+            return []
+        return listing(home, filters, _index(hi) - first if hi else None, first, flags=flags, con=con)
     ref = ref.lower()
     # a full id names the same run inside the filtered listing or not
     scopes = [None] if is_full_id(ref) else [filters, None]  # None: any run, deleted ones included
@@ -128,13 +131,34 @@ def _one(home: Home, con: Any, ref: str, filters: Filters, flags: bool) -> list[
         if len(matches) > 1:
             ids = ", ".join(r["id"][:12] for r in matches)
             total = count_runs(home, con=con, **where)
-            raise RunRefError(f"{ref!r} matches {total} runs ({ids}...); give more of the id")
+            raise RunRefError(f"{_shown(ref)} matches {total} runs ({ids}...); give more of the id")
         if matches:
             return matches
-    raise RunRefError(f"no run matches {ref!r}; see `ledger runs` for ids and indexes")
+    raise RunRefError(f"no run matches {_shown(ref)}; see `ledger runs` for ids and indexes")
 
 
 _AMBIGUOUS_SHOWN = 5  # ids an ambiguity error lists
+
+
+def is_range(ref: str) -> bool:
+    """`A:B`, `A:` or `:B`, listing indexes: several runs."""
+    lo, colon, hi = ref.partition(":")
+    return bool(colon) and (_is_index(lo) or not lo) and (_is_index(hi) or not hi)
+
+
+def _is_index(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # not str.isdigit alone: it takes "²", which int() refuses
+
+
+def _index(text: str) -> int:
+    """A listing index as typed; one beyond any listing stays a plain int
+    (Python refuses to convert more than 4300 digits)."""
+    return int(text) if len(text) <= 18 else 10**18
+
+
+def _shown(ref: str) -> str:
+    """A reference as an error quotes it: a long one cut short."""
+    return repr(ref if len(ref) <= 40 else ref[:40] + "...")
 
 
 def window(
