@@ -3,7 +3,10 @@ page also as JSON under /api, read-only (GET only).
 
 A view bound to an address other than loopback is reachable by others, so
 it is created with a token: every request must carry it (`?token=`, as the
-printed URL does, after which a cookie carries it) or gets 403.
+printed URL does, after which a cookie carries it) or gets 403. A view on
+loopback needs no token, so it answers only requests addressed to loopback by
+name: a web page whose own domain was re-pointed at 127.0.0.1 (DNS
+rebinding) sends its domain in the Host header and gets 403.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
@@ -26,6 +30,16 @@ from ledger.view.run_data import NotFound
 HERE = Path(__file__).resolve().parent
 TOKEN_COOKIE = "ledger_view_token"
 POLL_MS = 1000  # pages ask for the log's tip this often; a change refreshes what they show
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def addressed_to_loopback(host_header: str) -> bool:
+    """Whether a Host header (`name`, `name:port`, `[::1]:port`) names loopback."""
+    try:
+        name = urlsplit(f"//{host_header}").hostname
+    except ValueError:
+        return False
+    return name in LOOPBACK_NAMES
 
 
 def plotly_js() -> Path:
@@ -53,6 +67,11 @@ def create_app(home: Home, token: str | None = None) -> FastAPI:
     async def require_token(request: Request, call_next):
         expected = request.app.state.token
         if expected is None:
+            if not addressed_to_loopback(request.headers.get("host", "")):
+                return PlainTextResponse(
+                    "403: this view answers only at 127.0.0.1 or localhost; open the URL that `ledger view` printed",
+                    status_code=403,
+                )
             return await call_next(request)
         given = request.query_params.get("token") or request.cookies.get(TOKEN_COOKIE) or ""
         if not secrets.compare_digest(given.encode(), expected.encode()):

@@ -17,8 +17,10 @@ with warnings.catch_warnings():
 
 
 def client_for(home: Home, token: str | None = None, **kw) -> TestClient:
+    """A client addressing the app as a browser does the printed URL."""
     from ledger.view.app import create_app
 
+    kw.setdefault("base_url", "http://127.0.0.1:6006")
     return TestClient(create_app(home, token), **kw)
 
 

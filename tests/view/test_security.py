@@ -111,3 +111,27 @@ def test_token_is_required_when_created_with_one(evil_home):
 def test_no_token_on_loopback(evil_home):
     home, _ = evil_home
     assert client_for(home).get("/api/tip").status_code == 200
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:6006", "http://localhost:8000", "http://[::1]:6006"])
+def test_loopback_view_answers_at_loopback_names(evil_home, base):
+    home, _ = evil_home
+    assert client_for(home, base_url=base).get("/api/tip").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:6006", "127.0.0.1.attacker.example", "", "[::1"])
+def test_loopback_view_refuses_other_host_names(evil_home, host):
+    """A page whose domain was re-pointed at 127.0.0.1 (DNS rebinding) cannot read the view."""
+    home, run = evil_home
+    client = client_for(home)
+    for url in ("/runs", f"/api/runs/{run}/output", "/api/sql?q=SELECT+1"):
+        response = client.get(url, headers={"host": host})
+        assert response.status_code == 403, (host, url)
+        assert "127.0.0.1" in response.text
+
+
+def test_token_view_answers_any_host_name(evil_home):
+    """Off loopback the token guards the view, reached by whatever name the network gives it."""
+    home, _ = evil_home
+    client = client_for(home, token="s3cret", base_url="http://gpu-box.lan:6006")
+    assert client.get("/api/tip", params={"token": "s3cret"}).status_code == 200
