@@ -34,6 +34,17 @@ x = 1.0
 print(f"loss: {1 / (1 + x)}")
 """
 
+# the view as the wheel installs it: a page from its templates, its own static file and plotly's
+VIEW_PAGES = """\
+from fastapi.testclient import TestClient
+from ledger.home import Home
+from ledger.view.app import create_app
+client = TestClient(create_app(Home()), base_url="http://127.0.0.1:6006")
+page = client.get("/runs")
+print(page.status_code, "train.py" in page.text)
+print(client.get("/static/view.css").status_code, client.get("/static/plotly.min.js").status_code)
+"""
+
 
 def sh(*argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     proc = subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
@@ -62,6 +73,9 @@ def test_the_wheel_installs_one_top_level_package(wheel: Path) -> None:
     for module in ("ledger/cli/app.py", "ledger/executor/runner.py", "ledger/projections/sql.py"):
         assert module in names
     assert "ledger/queries/lineage.sql" in names
+    for page in ("base.html", "runs.html", "run.html", "compare.html", "sql.html"):
+        assert f"ledger/view/templates/{page}" in names
+    assert {"ledger/view/static/view.css", "ledger/view/static/view.js"} <= set(names)
 
 
 def test_the_installed_wheel_works_beside_a_users_own_modules(wheel: Path, tmp_path: Path) -> None:
@@ -99,4 +113,6 @@ def test_the_installed_wheel_works_beside_a_users_own_modules(wheel: Path, tmp_p
     summary = ledger("query", "scalar-summary", "-f", "csv").splitlines()
     assert summary[0].startswith("run,key,count,last") and ",loss,1,0.333" in summary[1]
     assert sh(python, "-m", "ledger", "runs", "-s", cwd=project, env=env).split()[:3] == ["[1]", "train.py", "completed"]
+    served = sh(python, "-c", VIEW_PAGES, cwd=project, env=env).split()
+    assert served == ["200", "True", "200", "200"], served
     print(f"wheel test in {time.perf_counter() - start:.1f} s after the build")
