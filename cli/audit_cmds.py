@@ -93,8 +93,7 @@ def lineage(
 
     Example: ledger lineage 1
     """
-    import json
-
+    from ledger.cli.render import to_json
     from ledger.executor import audit
     from ledger.projections.refs import resolve_id
 
@@ -102,10 +101,10 @@ def lineage(
     run_id = resolve_id(home, run)
     if descendants:
         tree = audit.descendants(home, run_id)
-        typer.echo(json.dumps(tree, indent=2, default=str) if as_json else audit.tree_text(tree))
+        typer.echo(to_json(tree) if as_json else audit.tree_text(tree))
         return
     steps = audit.ancestors(home, run_id)
-    typer.echo(json.dumps(steps, indent=2, default=str) if as_json else audit.lineage_text(steps))
+    typer.echo(to_json(steps) if as_json else audit.lineage_text(steps))
 
 
 @app.command("diff")

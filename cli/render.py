@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
+from ledger import jsonable
 from ledger.terminal import printable
 
 
@@ -40,7 +40,7 @@ def runs_table(rows: list[dict[str, Any]], simple: bool) -> str:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, indent=2, default=str, sort_keys=True)
+    return jsonable.dumps(value, indent=2, sort_keys=True)
 
 
 def runs_listing(

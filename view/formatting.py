@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-
-def jsonable(value: Any) -> Any:
-    """`value` with only JSON's types: times as ISO text, NaN and infinities
-    as null (JSON has no spelling for them)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    return str(value)
+from ledger.jsonable import jsonable
 
 
 def when(value: Any) -> str:

@@ -146,3 +146,19 @@ def test_ledger_tensorboard_writes_each_runs_scalars_in_its_own_folder(ledger: L
               for v in e.summary.value]  # fmt: skip
     points = [(tag, step, round(value, 6)) for tag, step, value in loaded]
     assert points == [("loss", i, i / 4) for i in range(3)]
+
+
+def test_json_listings_are_strict_json_when_a_metric_is_nan_or_infinite(ledger: Ledger) -> None:
+    """NaN and the infinities have no JSON spelling: they are null, as JSON.stringify writes them."""
+    (ledger.cwd / "odd.py").write_text(
+        "import ledger\nledger.log({'loss': 0.5, 'diverged': float('nan'), 'ratio': float('-inf')})\n"
+    )
+    ledger("run", "odd.py", "-y")
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    (run,) = json.loads(ledger("runs", "--json").out, parse_constant=refuse)
+    assert run["scalars"] == {"loss": 0.5, "diverged": None, "ratio": None}
+    lineage = json.loads(ledger("lineage", "1", "--json").out, parse_constant=refuse)
+    assert lineage
