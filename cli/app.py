@@ -30,6 +30,7 @@ from ledger.errors import LedgerError
 # `ledger --help` lists them.
 COMMANDS = {
     "run": "run_cmd",
+    "ops": "ops_cmds",
     "runs": "runs_cmds",
     "select": "runs_cmds",
     "cat": "files_cmds",
@@ -50,6 +51,7 @@ COMMANDS = {
     "rebuild": "audit_cmds",
     "tensorboard": "tensorboard_cmd",
     "view": "view_cmd",
+    "check": "ops_cmds",
 }
 
 
