@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ledger.cli.command import Commands
+from ledger.errors import LedgerError
 from ledger.home import Home
 
 app = Commands()
@@ -80,15 +81,33 @@ def compare_cmd(
         None, metavar="RUN", help="Runs: index (1 = newest), range A:B or id prefix."
     ),
     csv_: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+    table: bool = typer.Option(False, "-t", "--table", help="Print a table (the default; for Guild's spelling)."),
     all_: bool = typer.Option(False, "--all", "-a", help="Include deleted runs."),
+    include_batch: bool = typer.Option(False, "--include-batch", help="Include batch runs (left out otherwise)."),
+    cols: Optional[list[str]] = typer.Option(
+        None, "-c", "--cols", metavar="COLS",
+        help="Only these columns, comma-separated: =FLAG, .ATTR or [last|first|min|max|avg|total|count] SCALAR.",
+    ),  # fmt: skip
+    min_col: Optional[str] = typer.Option(None, "-m", "--min", metavar="COL", help="Lowest COL first."),
+    max_col: Optional[str] = typer.Option(None, "-M", "--max", metavar="COL", help="Highest COL first."),
+    top: Optional[int] = typer.Option(None, "-n", "--top", metavar="N", min=0, help="Show only the first N runs."),
 ) -> None:
     """Compare runs: one row each with their flags and scalars.
 
-    Example: ledger compare 1:5 --csv
+    Example: ledger compare --top 5 --min loss
     """
-    from ledger.projections.compare import compare_csv, compare_table
+    from ledger.projections.compare import Options, compare_csv, compare_table
 
+    if min_col and max_col:
+        raise LedgerError("give --min or --max, not both")
+    options = Options(
+        include_deleted=all_,
+        include_batch=include_batch,
+        cols=tuple(c.strip() for spec in cols or () for c in spec.split(",") if c.strip()),
+        sort=(min_col, "min") if min_col else (max_col, "max") if max_col else None,
+        top=top,
+    )
     if csv_:
-        compare_csv(Home(), runs or [], sys.stdout, include_deleted=all_)
+        compare_csv(Home(), runs or [], sys.stdout, options)
     else:
-        sys.stdout.write(compare_table(Home(), runs or [], include_deleted=all_))
+        sys.stdout.write(compare_table(Home(), runs or [], options))

@@ -1,8 +1,10 @@
 """`ledger compare`: one row per run, its flags and scalars side by side.
 
-Columns: run, op, status, label, then the operation's `compare` columns
-when its opdef has them, else every flag and the last value of every
-scalar. A compare spec entry is Guild-like:
+Columns: run, op, status, label, then the columns named with `--cols`, else
+the operation's `compare` columns when its opdef has them, else every flag
+and the last, min and max of every scalar. Batch runs (a grid's or an
+optimizer's parent) are left out unless named or `include_batch`. A column
+spec is Guild-like:
 
     =NAME [as HEADER]                       a flag
     .ATTR [as HEADER]                       a run attribute (a runs column)
@@ -66,27 +68,84 @@ def parse_spec(entry: str) -> Column:
     return Column("scalar", key, agg, header or (key if agg == "last" else f"{agg} {key}"))
 
 
+@dataclass(frozen=True)
+class Options:
+    """What to show: `cols` replaces the default columns; `sort` is (COL,
+    "min"|"max"): rows with the lowest (highest) COL first, runs without it
+    last; `top` keeps the first N rows."""
+
+    include_deleted: bool = False
+    include_batch: bool = False
+    cols: tuple[str, ...] = ()
+    sort: tuple[str, str] | None = None
+    top: int | None = None
+
+
 def compare_rows(
-    home: Home, refs: Sequence[str] = (), *, include_deleted: bool = False
+    home: Home, refs: Sequence[str] = (), options: Options = Options()
 ) -> tuple[list[str], list[list[Any]]]:
     """(headers, rows) for the runs `refs` names, in the order named (run
     references as everywhere: index, A:B range, id prefix); all runs newest
     first when there are none."""
+    explicit = [parse_spec(c) for c in options.cols]
+    sort_spec = parse_spec(options.sort[0]) if options.sort else None
     ids = [r["id"] for r in select(home, list(refs))] if refs else None
     con = connect(home)
     try:
-        return _build(con, list(dict.fromkeys(ids)) if ids is not None else None, include_deleted)
+        picked = list(dict.fromkeys(ids)) if ids is not None else None
+        headers, rows, columns = _build(con, picked, options, explicit)
     finally:
         con.close()
+    if options.sort and sort_spec is not None:
+        rows = _sorted(headers, rows, columns, options.sort, sort_spec)
+    if options.top is not None:
+        rows = rows[: options.top]
+    return headers, rows
 
 
-def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list[str], list[list[Any]]]:
+def _sorted(headers: list[str], rows: list[list[Any]], columns: list[Column], sort: tuple[str, str],
+            spec: Column) -> list[list[Any]]:  # fmt: skip
+    name, direction = sort
+    if name in headers:
+        at = headers.index(name)
+    else:  # _build added the column named by its spec
+        wanted = (spec.kind, spec.key, spec.agg)
+        at = len(FIXED) + next(i for i, c in enumerate(columns) if (c.kind, c.key, c.agg) == wanted)
+
+    def key(row: list[Any]) -> tuple[bool, Any]:
+        value = _sortable(row[at])
+        return (isinstance(value, str), value)  # numbers, then text
+
+    present = [r for r in rows if _sortable(r[at]) is not None]
+    missing = [r for r in rows if _sortable(r[at]) is None]
+    return sorted(present, key=key, reverse=direction == "max") + missing
+
+
+def _sortable(value: Any) -> float | str | None:
+    """Flags come as text: numbers among them sort as numbers."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    if isinstance(value, (int, float)):
+        return None if value != value else float(value)  # NaN sorts with the missing
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _build(
+    con: Any, ids: list[str] | None, options: Options, explicit: list[Column]
+) -> tuple[list[str], list[list[Any]], list[Column]]:
     if ids is not None:
         con.execute("CREATE OR REPLACE TEMP TABLE picked AS SELECT unnest(?::VARCHAR[]) AS id", [ids])
         scope = "run IN (SELECT id FROM picked)"
         run_scope = "id IN (SELECT id FROM picked)"
     else:
-        scope, run_scope = "true", ("true" if include_deleted else "NOT deleted")
+        scope = "true"
+        run_scope = " AND ".join(
+            ["true"] + ([] if options.include_deleted else ["NOT deleted"])
+            + ([] if options.include_batch else ["kind <> 'batch'"])
+        )
     runs = con.execute(
         f"SELECT id, op, status, label, (opdef->'compare')::VARCHAR FROM runs WHERE {run_scope} ORDER BY seq DESC"
     ).fetchall()
@@ -111,7 +170,9 @@ def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list
     plain_scalars: set[str] = set()
     per_run_spec: dict[str, list[Column] | None] = {}
     spec_cache: dict[str, list[Column]] = {}
-    for run, _op, _status, _label, spec_json in runs:
+    for column in explicit:
+        columns.setdefault((column.kind, column.key, column.agg), column)
+    for run, _op, _status, _label, spec_json in [] if explicit else runs:
         spec = json.loads(spec_json) if spec_json else None
         if isinstance(spec, list) and spec:
             cols = spec_cache.get(spec_json) or spec_cache.setdefault(spec_json, [parse_spec(str(e)) for e in spec])
@@ -128,6 +189,11 @@ def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list
         columns.setdefault(("scalar", key, "last"), Column("scalar", key, header=key))
         columns.setdefault(("scalar", key, "min"), Column("scalar", key, "min", f"min {key}"))
         columns.setdefault(("scalar", key, "max"), Column("scalar", key, "max", f"max {key}"))
+    if options.sort is not None:  # sorting by a column not shown shows it
+        wanted = parse_spec(options.sort[0])
+        titles = {c.title for c in columns.values()}
+        if options.sort[0] not in titles and options.sort[0] not in FIXED:
+            columns.setdefault((wanted.kind, wanted.key, wanted.agg), wanted)
     ordered = list(columns.values())
     headers = list(FIXED) + _unique_titles(ordered)
 
@@ -146,11 +212,11 @@ def _build(con: Any, ids: list[str] | None, include_deleted: bool) -> tuple[list
                 vals = scalars.get((run, c.key))
                 row.append(vals[agg_index[c.agg]] if vals else None)
         rows.append(row)
-    return headers, rows
+    return headers, rows, ordered
 
 
 def _unique_titles(columns: list[Column]) -> list[str]:
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = dict.fromkeys(FIXED, 1)
     out = []
     for c in columns:
         title = c.title
@@ -170,13 +236,14 @@ def _attrs(con: Any, run_scope: str, columns: list[Column]) -> dict[str, dict[st
     return {r[0]: dict(zip(wanted, r[1:])) for r in rows}
 
 
-def compare_csv(home: Home, refs: Sequence[str], out: IO[str], *, include_deleted: bool = False) -> None:
-    headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
+def compare_csv(home: Home, refs: Sequence[str], out: IO[str], options: Options = Options()) -> None:
+    headers, rows = compare_rows(home, refs, options)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headers)
     writer.writerows([cell_text(v) for v in row] for row in rows)
 
 
-def compare_table(home: Home, refs: Sequence[str], *, include_deleted: bool = False) -> str:
-    headers, rows = compare_rows(home, refs, include_deleted=include_deleted)
-    return format_table(headers, rows)
+def compare_table(home: Home, refs: Sequence[str], options: Options = Options()) -> str:
+    """The table for a terminal: runs by their short ids (CSV keeps them whole)."""
+    headers, rows = compare_rows(home, refs, options)
+    return format_table(headers, [[row[0][:8], *row[1:]] for row in rows])

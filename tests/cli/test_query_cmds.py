@@ -78,6 +78,17 @@ def test_compare(app):
     assert len(table) == 3
 
 
+def test_compare_top_min_cols_and_short_ids(app):
+    best = invoke(app, "compare", "--top", "1", "--min", "loss", "-t").output.splitlines()
+    assert best[2].split()[:2] == ["2" * 8, "train"] and len(best) == 3  # a table shows short ids
+    worst = invoke(app, "compare", "--max", "loss", "--cols", "=lr,max loss", "--csv").output.splitlines()
+    # the column sorted by is shown, after those asked for
+    assert worst == ["run,op,status,label,lr,max loss,loss", f"{'1' * 32},train,completed,run 1,0.1,0.5,0.5",
+                     f"{'2' * 32},train,completed,run 2,0.2,0.25,0.25"]  # fmt: skip
+    both = invoke(app, "compare", "--min", "loss", "--max", "loss")
+    assert both.exit_code != 0 and "not both" in str(both.exception)
+
+
 def test_every_command_has_help_with_an_example(app):
     for name in ("sql", "query", "compare"):
         result = invoke(app, name, "--help")

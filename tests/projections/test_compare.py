@@ -9,7 +9,7 @@ import pytest
 
 from ledger.errors import RunRefError
 from ledger.events import FlagSet, NewEvent, RunCreated, ScalarLogged
-from ledger.projections.compare import CompareError, compare_csv, compare_rows, parse_spec
+from ledger.projections.compare import CompareError, Options, compare_csv, compare_rows, parse_spec
 from tests.projections.test_index_fixture import Fixture, fixture_ledger, rid  # noqa: F401
 
 
@@ -24,11 +24,13 @@ def test_every_flag_and_last_min_max_of_each_scalar_when_no_compare_spec(fixture
     ]
 
 
-def test_all_runs_newest_first_without_deleted(fixture_ledger: Fixture):
+def test_all_runs_newest_first_without_deleted_or_batch_runs(fixture_ledger: Fixture):
     i = fixture_ledger.ids
     _, rows = compare_rows(fixture_ledger.home)
+    assert [r[0] for r in rows] == [i["d"], i["t3"], i["t2"], i["t1"], i["b"], i["a"]]
+    _, rows = compare_rows(fixture_ledger.home, options=Options(include_batch=True))
     assert [r[0] for r in rows] == [i["d"], i["t3"], i["t2"], i["t1"], i["c"], i["b"], i["a"]]
-    _, rows = compare_rows(fixture_ledger.home, include_deleted=True)
+    _, rows = compare_rows(fixture_ledger.home, options=Options(include_deleted=True))
     assert rows[0][0] == i["e"]
 
 
@@ -77,3 +79,36 @@ def test_spec_parsing():
         parse_spec("median loss")
     with pytest.raises(CompareError, match="no run attribute"):
         parse_spec(".nosuch")
+
+
+def sweep(home) -> list[str]:
+    """Four runs of `fit`: lr 0.1 .. 0.4, final loss 0.3, 0.1, none, 0.2."""
+    ids = [rid(f"s{n}") for n in range(4)]
+    events = []
+    for n, (run, loss) in enumerate(zip(ids, [0.3, 0.1, None, 0.2])):
+        events += [NewEvent(run, RunCreated(op="fit")), NewEvent(run, FlagSet("lr", 0.1 * (n + 1), "user"))]
+        if loss is not None:
+            events += [NewEvent(run, ScalarLogged("loss", 9.0, 0)), NewEvent(run, ScalarLogged("loss", loss, 1))]
+    home.store.append(events)
+    return ids
+
+
+def test_cols_replace_the_default_columns(home):
+    s = sweep(home)
+    headers, rows = compare_rows(home, options=Options(cols=("=lr", "min loss as best", ".op")))
+    assert headers == ["run", "op", "status", "label", "lr", "best", "op (attr)"]
+    assert [r[0] for r in rows] == s[::-1] and rows[-1][4:] == ["0.1", 0.3, "fit"]
+
+
+def test_min_and_max_sort_with_missing_values_last_and_top_keeps_the_first(home):
+    s = sweep(home)
+    _, rows = compare_rows(home, options=Options(sort=("loss", "min")))
+    assert [r[0] for r in rows] == [s[1], s[3], s[0], s[2]]
+    _, rows = compare_rows(home, options=Options(sort=("loss", "max"), top=2))
+    assert [r[0] for r in rows] == [s[0], s[3]]
+    _, rows = compare_rows(home, options=Options(sort=("lr", "max")))  # flags are text: sorted as numbers
+    assert [r[0] for r in rows] == s[::-1]
+    headers, rows = compare_rows(home, options=Options(cols=("=lr",), sort=("min loss", "min"), top=1))
+    assert headers[-1] == "min loss" and rows == [[s[1], "fit", "running", None, "0.2", 0.1]]
+    with pytest.raises(CompareError, match="no run attribute"):
+        compare_rows(home, options=Options(cols=("=lr",), sort=(".nosuch", "min")))
