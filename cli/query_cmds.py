@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from ledger.cli.command import Commands
+from ledger.cli.terminal_table import on_terminal, print_table
 from ledger.errors import LedgerError
 from ledger.home import Home
 
@@ -35,7 +37,16 @@ def sql_cmd(
 
     home = Home()
     writes_to = output if fmt == "parquet" else None
-    write_result(run_sql(home, statement, writes_to=writes_to), fmt, output, sys.stdout, home)
+    rel = run_sql(home, statement, writes_to=writes_to)
+    write_result(rel, fmt, output, sys.stdout, home, show_table=_terminal_table())
+
+
+def _terminal_table() -> Callable[[list[str], list[tuple]], None] | None:
+    """How `sql` and `query` show a table: fitted for a person at a terminal,
+    plain text (None) when piped."""
+    if not on_terminal():
+        return None
+    return lambda columns, rows: print_table(rows, columns)
 
 
 @app.command("query")
@@ -72,7 +83,8 @@ def query_cmd(
     if not name:
         raise QueryError("name a saved query to run; `ledger query --list` shows them")
     writes_to = output if fmt == "parquet" else None
-    write_result(run_saved(home, name, parse_params(param), writes_to=writes_to), fmt, output, sys.stdout, home)
+    rel = run_saved(home, name, parse_params(param), writes_to=writes_to)
+    write_result(rel, fmt, output, sys.stdout, home, show_table=_terminal_table())
 
 
 @app.command("compare")
@@ -96,7 +108,7 @@ def compare_cmd(
 
     Example: ledger compare --top 5 --min loss
     """
-    from ledger.projections.compare import Options, compare_csv, compare_table
+    from ledger.projections.compare import Options, compare_csv, compare_rows, compare_table
 
     if min_col and max_col:
         raise LedgerError("give --min or --max, not both")
@@ -109,5 +121,8 @@ def compare_cmd(
     )
     if csv_:
         compare_csv(Home(), runs or [], sys.stdout, options)
+    elif on_terminal():
+        headers, rows = compare_rows(Home(), runs or [], options)
+        print_table([[row[0][:8], *row[1:]] for row in rows], headers)
     else:
         sys.stdout.write(compare_table(Home(), runs or [], options))

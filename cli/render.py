@@ -28,7 +28,8 @@ def local_time(ts: Any) -> str:
     return ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def runs_table(rows: list[dict[str, Any]], simple: bool) -> str:
+def runs_cells(rows: list[dict[str, Any]], simple: bool) -> list[list[str]]:
+    """The cells of `ledger runs`: [index(:id)], op, (started,) status, label."""
     out = []
     for i, r in enumerate(rows, 1):
         if simple:
@@ -36,7 +37,11 @@ def runs_table(rows: list[dict[str, Any]], simple: bool) -> str:
         else:
             when = local_time(r.get("started") or r.get("created"))
             out.append([f"[{i}:{r['id'][:8]}]", r["op"], when, r["status"], r.get("label") or ""])
-    return table(out)
+    return out
+
+
+def runs_table(rows: list[dict[str, Any]], simple: bool) -> str:
+    return table(runs_cells(rows, simple))
 
 
 def to_json(value: Any) -> str:
@@ -48,17 +53,25 @@ def runs_listing(
 ) -> tuple[str, str]:
     """What `ledger runs` prints: the listing (stdout) and a note (stderr)
     on the older runs the default window of 20 leaves out; either may be
-    empty. `-a` lists every run, `-n N` the newest N (0: the default)."""
+    empty."""
+    rows, note = runs_window(home, filters, all_=all_, limit=limit, flags=as_json)
+    if as_json:
+        return to_json(rows), ""
+    return runs_table(rows, simple), note
+
+
+def runs_window(
+    home: Any, filters: Any, *, all_: bool, limit: int | None, flags: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """The runs `ledger runs` lists and its note on those left out. `-a`
+    lists every run, `-n N` the newest N (0: the default window of 20)."""
     from ledger.errors import LedgerError
     from ledger.projections.refs import window
 
     if limit is not None and limit < 0 and not all_:
         raise LedgerError(f"-n/--limit takes a number of runs, not {limit}")
-    rows, hidden = window(home, filters, None if all_ else limit or 20, count_hidden=not limit, flags=as_json)
-    if as_json:
-        return to_json(rows), ""
-    note = f"({hidden} older run(s) not shown; use -a to list all)" if hidden > 0 else ""
-    return runs_table(rows, simple), note
+    rows, hidden = window(home, filters, None if all_ else limit or 20, count_hidden=not limit, flags=flags)
+    return rows, f"({hidden} older run(s) not shown; use -a to list all)" if hidden > 0 else ""
 
 
 def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None) -> str:

@@ -8,6 +8,7 @@ import typer
 
 from ledger.cli import render
 from ledger.cli.command import Commands
+from ledger.cli.terminal_table import on_terminal, print_table
 from ledger.executor.runinfo import run_info
 from ledger.home import Home
 from ledger.projections.refs import Filters, resolve
@@ -62,9 +63,14 @@ def runs(
         return
     wanted = {"running": running, "completed": completed, "error": error, "terminated": terminated, "staged": staged}
     chosen = filters(ops, labels, digest, [status for status, on in wanted.items() if on], deleted)
-    text, note = render.runs_listing(Home(), chosen, all_=all_, limit=limit, simple=simple, as_json=as_json)
-    if text:
-        typer.echo(text)
+    if not as_json and on_terminal():
+        rows, note = render.runs_window(Home(), chosen, all_=all_, limit=limit)
+        if rows:
+            print_table(render.runs_cells(rows, simple), status_column=2 if simple else 3)
+    else:
+        text, note = render.runs_listing(Home(), chosen, all_=all_, limit=limit, simple=simple, as_json=as_json)
+        if text:
+            typer.echo(text)
     if note:
         typer.echo(note, err=True)
 

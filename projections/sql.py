@@ -22,7 +22,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -332,10 +332,12 @@ def write_result(
     output: Path | None = None,
     stream: IO[str] | None = None,
     home: Home | None = None,
+    show_table: Callable[[list[str], list[tuple]], None] | None = None,
 ) -> None:
     """Write a relation as a table, csv, json (an array), jsonl or parquet,
     to `output` (never inside the home) or else `stream` (stdout). Parquet
-    needs `output`, and the relation must come from run_sql(writes_to=output)."""
+    needs `output`, and the relation must come from run_sql(writes_to=output).
+    `show_table`, when given, shows a table for a terminal instead."""
     import duckdb
 
     if fmt not in FORMATS:
@@ -359,7 +361,9 @@ def write_result(
     handle = open(output, "w", encoding="utf-8", newline="") if output else None
     out = handle or stream or sys.stdout
     try:
-        if fmt == "table":
+        if fmt == "table" and show_table is not None and handle is None:
+            show_table(columns, rows)
+        elif fmt == "table":
             out.write(format_table(columns, rows))
         elif fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")

@@ -1,0 +1,104 @@
+"""Tables for a person at a terminal: fitted to its width, floats rounded for
+reading, statuses in colour (NO_COLOR and TERM=dumb honoured), wide
+characters measured as they display. Piped or redirected, every command
+prints its plain, stable text instead (full precision, never cut), so what
+a script reads does not depend on the terminal it ran in."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+STATUS_STYLES = {
+    "completed": "green",
+    "error": "red",
+    "running": "yellow",
+    "terminated": "magenta",
+    "staged": "cyan",
+    "pending": "cyan",
+}
+SIGNIFICANT = 6  # digits a displayed float keeps; --csv and --json keep every digit
+MIN_SHRUNK = 8  # a column cut to fit the terminal keeps at least this many cells
+
+
+def on_terminal(stream: IO[str] | None = None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream is no terminal
+        return False
+
+
+def shown(value: Any) -> str:
+    """A cell as a person reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(value, f".{SIGNIFICANT}g") if math.isfinite(value) else str(value)
+    if isinstance(value, Decimal):
+        return shown(float(value))
+    return str(value)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def fitted_widths(natural: list[int], numeric: list[bool], available: int, gap: int = 2) -> list[int]:
+    """Column widths that fit `available` cells: the widest text columns
+    (labels, long flags) give way first, down to MIN_SHRUNK; numbers, ids,
+    statuses and times keep their width while any text column can give."""
+    widths = list(natural)
+    excess = sum(widths) + gap * (len(widths) - 1) - available
+    while excess > 0:
+        text = [i for i, w in enumerate(widths) if not numeric[i] and w > MIN_SHRUNK]
+        candidates = text or [i for i, w in enumerate(widths) if w > MIN_SHRUNK]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        target = max(MIN_SHRUNK, widths[widest] - excess)
+        excess -= widths[widest] - target
+        widths[widest] = target
+    return widths
+
+
+def print_table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str] | None = None,
+    *,
+    status_column: int | None = None,
+    stream: IO[str] | None = None,
+) -> None:
+    """`rows` as a table fitted to the terminal: the widest text columns are
+    cut with an ellipsis when it is too narrow, numbers right-aligned."""
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=False)
+    count = max([len(headers or ()), *(len(r) for r in rows)])
+    titles = [headers[i] if headers is not None and i < len(headers) else "" for i in range(count)]
+    cells = [[shown(v).replace("\r", "\\r").replace("\n", "\\n") for v in row] for row in rows]
+    numeric = [bool(rows) and all(i >= len(r) or r[i] is None or is_number(r[i]) for r in rows) for i in range(count)]
+    natural = [max([cell_len(titles[i]), *(cell_len(c[i]) for c in cells if i < len(c))]) for i in range(count)]
+    widths = fitted_widths(natural, numeric, console.width)
+    if status_column is None and "status" in titles:
+        status_column = titles.index("status")
+    table = Table(box=None, show_header=headers is not None, header_style="bold", pad_edge=False,
+                  padding=(0, 2, 0, 0), collapse_padding=True)  # fmt: skip
+    for i in range(count):
+        table.add_column(titles[i], justify="right" if numeric[i] else "left", overflow="ellipsis", no_wrap=True,
+                         width=widths[i])  # fmt: skip
+    for row, texts in zip(rows, cells):
+        # Text, not markup: a label like "[red]" is shown as typed
+        table.add_row(*(
+            Text(text, style=STATUS_STYLES.get(str(row[i]), "") if i == status_column else "")
+            for i, text in enumerate(texts)
+        ))  # fmt: skip
+    console.print(table)
