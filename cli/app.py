@@ -15,10 +15,9 @@ LedgerError becomes one line on stderr and its exit code (2 for bad input,
 from __future__ import annotations
 
 import difflib
-import importlib
 import os
 import sys
-from typing import Optional, cast
+from typing import Optional
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -57,11 +56,10 @@ COMMANDS = {
 
 def load_command(name: str) -> TyperCommand | None:
     """The click command `name`, built from its module's Typer app."""
+    from ledger.cli.command import command_of
+
     module_name = COMMANDS.get(name)
-    if module_name is None:
-        return None
-    module = importlib.import_module(f"ledger.cli.{module_name}")
-    return cast(TyperCommand, typer.main.get_group(module.app).commands[name])
+    return None if module_name is None else command_of(module_name, name)
 
 
 class LazyCommands(TyperGroup):

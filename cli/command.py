@@ -8,7 +8,8 @@ Python type (`<list[str]>`), and options by theirs (`-n, --limit N`).
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, cast
 
 import typer
 from typer.core import TyperArgument, TyperCommand
@@ -56,3 +57,10 @@ class Commands(typer.Typer):
 
     def command(self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **settings: Any):
         return super().command(name, cls=cls or PlainHelpCommand, **settings)
+
+
+def command_of(module_name: str, name: str) -> TyperCommand:
+    """The click command `name` declared by the module ledger.cli.MODULE_NAME,
+    imported only now: each command loads only the code it uses."""
+    module = importlib.import_module(f"ledger.cli.{module_name}")
+    return cast(TyperCommand, typer.main.get_group(module.app).commands[name])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from typer.core import TyperGroup
 
 from ledger.cli import render
-from ledger.cli.command import Commands
+from ledger.cli.command import Commands, command_of
 from ledger.cli.terminal_table import on_terminal, print_table
 from ledger.executor.runinfo import run_info
 from ledger.home import Home
@@ -34,7 +35,23 @@ def filters(ops=None, labels=None, digest=None, statuses=(), deleted=False) -> F
     )
 
 
-runs_app = Commands(invoke_without_command=True, no_args_is_help=False)
+class RunsGroup(TyperGroup):
+    """`ledger runs` and Guild's spellings beside it: `runs rm`/`runs delete`,
+    `runs restore` and `runs purge` are ledger's delete, restore and purge,
+    loaded only when used."""
+
+    MANAGE = {"rm": "delete", "delete": "delete", "restore": "restore", "purge": "purge"}
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*super().list_commands(ctx), *self.MANAGE]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str):
+        if cmd_name in self.MANAGE:
+            return command_of("delete_cmds", self.MANAGE[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+runs_app = Commands(cls=RunsGroup, invoke_without_command=True, no_args_is_help=False)
 app.add_typer(runs_app, name="runs")
 
 

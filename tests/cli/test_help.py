@@ -11,6 +11,7 @@ import pytest
 import typer
 
 from ledger.cli.app import COMMANDS, command, main
+from ledger.cli.runs_cmds import RunsGroup
 
 
 def walk(group: typer.core.TyperGroup, path: list[str]):
@@ -28,13 +29,20 @@ ALL = list(walk(command(), ["ledger"]))
 
 def test_every_command_is_listed() -> None:
     names = {tuple(p[1:]) for p, _ in ALL}
-    assert {(n,) for n in COMMANDS} | {("runs", "info")} == names
+    assert {(n,) for n in COMMANDS} | {("runs", "info")} | {("runs", n) for n in RunsGroup.MANAGE} == names
+
+
+def example_of(path: list[str]) -> str:
+    """`ledger runs rm` is `ledger delete` by Guild's name: its example is delete's."""
+    if path[1:2] == ["runs"] and path[2:] and path[2] in RunsGroup.MANAGE:
+        return f"ledger {RunsGroup.MANAGE[path[2]]}"
+    return " ".join(path)
 
 
 @pytest.mark.parametrize("path, cmd", ALL, ids=[" ".join(p[1:]) for p, _ in ALL])
 def test_command_has_help_an_example_and_described_parameters(path, cmd, capsys) -> None:
     assert cmd.help and cmd.help.strip(), f"`{' '.join(path)}` has no help text"
-    assert re.search(rf"^Example: {' '.join(path)}\b", cmd.help, flags=re.M), f"`{' '.join(path)}` shows no example"
+    assert re.search(rf"^Example: {example_of(path)}\b", cmd.help, flags=re.M), f"`{' '.join(path)}` shows no example"
     for param in cmd.params:
         assert getattr(param, "help", None), f"`{' '.join(path)}`: {param.name} is not described"
     assert main([*path[1:], "--help"]) == 0

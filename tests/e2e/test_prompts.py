@@ -73,3 +73,17 @@ def test_a_run_in_the_wrong_state_is_refused_before_asking(ledger: Ledger) -> No
     newest, _ = two_runs(ledger)
     refused = ledger.fails("restore", newest[:8])
     assert "only deleted runs can be restored" in refused.err and "You are about to" not in refused.out
+
+
+def test_guilds_runs_spellings_manage_runs_as_the_top_level_commands_do(ledger: Ledger) -> None:
+    newest, older = two_runs(ledger)
+    asked = ledger("runs", "rm", "1", input="n\n", check=False)
+    assert asked.code == 1 and listed(asked.out, "delete") == [newest[:8]] and "Nothing done." in asked.err
+    assert "Deleted 1 run(s)" in ledger("runs", "rm", "1", "-y").out
+    assert "Deleted 1 run(s)" in ledger("runs", "delete", "1", "-y").out
+    assert ledger("runs", "-s").out == "" and ledger("runs", "-d", "-s").out.count("\n") == 2
+    assert "Restored 1 run(s)" in ledger("runs", "restore", "1", "-y").out
+    purge = ledger("runs", "purge", "1", input="y\n")
+    assert listed(purge.out, "purge") and "Purged 1 run(s)" in purge.out
+    assert ledger("select", "1").out.strip() in (newest, older)
+    assert "Usage: ledger runs rm [OPTIONS] RUN..." in ledger("runs", "rm", "--help").out
