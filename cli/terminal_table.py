@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import IO, Any
 
+from ledger.terminal import printable
+
 STATUS_STYLES = {
     "completed": "green",
     "error": "red",
@@ -84,7 +86,7 @@ def print_table(
     console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=False)
     count = max([len(headers or ()), *(len(r) for r in rows)])
     titles = [headers[i] if headers is not None and i < len(headers) else "" for i in range(count)]
-    cells = [[shown(v).replace("\r", "\\r").replace("\n", "\\n") for v in row] for row in rows]
+    cells = [[printable(shown(v)) for v in row] for row in rows]
     numeric = [bool(rows) and all(i >= len(r) or r[i] is None or is_number(r[i]) for r in rows) for i in range(count)]
     natural = [max([cell_len(titles[i]), *(cell_len(c[i]) for c in cells if i < len(c))]) for i in range(count)]
     widths = fitted_widths(natural, numeric, console.width)
