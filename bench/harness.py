@@ -401,7 +401,7 @@ class _Generator:
         from dataclasses import replace
 
         from ledger.events import LabelSet, RunDeleted, RunStopped, TrialSpawned
-        from ledger.executor.batch import BatchSpec
+        from ledger.executor.batch_spec import BatchSpec
         from ledger.executor.plan import Flag
         from ledger.executor.values import Values
 

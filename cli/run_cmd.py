@@ -65,6 +65,14 @@ def run(
         False, "--fail-on-trial-error", help="Stop a batch at its first failed trial."
     ),
     show_plan: bool = typer.Option(False, "--plan", help="Print the events the run would append; append nothing."),
+    keep_run: bool = typer.Option(False, "--keep-run", help="Keep the run of a delete-on-success operation."),
+    save_trials: Optional[str] = typer.Option(
+        None, "--save-trials", metavar="PATH", help="Save the batch's trials to PATH (.csv, .json, .yaml); run nothing."
+    ),
+    optimize: bool = typer.Option(
+        False, "-O", "--optimize", help="Run a batch with the operation's default optimizer."
+    ),
+    needed: bool = typer.Option(False, "--needed", help="Run only if no completed run has the same flags."),
 ) -> None:
     """Run an operation, a script, a batch, or a new run from a proto.
 
@@ -74,7 +82,8 @@ def run(
         args=list(args or ()), label=label, proto=proto, force_sourcecode=force_sourcecode, optimizer=optimizer,
         opt_flags=list(opt_flags or ()), trials=trials, keep_batch=keep_batch, print_trials=print_trials,
         stage=stage, stage_trials=stage_trials, random_seed=random_seed, workers=workers,
-        fail_on_trial_error=fail_on_trial_error,
+        fail_on_trial_error=fail_on_trial_error, keep_run=keep_run, save_trials=save_trials, optimize=optimize,
+        needed=needed,
     )  # fmt: skip
     home = Home()
     plan = plan_request(home, opts)

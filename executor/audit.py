@@ -15,6 +15,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.events import (
+    DependencyResolved,
     Event,
     FlagSet,
     LabelSet,
@@ -61,6 +62,8 @@ class RunSummary:
     origins: dict[str, str] = field(default_factory=dict)
     host: str = ""
     pid: int = 0
+    pipeline: bool = False  # it runs `steps`: its children are steps, not trials
+    deps: list[dict[str, Any]] = field(default_factory=list)  # requirements as resolved
 
     @classmethod
     def of(cls, events: list[Event]) -> RunSummary:
@@ -70,6 +73,7 @@ class RunSummary:
         s = cls(id=events[0].run, op=c.op, kind=c.kind, proto=c.proto, batch=c.batch, host=c.host, pid=c.pid)
         if c.params.get("stage"):
             s.status = "staged"
+        s.pipeline = "steps" in c.params
         for ev in events[1:]:
             d = ev.data
             if isinstance(d, FlagSet):
@@ -83,6 +87,9 @@ class RunSummary:
                 s.status = d.status
             elif isinstance(d, (RunDeleted, RunRestored)):
                 s.deleted = isinstance(d, RunDeleted)
+            elif isinstance(d, DependencyResolved):
+                s.deps.append({"kind": d.kind, "name": d.name, "run": d.run, "how": d.how,
+                               "files": [[f.path, f.sha256] for f in d.files]})  # fmt: skip
         s.status = effective_status(s.status, s.host, s.pid)  # a dead owner: terminated, not running
         return s
 
@@ -95,6 +102,7 @@ class RunSummary:
             "status": self.status,
             "sourcecode_digest": self.digest,
             "deleted": self.deleted,
+            "deps": self.deps,
         }
 
 
@@ -127,6 +135,8 @@ def ancestors(home: Home, run_id: str) -> list[dict[str, Any]]:
         if not parent_id:
             break
         parent = RunSummary.of(home.store.stream(parent_id))
+        if relation == "batch" and parent.pipeline:
+            relation = "step"
         steps[-1]["relation"] = relation
         steps[-1]["parent"] = parent_id
         steps[-1]["changes"] = changes(parent, summary) if relation == "proto" else {}
@@ -178,9 +188,14 @@ def lineage_text(steps: list[dict[str, Any]]) -> str:
         deleted = ", deleted" if step["deleted"] else ""
         label = f"  {printable(step['label'])}" if step["label"] else ""
         lines.append(f"{step['run'][:8]}  {step['op']}  ({step['status']}{deleted}){label}")
+        for dep in step.get("deps", ()):
+            src = f"run {dep['run'][:8]}" if dep["run"] else "the project"
+            files = ", ".join(f"{path} ({sha[:12]})" for path, sha in dep["files"])
+            how = "linked" if dep["how"] == "link" else "copied"
+            lines.append(f"  requires {dep['kind']} {dep['name']} from {src}, {how}: {files}")
         if not step["relation"]:
             continue
-        rel = "proto" if step["relation"] == "proto" else "trial of batch"
+        rel = {"proto": "proto", "step": "step of pipeline"}.get(step["relation"], "trial of batch")
         lines.append(f"  <- {rel} {step['parent'][:8]}")
         ch = step["changes"]
         if "op" in ch:

@@ -12,31 +12,36 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from ledger.errors import FlagError, LedgerError
+from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
 from ledger.executor import launch, optimizers, trials
+from ledger.executor.batch_spec import GRID, BatchSpec, default_optimizer, make_spec
 from ledger.executor.flags import parse_assignments, render_label
-from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, RunSpec, run_events
 from ledger.executor.redaction import redact_argv
 from ledger.executor.render import events_text
 from ledger.executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
-from ledger.executor.spaces import space_from_json, space_to_json
 from ledger.executor.trials import format_trial
-from ledger.executor.values import Range, format_space, format_value, is_space
+from ledger.executor.values import format_space, format_value, is_space
 from ledger.home import Home
 from ledger.projections import rundir
 
 DEFAULT_OPT_TRIALS = 20
-GRID = "+"
 
 
 def info(message: str) -> None:
     sys.stderr.write(f"INFO: [ledger] {message}\n")
+    sys.stderr.flush()
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"ERROR: [ledger] {message}\n")
     sys.stderr.flush()
 
 
@@ -45,111 +50,40 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
-@dataclass(frozen=True)
-class BatchSpec:
-    """Everything a batch is, as given or replayed from a proto."""
-
-    flags: dict[str, Flag]  # trial flags: values may be Values/Range spaces
-    optimizer: str  # "+" for a grid, else an optimizer name (gp, forest, gbrt, random)
-    opt_flags: dict[str, Any]  # resolved
-    opt_flags_given: dict[str, Any]
-    trials: int | None  # None: a grid's full size, or the optimizer default
-    keep_batch: bool
-    workers: int = 1
-    fail_on_trial_error: bool = False
-    stage_trials: bool = False
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "batch": {
-                "flags": {
-                    n: {"space": space_to_json(f.value)}
-                    if is_space(f.value)
-                    else {"value": f.value, "origin": f.origin}
-                    for n, f in sorted(self.flags.items())
-                },
-                "optimizer": self.optimizer,
-                "opt_flags": self.opt_flags_given,
-                "trials": self.trials,
-                "keep_batch": self.keep_batch,
-            }
-        }
-
-
-def flags_from_params(params: dict[str, Any]) -> dict[str, Any]:
-    """A batch proto's trial flags: name -> value or space."""
-    out = {}
-    for name, entry in params["batch"]["flags"].items():
-        out[name] = space_from_json(entry["space"]) if "space" in entry else entry["value"]
-    return out
-
-
-def choose_optimizer(opdef: OpDef, given: str | None, flags: dict[str, Flag]) -> tuple[str, dict[str, Any]]:
-    """The optimizer name and the operation's declared flags for it."""
-    declared = opdef.optimizers
-    if given is None:
-        if not any(isinstance(f.value, Range) for f in flags.values()):
-            return GRID, {}
-        defaults = [n for n, d in declared.items() if d.get("default")]
-        if defaults:
-            given = defaults[0]
-        else:
-            return "random", {}
-    if given == GRID:
-        return GRID, {}
-    if given in declared:
-        entry = declared[given]
-        return optimizers.get(entry.get("algorithm") or given).name, dict(entry.get("flags") or {})
-    return optimizers.get(given).name, {}
-
-
-def make_spec(
-    opdef: OpDef, flags: dict[str, Flag], optimizer: str | None, opt_given: dict[str, Any], n: int | None, **kw
-) -> BatchSpec:
-    if n is not None and n < 1:
-        raise FlagError(f"--trials must be 1 or more, got {n}")
-    name, declared = choose_optimizer(opdef, optimizer, flags)
-    spaced = {k: f.value for k, f in flags.items()}
-    if name == GRID:
-        if opt_given:
-            raise FlagError("a grid takes no optimizer flags (-Fo); choose an optimizer with -o")
-        opt_flags: dict[str, Any] = {}
-    else:
-        opt_flags = optimizers.resolve_flags(optimizers.get(name), opt_given, declared)
-        if optimizers.get(name).estimator is not None:
-            optimizers.dimensions(spaced)  # no search dimension -> a clear error now, not mid-batch
-    for fname, f in flags.items():
-        flagdef = opdef.flags.get(fname)
-        if isinstance(f.value, Range) and flagdef is not None and flagdef.choices:
-            raise FlagError(f"flag '{fname}' takes one of its choices; give a list like {fname}=[a,b], not a range")
-    return BatchSpec(flags=flags, optimizer=name, opt_flags=opt_flags, opt_flags_given=opt_given, trials=n, **kw)
-
-
 class BatchPlan:
     """A batch ready to show, print or run."""
 
     def __init__(self, base: Prepared, spec: BatchSpec) -> None:
-        self.base = base  # the operation's run spec, with spaces for the searched flags
+        # the operation's run spec, with spaces for the searched flags
+        self.base = base if base.spec.flags == spec.flags else replace(base, spec=replace(base.spec, flags=spec.flags))
         self.batch = spec
         self.warnings = base.warnings
         self.seed = base.spec.random_seed
         self.batch_spec = self._batch_run_spec()
+        self.save_to: str | None = None  # --save-trials: write the trials there, run nothing
 
     @classmethod
-    def create(cls, home: Home, prepared: Prepared, opts: Any) -> BatchPlan:
-        """The batch `opts` (runner.Options) asks for over the prepared run."""
+    def create(cls, home: Home, prepared: Prepared, opts: Any, file_trials: tuple | None = None) -> BatchPlan:
+        """The batch `opts` (runner.Options) asks for over the prepared run;
+        `file_trials` are the trials of batch files (@trials.csv)."""
+        optimizer = opts.optimizer
+        if opts.optimize and optimizer is None:
+            optimizer = default_optimizer(prepared.spec.opdef)
         spec = make_spec(
             prepared.spec.opdef,
             prepared.spec.flags,
-            opts.optimizer,
+            optimizer,
             parse_assignments(opts.opt_flags),
-            opts.trials,
+            opts.trials if opts.trials is not None else prepared.spec.opdef.default_max_trials,
             keep_batch=opts.keep_batch,
             workers=opts.workers,
             fail_on_trial_error=opts.fail_on_trial_error,
             stage_trials=opts.stage_trials,
+            file_trials=file_trials,
         )
-        return cls(prepared, spec)
+        plan = cls(prepared, spec)
+        plan.save_to = opts.save_trials
+        return plan
 
     @classmethod
     def from_proto(cls, prepared: Prepared, given: dict[str, Any], opts: Any) -> BatchPlan:
@@ -165,6 +99,7 @@ class BatchPlan:
             workers=opts.workers,
             fail_on_trial_error=opts.fail_on_trial_error,
             stage_trials=opts.stage_trials,
+            file_trials=tuple(given["file_trials"]) if given.get("file_trials") is not None else None,
         )
         return cls(prepared, spec)
 
@@ -192,6 +127,10 @@ class BatchPlan:
 
     def grid_trials(self) -> list[dict[str, Any]]:
         flags = {n: f.value for n, f in self.base.spec.flags.items()}
+        if self.batch.file_trials is not None:
+            # each file trial's values win; the other flags' lists expand within it
+            out = [t for row in self.batch.file_trials for t in trials.grid({**flags, **row}, seed=self.seed)]
+            return trials.sample(out, self.batch.trials, self.seed) if self.batch.trials else out
         if self.batch.optimizer == GRID:
             out = trials.grid(flags, seed=self.seed)
             return trials.sample(out, self.batch.trials, self.seed) if self.batch.trials else out
@@ -223,6 +162,12 @@ class BatchPlan:
 
     def execute(self, home: Home) -> int:
         b = self.batch
+        if self.save_to:
+            from ledger.executor.batch_files import save  # the formats' libraries: only when asked
+
+            print(f"Saving trials to {self.save_to}")
+            save(Path(self.base.spec.project, self.save_to), self.grid_trials())
+            return 0
         fixed = self.grid_trials() if b.optimizer in (GRID, "random") or b.stage_trials else None
         self._start_batch(home)
         if self.batch_spec.params.get("stage"):
@@ -239,6 +184,13 @@ class BatchPlan:
             self._stop_batch(home, status, code)
         return code
 
+    def execute_as_step(self, home: Home, spawned: Callable[[str], NewEvent]) -> tuple[str | None, int]:
+        """Run as a step of a pipeline; `spawned(run_id)` announces it there."""
+        parent = spawned(self.batch_spec.run_id)
+        self.batch_spec = replace(self.batch_spec, batch=parent.run)
+        home.store.append([parent])
+        return self.batch_spec.run_id, self.execute(home)
+
     def _start_batch(self, home: Home) -> None:
         spec = self.batch_spec
         store_sources(home, spec, self.base.sources)
@@ -253,7 +205,9 @@ class BatchPlan:
         events = [NewEvent(spec.run_id, RunStopped(status=status, exit_status=code))]  # type: ignore[arg-type]
         # as Guild: a plain grid's batch run is only scaffolding, an
         # optimizer's batch run holds the search and stays
-        if self.batch.optimizer == GRID and not self.batch.keep_batch:
+        # a batch that failed stays, as in Guild, so its pending trials keep their batch
+        scaffolding = self.batch.optimizer == GRID or self.batch.implied
+        if scaffolding and status == "completed" and not self.batch.keep_batch:
             events.append(NewEvent(spec.run_id, RunDeleted()))
         home.store.append(events)
         rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
@@ -261,7 +215,10 @@ class BatchPlan:
     def _trial_spec(self, index: int, values: dict[str, Any]) -> RunSpec:
         base = self.base.spec
         origin = "batch" if self.batch.optimizer == GRID else "optimizer"
-        flags = {n: Flag(values[n], origin) if is_space(f.value) else f for n, f in base.flags.items()}
+        flags = {
+            n: Flag(values[n], origin) if is_space(f.value) or (n in values and values[n] != f.value) else f
+            for n, f in base.flags.items()
+        }
         label = base.params.get("label") or render_label(base.label_template, values)
         given = base.params.get("flags", {})
         params = {"flags": {n: values.get(n, v) for n, v in given.items()}, "trial": index}
@@ -275,16 +232,32 @@ class BatchPlan:
             batch=self.batch_spec.run_id,
             proto=None,
             proto_created=None,
-            random_seed=(self.seed + index + 1) % 2**32,
+            random_seed=self.seed,  # as Guild: the batch's seed is every trial's
             params=params,
         )
 
-    def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True) -> launch.Outcome | None:
+    def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True,
+                   stage: bool = False) -> launch.Outcome | None:  # fmt: skip
         spec = self._trial_spec(index, values)
-        if not self.batch.stage_trials:
-            info(f"Running trial {spec.run_id[:8]}: {self.base.spec.op} ({format_trial(values)})")
+        staged = stage or self.batch.stage_trials
+        if staged:
+            spec = replace(spec, params={**spec.params, "stage": True})
+        verb = "Staging" if staged else "Running"
+        info(f"{verb} trial {spec.run_id[:8]}: {self.base.spec.op} ({format_trial(values)})")
         spawned = NewEvent(self.batch_spec.run_id, TrialSpawned(trial=spec.run_id, index=index, flags=values))
-        return execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,))
+        # trials side by side: each terminal line says whose it is
+        prefix = f"{spec.run_id[:8]}: ".encode() if self.batch.workers > 1 and not staged else None
+        outcome = execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,), prefix=prefix)
+        if self._failed(outcome):
+            error(f"Trial {spec.run_id[:8]} exited with an error ({exit_code(outcome)}) - see log for details")
+        return outcome
+
+    def _stop_on_failure(self, home: Home, pending: list[tuple[int, dict[str, Any]]], outcome) -> tuple[str, int]:
+        """--fail-on-trial-error: the trials not run yet are staged, to be started as needed."""
+        error("Stopping batch because a trial failed (pending trials can be started as needed)")
+        for index, values in pending:
+            self._run_trial(home, index, values, stage=True)
+        return "error", 1
 
     def _failed(self, outcome: launch.Outcome | None) -> bool:
         return outcome is not None and outcome.status != "completed"
@@ -343,7 +316,8 @@ class BatchPlan:
                 return "terminated", exit_code(outcome)
             if self._failed(outcome):
                 if b.fail_on_trial_error:
-                    return "error", exit_code(outcome) or 1
+                    rest = [(i, fixed[i]) for i in range(index + 1, total)] if fixed is not None else []
+                    return self._stop_on_failure(home, rest, outcome)
             if fixed is None and outcome is not None:
                 self._learn(prior, values, outcome)
         return "completed", 0
@@ -378,5 +352,6 @@ class BatchPlan:
                 if self._failed(outcome):
                     failed.append(outcome)  # type: ignore[arg-type]
         if failed and b.fail_on_trial_error:
-            return "error", exit_code(failed[0]) or 1
+            error("Stopping batch because a trial failed (pending trials can be started as needed)")
+            return "error", 1
         return "completed", 0

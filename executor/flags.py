@@ -126,7 +126,10 @@ def render_label(template: str | None, flags: dict[str, Any]) -> str:
     """A run label. `${x|%.2f}` formats x with `%.2f`; `${x}` uses
     format_value; `${default_label}` is the label without a template;
     an unknown name renders as nothing."""
-    default = " ".join(f"{name}={_shell_safe(format_value(flags[name]))}" for name in sorted(flags))
+    # as Guild: a flag without a value (None) is left out of the label
+    default = " ".join(
+        f"{name}={_shell_safe(format_value(flags[name]))}" for name in sorted(flags) if flags[name] is not None
+    )
     if template is None:
         return default
 
@@ -164,8 +167,24 @@ def flag_args(flags: dict[str, Any], opdef: OpDef) -> list[str]:
             if value == flagdef.arg_switch:
                 args.append(arg)
             continue
+        if flagdef is not None and flagdef.arg_split not in (None, False) and isinstance(value, (str, list, tuple)):
+            args.extend([arg, *split_arg(value, flagdef.arg_split)])
+            continue
+        if flagdef is not None and flagdef.arg_bool and value is False:
+            args.extend([arg, ""])  # argparse's type=bool reads any text but '' as True
+            continue
         args.extend([arg, value if isinstance(value, str) else format_value(value)])
     return args
+
+
+def split_arg(value: Any, how: Any) -> list[str]:
+    """`arg-split`: a list's items, or a string split on blanks (yes) or
+    on the separator given, as separate arguments."""
+    if isinstance(value, (list, tuple)):
+        return [v if isinstance(v, str) else format_value(v) for v in value]
+    if how is True or how in ("yes", "true"):
+        return shlex.split(value)
+    return [part.strip() for part in value.split(str(how)) if part.strip()]
 
 
 def render_exec(template: str, flags: dict[str, Any], opdef: OpDef, extra: dict[str, str] | None = None) -> list[str]:

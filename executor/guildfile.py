@@ -8,11 +8,13 @@ what: "guild.yml: <where>: <what>; <how to fix>".
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from ledger.errors import FlagError, ProjectError
 from ledger.executor.flags import FLAG_TYPES, convert_type
 from ledger.executor.opdef import FlagDef, OpDef
+from ledger.executor.requires_def import normalize_env, normalize_requires
 from ledger.executor.scalars import normalize_output_scalars
 from ledger.executor.sourcecode import normalize_rules
 
@@ -22,10 +24,39 @@ _TYPE_ALIASES = {"bool": "boolean", "str": "string", "integer": "int"}
 _EXPONENT_FLOAT = re.compile(r"^[-+]?(?:\d+\.\d*|\.\d+)[eE][-+]?\d+$|^[-+]?\d+[eE][-+]\d+$")
 
 
+# Keys of an operation that ledger acts on.
+SUPPORTED_KEYS = frozenset({
+    "main", "exec", "steps", "description", "flags", "flags-dest", "flags-import", "flags-import-skip",
+    "output-scalars", "compare", "label", "sourcecode", "objective", "optimizer", "optimizers", "default",
+    "requires", "env", "delete-on-success", "default-max-trials",
+})  # fmt: skip
+# Guild keys for things ledger has no counterpart of (plugins, pip freeze,
+# publishing, debugger hooks): they do not change what a run computes.
+NO_EFFECT_KEYS = frozenset({
+    "disable-plugins", "plugins", "pip-freeze", "publish", "stoppable", "handle-keyboard-interrupt",
+    "set-trace", "can-stage-trials", "help", "name", "python-requires",
+})  # fmt: skip
+# Guild keys that change how a run behaves and that ledger does not
+# implement: only the operation that uses one refuses to run.
+UNSUPPORTED_KEYS = frozenset({
+    "python-path", "run-attrs", "env-secrets", "tags", "default-flag-arg-skip", "flag-encoder",
+    "flags-import-skip-args", "output-scalars-format", "resources", "sourcecode-root",
+})  # fmt: skip
+
+
 def parse_project_file(data: bytes, fname: str) -> dict[str, OpDef]:
-    """Normalised operations of a project file's bytes; ProjectError when malformed."""
+    """Normalised operations of a project file's bytes; ProjectError when the
+    file as a whole is malformed. A problem inside one operation is kept in
+    that operation (`OpDef.problem`) and raised only when it is run."""
     raw = _load_yaml(data, fname)
-    return {name: _opdef(name, op, model_sc, fname) for name, op, model_sc in _iter_ops(raw, fname)}
+    ops = {}
+    for name, op, model_sc in _iter_ops(raw, fname):
+        try:
+            ops[name] = _opdef(name, op, model_sc, fname)
+        except ProjectError as e:
+            ops[name] = OpDef(name=name, problem=str(e))
+    return ops
+
 
 
 def _load_yaml(data: bytes, fname: str) -> Any:
@@ -82,15 +113,23 @@ def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
         d = {}
     if not isinstance(d, dict):
         raise ProjectError(f"{where}: expected a map of attributes, got {d!r}; write e.g. `{name}: {{main: {name}}}`")
+    notes = []
+    for key in d:
+        key = str(key)
+        if key in UNSUPPORTED_KEYS:
+            raise ProjectError(f"{where}: `{key}` is not supported by ledger; remove it to run this operation")
+        if key not in SUPPORTED_KEYS and key not in NO_EFFECT_KEYS:
+            notes.append(f"WARNING: {where}: unknown key `{key}` ignored")
     main, exec_ = _opt_str(d, "main", where), _opt_str(d, "exec", where)
-    if main is None and exec_ is None and "steps" not in d:
+    steps = d.get("steps")
+    if steps is not None and (main is not None or exec_ is not None):
+        raise ProjectError(f"{where}: `steps` cannot be used with `main` or `exec`; keep one of them")
+    if main is None and exec_ is None and steps is None:
         main = name  # Guild runs the module named like the operation
     flags_data = d.get("flags") or {}
     if not isinstance(flags_data, dict):
         raise ProjectError(f"{where}: `flags` must be a map of flag names, e.g. `flags: {{lr: 0.1}}`")
-    dest = d.get("flags-dest", flags_data.get("$dest"))
-    if dest not in (None, "globals", "args"):
-        raise ProjectError(f"{where}: unsupported flags-dest {dest!r}; use globals or args")
+    dest = _flags_dest(d.get("flags-dest", flags_data.get("$dest")), where)
     flags = {
         str(n): flagdef_from_data(str(n), v, f"{where}: flag '{n}'")
         for n, v in flags_data.items()
@@ -99,7 +138,7 @@ def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
     rules, root = normalize_rules(d.get("sourcecode"), model_sourcecode, where)
     return OpDef(
         name=name,
-        main=None if exec_ else main,
+        main=None if exec_ or steps is not None else main,
         exec=exec_,
         description=str(d.get("description") or "").strip(),
         flags=flags,
@@ -114,6 +153,12 @@ def _opdef(name: str, d: Any, model_sourcecode: Any, fname: str) -> OpDef:
         default=d.get("default") is True,
         flags_import=_flags_import(d.get("flags-import"), where),
         flags_import_skip=tuple(str(x) for x in _as_list(d.get("flags-import-skip"))),
+        requires=normalize_requires(d.get("requires"), where),
+        env=normalize_env(d.get("env"), where),
+        steps=_steps(steps, where),
+        delete_on_success=_yes(d.get("delete-on-success")),
+        default_max_trials=_opt_int(d, "default-max-trials", where),
+        notes=tuple(notes),
     )
 
 
@@ -157,7 +202,67 @@ def flagdef_from_data(name: str, v: Any, where: str) -> FlagDef:
         required=v.get("required") is True,
         arg_switch=v.get("arg-switch"),
         arg_skip=v.get("arg-skip") is True,
+        arg_split=v.get("arg-split"),
     )
+
+
+def _flags_dest(dest: Any, where: str) -> str | None:
+    """globals, args, or a module global holding the flags: `global:NAME` or
+    `dict:NAME` (a dict), `namespace:NAME` (a SimpleNamespace)."""
+    if dest in (None, "globals", "args"):
+        return dest
+    if isinstance(dest, str):
+        kind, sep, name = dest.partition(":")
+        if sep and kind in ("global", "dict", "namespace") and name.isidentifier():
+            return f"{kind}:{name}"
+    raise ProjectError(
+        f"{where}: unsupported flags-dest {dest!r}; use globals, args, global:NAME, dict:NAME or namespace:NAME"
+    )
+
+
+def _steps(v: Any, where: str) -> tuple | None:
+    """Steps as ({"run": OPSPEC, "name": NAME, "flags": {...}, "needed": bool}, ...)."""
+    if v is None:
+        return None
+    if not isinstance(v, list):
+        raise ProjectError(f"{where}: invalid steps data {v!r}: expected a list of operations")
+    out = []
+    for item in v:
+        if isinstance(item, str):
+            item = {"run": item}
+        if not isinstance(item, dict):
+            raise ProjectError(f"{where}: invalid step data {item!r}; write `- OPERATION` or `- run: OPERATION`")
+        spec = str(item.get("run") or "").strip()
+        if not spec:
+            raise ProjectError(f"{where}: invalid step {item!r}: must define run")
+        op, *args = shlex.split(spec)
+        flags = item.get("flags") or {}
+        if not isinstance(flags, dict):
+            raise ProjectError(f"{where}: step {op!r}: `flags` must be a map of NAME: VALUE")
+        for arg in args:
+            if arg == "--needed":
+                item = {**item, "needed": True}
+            elif "=" in arg:
+                fname, _, value = arg.partition("=")
+                flags = {fname: value, **flags}
+            else:
+                raise ProjectError(f"{where}: step {op!r}: unsupported argument {arg!r}; pass flags as NAME=VALUE")
+        out.append({"run": op, "name": str(item.get("name") or op), "flags": {str(k): x for k, x in flags.items()},
+                    "needed": _yes(item.get("needed"))})  # fmt: skip
+    return tuple(out)
+
+
+def _yes(v: Any) -> bool:
+    return v is True or v in ("yes", "true", "on")
+
+
+def _opt_int(d: dict, key: str, where: str) -> int | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ProjectError(f"{where}: `{key}` must be a whole number of at least 1, got {v!r}")
+    return v
 
 
 def _compare(v: Any, where: str) -> tuple | None:
@@ -187,8 +292,18 @@ def _optimizers(d: dict, where: str) -> dict[str, dict]:
         name, spec = _optimizer(None, single, where)
         out[name] = {**spec, "default": True}
     many = d.get("optimizers") or {}
+    if isinstance(many, list):  # a list of names or of maps with a name or algorithm
+        items: list[tuple[str, Any]] = []
+        for value in many:
+            if isinstance(value, dict) and ("name" in value or "algorithm" in value):
+                items.append((str(value.get("name") or value["algorithm"]), value))
+            elif isinstance(value, str):
+                items.append((value, value))
+            else:
+                raise ProjectError(f"{where}: invalid optimizer {value!r} in `optimizers`; give a name or a map")
+        many = dict(items)
     if not isinstance(many, dict):
-        raise ProjectError(f"{where}: `optimizers` must be a map of name: optimizer")
+        raise ProjectError(f"{where}: `optimizers` must be a map or a list of optimizers")
     for name, value in many.items():
         name, spec = _optimizer(str(name), value, where)
         out[name] = spec
@@ -205,8 +320,8 @@ def _optimizer(name: str | None, v: Any, where: str) -> tuple[str, dict]:
     algorithm = v.get("algorithm") or name
     if not algorithm:
         raise ProjectError(f"{where}: the optimizer has no algorithm; add e.g. `algorithm: gp`")
-    flags = {str(k): x for k, x in v.items() if k not in ("algorithm", "default", "description")}
-    return name or algorithm, {"algorithm": algorithm, "default": v.get("default") is True, "flags": flags}
+    flags = {str(k): x for k, x in v.items() if k not in ("algorithm", "default", "description", "name")}
+    return name or algorithm, {"algorithm": algorithm, "default": _yes(v.get("default")), "flags": flags}
 
 
 def _flags_import(v: Any, where: str) -> Any:

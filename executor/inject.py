@@ -28,6 +28,32 @@ def rewrite_globals(source: str, flags: dict[str, Any], slots: list) -> str:
     return "".join(lines)
 
 
+def rewrite_param(source: str, slot: list, kind: str, value: dict, flags: dict[str, Any]) -> str:
+    """`source` with the dict or SimpleNamespace assigned at `slot` ([line,
+    col, end_line, end_col] of its value) given the flags: a dotted flag
+    name sets a nested key (`a.b` -> value["a"]["b"])."""
+    merged = merge_dotted(value, flags)
+    text = python_literal(merged)
+    if kind == "namespace":
+        text = f"__import__('types').SimpleNamespace(**{text})"
+    lines = source.splitlines(keepends=True)
+    _replace(lines, ["", *slot], text)
+    return "".join(lines)
+
+
+def merge_dotted(value: dict, flags: dict[str, Any]) -> dict:
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in value.items()}
+    for name, flag in flags.items():
+        *path, last = name.split(".")
+        d = out
+        for part in path:
+            if not isinstance(d.get(part), dict):
+                d[part] = {}
+            d = d[part]
+        d[last] = flag
+    return out
+
+
 def python_literal(value: Any) -> str:
     """Python source for a flag value (floats keep their type: 2 -> 2.0 stays 2.0)."""
     if isinstance(value, float) and not math.isfinite(value):

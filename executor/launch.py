@@ -107,11 +107,13 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
     return proc
 
 
-def capture(proc, sink: LineSink, tee: bool = True) -> Outcome:
+def capture(proc, sink: LineSink, tee: bool = True, prefix: bytes | None = None) -> Outcome:
     """Pump the process's output into `sink` (and the terminal) until it
     exits. Ctrl-C or SIGTERM is passed on to the process and reported.
     A sink with a `tick()` method has it called at least every
-    TICK_SECONDS, output or not, so it can record what it holds."""
+    TICK_SECONDS, output or not, so it can record what it holds. With a
+    `prefix` (trials run side by side), the terminal gets whole lines, each
+    after the prefix; the sink never sees it."""
     interrupted = False
     tick = getattr(sink, "tick", None)
 
@@ -151,13 +153,19 @@ def capture(proc, sink: LineSink, tee: bool = True) -> Outcome:
                 if not data:
                     sel.unregister(fd)
                     if partial[fd]:
+                        if tee and prefix is not None:
+                            term.write(prefix + partial[fd] + b"\n")
+                            term.flush()
                         sink(partial[fd], _ms(), stream)
                     continue
-                if tee:
-                    term.write(data)
-                    term.flush()
                 buf = partial[fd] + data
                 *lines, partial[fd] = buf.split(b"\n")
+                if tee and prefix is None:
+                    term.write(data)
+                    term.flush()
+                elif tee and lines:
+                    term.write(b"".join(bytes(prefix or b"") + line + b"\n" for line in lines))
+                    term.flush()
                 now = _ms()
                 for line in lines:
                     sink(line + b"\n", now, stream)

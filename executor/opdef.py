@@ -15,6 +15,8 @@ from typing import Any
 
 from ledger.errors import ProjectError
 
+NO_OP_MAINS = ("guild.pass",)
+
 
 @dataclass(frozen=True)
 class FlagDef:
@@ -29,6 +31,8 @@ class FlagDef:
     required: bool = False
     arg_switch: Any = None  # argparse store_true/false: pass `--name` alone when value == arg_switch
     arg_skip: bool = False
+    arg_split: Any = None  # a list's items as separate arguments: True (on blanks) or a separator
+    arg_bool: bool = False  # an argparse option with type=bool: False goes as '' (bool('no') is True)
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -86,6 +90,13 @@ class OpDef:
     default: bool = False
     flags_import: Any = False
     flags_import_skip: tuple = ()
+    requires: tuple = ()  # normalised by ledger.executor.requires.normalize_requires
+    env: dict[str, str] = field(default_factory=dict)
+    steps: tuple | None = None  # a pipeline: ({"run", "name", "flags", "needed"}, ...)
+    delete_on_success: bool = False
+    default_max_trials: int | None = None
+    notes: tuple = ()  # one-line warnings about the operation's definition
+    problem: str | None = None  # why the operation cannot run (the rest of the file still can)
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -105,6 +116,10 @@ class OpDef:
         if isinstance(kw.get("flags_import"), list):
             kw["flags_import"] = tuple(kw["flags_import"])
         kw["flags_import_skip"] = tuple(kw.get("flags_import_skip") or ())
+        kw["requires"] = tuple(kw.get("requires") or ())
+        kw["notes"] = tuple(kw.get("notes") or ())
+        if kw.get("steps") is not None:
+            kw["steps"] = tuple(kw["steps"])
         return cls(**kw)
 
     def replace(self, **changes: Any) -> OpDef:
@@ -126,6 +141,26 @@ class OpDef:
     def python_globals(self) -> bool:
         """Whether the flags reach a Python main as its module-level globals."""
         return bool(self.main) and not self.exec and self.flags_dest == "globals"
+
+    @property
+    def flags_param(self) -> tuple[str, str] | None:
+        """(kind, global name) when the flags go into one module-level dict
+        or SimpleNamespace (`global:NAME`, `dict:NAME`, `namespace:NAME`)."""
+        if not self.main or self.exec or not self.flags_dest or ":" not in self.flags_dest:
+            return None
+        kind, _, name = self.flags_dest.partition(":")
+        return kind, name
+
+    @property
+    def flags_in_code(self) -> bool:
+        """Whether ledger rewrites the main script's source to hold the flags
+        (globals or one dict/namespace) and sends it compiled on the flags pipe."""
+        return self.python_globals or self.flags_param is not None
+
+    @property
+    def is_no_op(self) -> bool:
+        """`main: guild.pass`: Guild's module that does nothing; a run of it only records."""
+        return bool(self.main) and not self.exec and self.main_parts()[0] in NO_OP_MAINS
 
     @property
     def minimize(self) -> tuple[str, bool]:

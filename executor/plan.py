@@ -8,6 +8,7 @@ the run's first transaction, and `command` into the process's argv.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from ledger.events import (
 from ledger.executor import op_main
 from ledger.executor.flags import flag_args, render_exec
 from ledger.executor.opdef import OpDef
+from ledger.executor.redaction import redact_env
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
             run,
             RunCreated(
                 op=spec.op,
-                opdef=spec.opdef.to_dict(),
+                opdef=recorded_opdef(spec.opdef),
                 project=spec.project,
                 kind=spec.kind,  # type: ignore[arg-type]
                 proto=spec.proto,
@@ -107,6 +109,15 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
     return events
 
 
+def recorded_opdef(opdef: OpDef) -> dict[str, Any]:
+    """The operation as the log holds it: its `env:` redacted as a run's
+    environment is (a proto's secret is taken from the environment again)."""
+    d = opdef.to_dict()
+    if d.get("env"):
+        d["env"] = redact_env(d["env"])
+    return d
+
+
 def command(
     opdef: OpDef, flags: dict[str, Any], flags_fd: int | None = None, python: str = sys.executable
 ) -> list[str]:
@@ -119,9 +130,13 @@ def command(
         if argv and argv[0] in ("python", "python3"):
             argv[0] = python  # the interpreter ledger runs on, as Guild does
         return argv
+    if opdef.is_no_op:
+        return [python, "-c", ""]
     main, main_args = opdef.main_parts()
+    if any("${" in arg for arg in main_args):  # `main: train --out ${out}`: filled as in `exec`
+        main_args = render_exec(shlex.join(main_args), flags, opdef)
     argv = [python, "-u", op_main.__file__]
-    if opdef.python_globals:
+    if opdef.flags_in_code:
         return [*argv, *(["--flags-fd", str(flags_fd)] if flags_fd is not None else []), main, *main_args]
     return [*argv, main, *main_args, *flag_args(flags, opdef)]
 

@@ -31,7 +31,9 @@ from ledger.executor.opdef import FlagDef, OpDef
 StrPath = str | os.PathLike[str]
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 # what reads project files and scripts into the cached operations and analyses
-_CACHED_CODE = ("guildfile", "script_ast", "opdef", "flags", "values", "spaces", "scalars", "sourcecode")
+_CACHED_CODE = (
+    "guildfile", "script_ast", "opdef", "flags", "values", "spaces", "scalars", "sourcecode", "requires_def",
+)  # fmt: skip
 
 
 def _code_version() -> str:
@@ -64,6 +66,8 @@ class Project:
                 f"operation '{name}' is not defined in {self.path.name} (defined: {defined}); "
                 "check the name, or run a script by its path, e.g. train.py"
             )
+        if opdef.problem:
+            raise ProjectError(opdef.problem)
         return complete_op(opdef, self.dir, self.path.name, self.cache_dir)
 
     def default_op(self) -> OpDef | None:
@@ -156,6 +160,8 @@ def complete_op(
 ) -> OpDef:
     """Merge a declared operation with what its main script provides."""
     wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
+    if opdef.is_no_op:
+        return opdef.replace(flags_dest=opdef.flags_dest or "globals")
     if not opdef.main or not (wants_import or opdef.flags_dest is None):
         return opdef if opdef.flags_dest else opdef.replace(flags_dest="args" if opdef.exec else "globals")
     module, _args = opdef.main_parts()
@@ -167,7 +173,7 @@ def complete_op(
                 f"not found under {project_dir}; check `main` or set `flags-import: no`"
             )
         return opdef.replace(flags_dest="globals")
-    found, dest = _script_flags(script, script.relative_to(project_dir).as_posix(), cache_dir)
+    found, dest = _script_flags(script, script.relative_to(project_dir).as_posix(), cache_dir, opdef.flags_dest)
     flags = dict(opdef.flags)
     if wants_import:
         names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
@@ -202,12 +208,18 @@ def script_analysis(data: bytes, shown: str, cache_dir: StrPath | None = None) -
     return analysis
 
 
-def _script_flags(path: StrPath, shown: str, cache_dir: StrPath | None) -> tuple[dict[str, FlagDef], str]:
+def _script_flags(path: StrPath, shown: str, cache_dir: StrPath | None,
+                  dest: str | None = None) -> tuple[dict[str, FlagDef], str]:  # fmt: skip
+    """A script's flags for `dest` (detected when None): its globals, its
+    argparse options, or the keys of the global dict/namespace `dest` names."""
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise ProjectError(f"cannot read {shown}: {e.strerror}; check the file") from None
     analysis = script_analysis(data, shown, cache_dir)
+    if dest and ":" in dest:
+        param = analysis["params"].get(dest.partition(":")[2])
+        return {n: FlagDef.from_dict(d) for n, d in (param["flags"] if param else {}).items()}, dest
     return {n: FlagDef.from_dict(d) for n, d in analysis["flags"].items()}, analysis["dest"]
 
 
@@ -220,6 +232,7 @@ def _is_analysis(d: dict) -> bool:
         and isinstance(flags, dict)
         and all(isinstance(f, dict) for f in flags.values())
         and isinstance(slots, list)
+        and isinstance(d.get("params"), dict)
         and all(
             isinstance(slot, list) and len(slot) == 5 and isinstance(slot[0], str)
             and all(isinstance(n, int) for n in slot[1:])

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ledger.events import (
+    DependencyResolved,
     EventData,
     FlagSet,
     OutputCaptured,
@@ -32,6 +33,9 @@ def gist(data: EventData) -> str:
     if isinstance(data, TrialSpawned):
         flags = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(data.flags.items()))
         return f"trial {data.index} {data.trial[:8]} ({flags})"
+    if isinstance(data, DependencyResolved):
+        src = f"run {data.run[:8]}" if data.run else "project"
+        return f"{data.kind} {data.name} from {src}: {len(data.files)} file(s) ({data.how})"
     if isinstance(data, RunStarted):
         shown = list(data.argv[2:] if len(data.argv) > 2 and data.argv[2].endswith("op_main.py") else data.argv)
         if shown[1:2] == ["--flags-fd"]:

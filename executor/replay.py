@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
-from ledger.executor.batch import flags_from_params
+from ledger.executor.batch_spec import flags_from_params
 from ledger.executor.flags import parse_assignments, render_label, resolve
 from ledger.executor.gitinfo import git_info
 from ledger.executor.opdef import OpDef

@@ -12,22 +12,24 @@ import hashlib
 import marshal
 import os
 import shutil
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ledger.errors import LedgerError, ProjectError
-from ledger.events import RunStarted, SourceFile
-from ledger.executor import gitinfo, launch, plan, redaction, sourcecode
+from ledger.events import NewEvent, RunDeleted, RunStarted, SourceFile
+from ledger.executor import gitinfo, launch, plan, redaction, requires, sourcecode
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
-from ledger.executor.inject import rewrite_globals
+from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
 from ledger.executor.op_main import find_main
 from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, RunSpec, Source
 from ledger.executor.project import resolve_op, script_analysis
 from ledger.executor.recorder import OutputRecorder, artifacts
+from ledger.executor.requires import Resolution
 from ledger.executor.scalars import ScalarParser
 from ledger.executor.script_ast import read_source
 from ledger.home import Home
@@ -47,16 +49,20 @@ class RunRequest:
     label: str | None = None
     stage: bool = False
     random_seed: int | None = None
+    keep_run: bool = False  # keep a `delete-on-success` operation's run
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A run planned and ready to execute: its spec and the source files'
-    bytes as read from the project (none for a proto's source)."""
+    """A run planned and ready to execute: its spec, the source files'
+    bytes as read from the project (none for a proto's source) and its
+    requirements as resolved."""
 
     spec: RunSpec
     sources: dict[str, bytes]
     warnings: list[str] = field(default_factory=list)
+    resolutions: tuple[Resolution, ...] = ()
+    keep_run: bool = False  # a `delete-on-success` operation's run is kept
 
 
 def new_run_id() -> str:
@@ -109,7 +115,7 @@ def project_source(
 
 def check_main(opdef: OpDef, source: Source) -> None:
     """Refuse, before anything is written, a main module the run won't have."""
-    if not opdef.main or opdef.exec:
+    if not opdef.main or opdef.exec or opdef.is_no_op:
         return
     module, _ = opdef.main_parts()
     names = {f.path for f in source.files}
@@ -120,20 +126,27 @@ def check_main(opdef: OpDef, source: Source) -> None:
         )
 
 
-def prepare(home: Home, req: RunRequest) -> Prepared:
+def prepare(home: Home, req: RunRequest, opdef: OpDef | None = None) -> Prepared:
+    """The run `req` asks for (of `opdef` when the caller resolved it)."""
     git = gitinfo.start(req.project_dir)  # git's dirty check runs while the rest is planned
     try:
-        opdef = resolve_opdef(home, req.project_dir, req.op)
-        resolved = resolve(opdef, parse_assignments(req.args))
+        opdef = opdef or resolve_opdef(home, req.project_dir, req.op)
+        given = parse_assignments(req.args)
+        # `OPERATION=RUN` picks the run a requirement resolves to: not a flag
+        chosen = {n: given.pop(n) for n in requires.run_names(opdef) if n in given and n not in opdef.flags}
+        resolved = resolve(opdef, given)
         flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
         source, contents, warnings = project_source(home, req.project_dir, opdef)
         check_main(opdef, source)
+        resolutions = requires.resolve(home, opdef, str(req.project_dir), chosen) if opdef.requires else []
     finally:
         checkout = git()  # waited for on bad input too: no process is left behind
     return Prepared(
         spec=build_spec(opdef, flags, source, req, project=str(req.project_dir), git=checkout),
         sources=contents,
-        warnings=warnings,
+        warnings=[*opdef.notes, *warnings],
+        resolutions=tuple(resolutions),
+        keep_run=req.keep_run,
     )
 
 
@@ -170,8 +183,10 @@ def metrics_spool(home: Home, run_id: str) -> str:
     return os.path.join(home.path, "spool", run_id + ".points")
 
 
-def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str]) -> dict[str, str]:
+def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str],
+              op_env: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
     env = dict(os.environ)
+    env.update(op_env or {})  # the operation's `env:`
     env.update(RUN_ID=run_id, RUN_DIR=str(run_dir), LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
     env["LEDGER_METRICS_FILE"] = metrics_spool(home, run_id)
     # the run's own directory comes first, so its modules shadow the project's
@@ -179,7 +194,14 @@ def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str]) -> dict[
     return env
 
 
-def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ()) -> launch.Outcome | None:
+def op_env(opdef: OpDef) -> dict[str, str]:
+    """The operation's `env:` for its process. A value the log holds
+    redacted (a proto's secret) is left to the environment ledger runs in."""
+    return {k: v for k, v in opdef.env.items() if v != redaction.REDACTED}
+
+
+def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
+            prefix: bytes | None = None) -> launch.Outcome | None:  # fmt: skip
     """Append the plan (after `extra` events, in the same transaction),
     build the run directory, run the process, record its end. Returns None
     for a staged run."""
@@ -196,9 +218,12 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
             dest.chmod(f.mode)
             st = dest.stat()
             copied[f.path] = (st.st_size, st.st_mtime_ns)
+        if prepared.resolutions:
+            requires.materialise(run_dir, prepared.resolutions)
         # a fresh uuid4 stream: no expected version to check (that would cost
         # a look-up in the stream index on every run)
-        appended = home.store.append([*extra, *plan.run_events(spec)])
+        deps = [r.event(spec.run_id) for r in prepared.resolutions]
+        appended = home.store.append([*extra, *plan.run_events(spec), *deps])
     except Exception:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
@@ -206,7 +231,20 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = ())
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
         return None
-    return start(home, spec, events, copied, tee=tee)
+    outcome = start(home, spec, events, copied, tee=tee, prefix=prefix)
+    if outcome.status == "completed" and spec.opdef.delete_on_success and not prepared.keep_run:
+        sys.stderr.write(
+            f"Deleting interim run {spec.run_id} ('{spec.op}' is configured for deletion on success;"
+            " --keep-run keeps it)\n"
+        )
+        delete_run(home, spec.run_id)
+    return outcome
+
+
+def delete_run(home: Home, run_id: str) -> None:
+    """Mark a run deleted (it can be restored: nothing is destroyed)."""
+    home.store.append([NewEvent(run_id, RunDeleted())])
+    rundir.materialise(home.run_dir(run_id), home.store.stream(run_id), home.blobs.read)
 
 
 def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
@@ -223,7 +261,8 @@ def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
         home.blobs.put_bytes(sources[f.path])
 
 
-def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = True) -> launch.Outcome:
+def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = True,
+          prefix: bytes | None = None) -> launch.Outcome:  # fmt: skip
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it."""
@@ -236,7 +275,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         payload = flags_payload(spec.opdef, values, run_dir, cache_dir(home))
         pipe = launch.FlagsPipe(payload) if payload is not None else None
         argv = plan.command(spec.opdef, values, flags_fd=pipe.fd if pipe else None)
-        env = child_env(home, spec.run_id, run_dir)
+        env = child_env(home, spec.run_id, run_dir, op_env(spec.opdef))
         os.makedirs(os.path.dirname(env["LEDGER_METRICS_FILE"]), exist_ok=True)
         when = now_ts()
         proc = launch.start(argv, run_dir, env, flags=pipe)
@@ -251,7 +290,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         recorder = OutputRecorder(
             home, spec.run_id, run_dir, parser, pending=[plan.NewEvent(spec.run_id, started)], sources=sources
         )
-        outcome = launch.capture(proc, recorder, tee=tee)
+        outcome = launch.capture(proc, recorder, tee=tee, prefix=prefix)
         outcome.scalars = recorder.scalars
     finally:
         if recorder is None:
@@ -270,7 +309,7 @@ def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLi
     The code is None when the script cannot be compiled: op_main then
     compiles it and reports the error as python would. `cache_dir` holds
     the script's analysis (ledger.executor.project.script_analysis)."""
-    if not opdef.python_globals or not values:
+    if not opdef.flags_in_code or not values:
         return None
     module, _ = opdef.main_parts()
     found = find_main(module, lambda rel: Path(run_dir, rel).is_file())
@@ -279,11 +318,24 @@ def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLi
         full = Path(run_dir, found[0]).absolute()
         try:
             data = full.read_bytes()
-            slots = script_analysis(data, found[0], cache_dir)["slots"]
-            code = compile(rewrite_globals(read_source(data), values, slots), str(full), "exec")
+            analysis = script_analysis(data, found[0], cache_dir)
+            param = opdef.flags_param
+            if param is not None:  # the flags go into one global dict or namespace, not globals of their own
+                code = compile(rewrite_param_of(read_source(data), analysis, param, values), str(full), "exec")
+                return marshal.dumps((code, {}))
+            code = compile(rewrite_globals(read_source(data), values, analysis["slots"]), str(full), "exec")
         except (SyntaxError, ValueError, OSError, LedgerError):
             code = None
     return marshal.dumps((code, values))
+
+
+def rewrite_param_of(source: str, analysis: dict[str, Any], param: tuple[str, str], values: dict[str, Any]) -> str:
+    """`source` with the module-level dict or namespace `param` names given the flags."""
+    kind, name = param
+    found = analysis["params"].get(name)
+    if found is None or (found["kind"] == "namespace") != (kind == "namespace"):
+        return source
+    return rewrite_param(source, found["slot"], found["kind"], found["value"], values)
 
 
 def exit_code(outcome: launch.Outcome | None) -> int:

@@ -8,15 +8,22 @@ written, so bad input fails with nothing appended.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ledger.errors import LedgerError
+from ledger.events import NewEvent
+from ledger.executor import batch_files
 from ledger.executor.batch import BatchPlan
+from ledger.executor.flags import resolve
+from ledger.executor.opdef import OpDef
 from ledger.executor.plan import run_events
 from ledger.executor.render import events_text
 from ledger.executor.replay import prepare_from_proto
-from ledger.executor.run import Prepared, RunRequest, describe, execute, exit_code, prepare
+from ledger.executor.run import Prepared, RunRequest, describe, execute, exit_code, prepare, resolve_opdef
 from ledger.executor.startcheck import check_prepared
+from ledger.executor.steps import NeededPlan, PipelinePlan, needed_run, plan_pipeline
 from ledger.executor.values import is_space
 from ledger.home import Home
 
@@ -38,10 +45,14 @@ class Options:
     random_seed: int | None = None
     workers: int = 1
     fail_on_trial_error: bool = False
+    keep_run: bool = False
+    save_trials: str | None = None
+    optimize: bool = False
+    needed: bool = False
 
     def split_op(self) -> tuple[str | None, list[str]]:
-        """The operation (the first argument without `=`) and the flags."""
-        if self.args and "=" not in self.args[0]:
+        """The operation (the first argument without `=` or a leading `@`) and the flags."""
+        if self.args and "=" not in self.args[0] and not self.args[0].startswith("@"):
             return self.args[0], self.args[1:]
         return None, list(self.args)
 
@@ -65,18 +76,35 @@ class SinglePlan:
     def execute(self, home: Home) -> int:
         return exit_code(execute(home, self.prepared))
 
+    def execute_as_step(self, home: Home, spawned: Callable[[str], NewEvent]) -> tuple[str | None, int]:
+        """Run as a step of a pipeline; `spawned(run_id)` announces it there."""
+        parent = spawned(self.prepared.spec.run_id)
+        prepared = replace(self.prepared, spec=replace(self.prepared.spec, batch=parent.run))
+        return prepared.spec.run_id, exit_code(execute(home, prepared, extra=(parent,)))
 
-def plan_request(home: Home, opts: Options) -> SinglePlan | BatchPlan:
+
+Plan = SinglePlan | BatchPlan | PipelinePlan | NeededPlan
+
+
+def plan_request(home: Home, opts: Options) -> Plan:
     if opts.workers < 1:
         raise LedgerError("--workers must be 1 or more")
     op, flag_args = opts.split_op()
     if opts.proto:
         prepared, batch_params = prepare_from_proto(home, opts, op, flag_args)
-        check_prepared(prepared)
+        if prepared.spec.opdef.steps is None:  # a pipeline's steps are checked as each is planned
+            check_prepared(prepared)
         home.ensure_writable()
+        if prepared.spec.opdef.steps is not None:  # a pipeline: its steps run again with its flags
+            return plan_pipeline(home, opts, step_planner(home, opts), prepared)
         if batch_params is not None:
             return BatchPlan.from_proto(prepared, batch_params, opts)
         return single_or_batch(home, prepared, opts)
+    files, flag_args = batch_files.split_args(flag_args)
+    opdef = resolve_opdef(home, opts.project_dir, op)
+    if opdef.steps is not None:
+        home.ensure_writable()
+        return plan_pipeline(home, opts, step_planner(home, opts), opdef=opdef, flag_args=flag_args)
     req = RunRequest(
         op=op,
         args=flag_args,
@@ -84,16 +112,44 @@ def plan_request(home: Home, opts: Options) -> SinglePlan | BatchPlan:
         label=opts.label,
         stage=opts.stage,
         random_seed=opts.random_seed,
+        keep_run=opts.keep_run,
     )
     home.ensure_writable()
-    prepared = prepare(home, req)
+    file_trials = tuple(typed_trials(opdef, batch_files.load_all(files, opts.project_dir))) if files else None
+    prepared = prepare(home, req, opdef)
     check_prepared(prepared)
-    return single_or_batch(home, prepared, opts)
+    if opts.needed:
+        done = needed_run(home, prepared)
+        if done is not None:
+            return done
+    return single_or_batch(home, prepared, opts, file_trials)
 
 
-def single_or_batch(home: Home, prepared: Prepared, opts: Options) -> SinglePlan | BatchPlan:
-    """A batch when a flag has several values (a space) or an optimizer is
-    named, else one run."""
-    if opts.optimizer or any(is_space(f.value) for f in prepared.spec.flags.values()):
-        return BatchPlan.create(home, prepared, opts)
+def step_planner(home: Home, opts: Options) -> Callable[[list[str], bool], Plan]:
+    """How a pipeline plans each step: a request of its own, in the same
+    project, staging its trials when the pipeline's are staged."""
+
+    def plan_step(args: list[str], needed: bool) -> Plan:
+        step = Options(args=args, project_dir=opts.project_dir, stage_trials=opts.stage_trials, needed=needed)
+        return plan_request(home, step)
+
+    return plan_step
+
+
+def typed_trials(opdef: OpDef, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Batch-file trials checked and typed as the operation's flags are."""
+    out = []
+    for row in rows:
+        resolved = resolve(opdef, dict(row))
+        out.append({name: resolved[name][0] for name in row})
+    return out
+
+
+def single_or_batch(home: Home, prepared: Prepared, opts: Options,
+                    file_trials: tuple | None = None) -> SinglePlan | BatchPlan:  # fmt: skip
+    """A batch when a flag has several values (a space), batch files give
+    trials, an optimizer is named, or the trials are to be saved; else one run."""
+    batch = opts.optimizer or opts.optimize or file_trials is not None or opts.save_trials
+    if batch or any(is_space(f.value) for f in prepared.spec.flags.values()):
+        return BatchPlan.create(home, prepared, opts, file_trials)
     return SinglePlan(prepared)

@@ -27,7 +27,12 @@ def analyse(source: str) -> dict[str, Any]:
     Raises ProjectError when the script is not valid Python."""
     tree = _parse(source)
     flags, dest = _flags(tree)
-    return {"flags": {n: f.to_dict() for n, f in flags.items()}, "dest": dest, "slots": _slots(tree)}
+    return {
+        "flags": {n: f.to_dict() for n, f in flags.items()},
+        "dest": dest,
+        "slots": _slots(tree),
+        "params": _params(tree),
+    }
 
 
 def literal_slots(source: str) -> list[list]:
@@ -60,11 +65,62 @@ def _flags(tree: ast.Module) -> tuple[dict, str]:
         return _argparse_flags(tree), "args"
     flags = {}
     for name, node in _global_assigns(tree):
-        value = _literal(node)
-        if name in flags or name.startswith("_") or not isinstance(value, _LITERAL_TYPES):
+        if name in flags or name.startswith("_") or not _is_literal(node):
             continue
-        flags[name] = FlagDef(name=name, default=value, type=type_of(value))
+        value = _literal(node)  # None too: Guild makes a None global a flag without a default
+        flags[name] = FlagDef(name=name, default=value, type=global_type(value))
     return flags, "globals"
+
+
+def global_type(value: Any) -> str | None:
+    """The type Guild gives a flag read from a global: a number default is a
+    `number` (so x=2 stays 2 where the script had 1.0), a None one is untyped."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"
+    return type_of(value)
+
+
+def _params(tree: ast.Module) -> dict[str, Any]:
+    """Module-level dicts and SimpleNamespaces of literals, the places a
+    `global:NAME`, `dict:NAME` or `namespace:NAME` flags-dest names:
+    name -> {"kind", "value", "slot": [line, col, end_line, end_col], "flags"}."""
+    from ledger.executor.project import FlagDef
+
+    out: dict[str, Any] = {}
+    for name, node in _global_assigns(tree):
+        kind, value = None, None
+        if isinstance(node, ast.Dict):
+            kind, value = "dict", _const(node)
+        elif isinstance(node, ast.Call) and _callee(node.func) == "SimpleNamespace" and not node.args:
+            kind = "namespace"
+            named = all(k.arg for k in node.keywords)
+            value = {k.arg: _const(k.value) for k in node.keywords if k.arg} if named else None
+        if kind is None or not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            continue
+        flags = {}
+        for key, default in _flat(value):
+            if default is None or isinstance(default, _LITERAL_TYPES):
+                flags[key] = FlagDef(name=key, default=default, type=global_type(default)).to_dict()
+        slot = [node.lineno, node.col_offset, node.end_lineno, node.end_col_offset]
+        out[name] = {"kind": kind, "value": value, "slot": slot, "flags": flags}
+    return out
+
+
+def _flat(d: dict, prefix: str = ""):
+    """(dotted key, value) of a nested dict: {"a": {"b": 1}} -> ("a.b", 1)."""
+    for key, value in d.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def _callee(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
 
 
 def _slots(tree: ast.Module) -> list[list]:
@@ -158,7 +214,7 @@ def _argparse_flagdef(name: str, kw: dict) -> FlagDef:
     else:
         type_node = kw.get("type")
         kind = _ARGPARSE_TYPES.get(type_node.id) if isinstance(type_node, ast.Name) else None
-        kind = kind or type_of(default) or "string"
+    arg_bool = kind == "boolean" and arg_switch is None
     choices = _const(kw.get("choices"))
     return FlagDef(
         name=name,
@@ -168,6 +224,7 @@ def _argparse_flagdef(name: str, kw: dict) -> FlagDef:
         description=_const(kw.get("help")) or "",
         required=_const(kw.get("required")) is True,
         arg_switch=arg_switch,
+        arg_bool=arg_bool,
     )
 
 

@@ -98,7 +98,15 @@ def has_values(flags: dict[str, Any]) -> bool:
 
 def format_trial(flags: dict[str, Any]) -> str:
     """`x=1.0, y=2, z=a`: the trial as shown in "Running trial ...: op (...)"."""
-    return ", ".join(f"{name}={format_value(flags[name])}" for name in sorted(flags))
+    return ", ".join(f"{name}={_shown(flags[name])}" for name in sorted(flags) if flags[name] is not None)
+
+
+def _shown(value: Any) -> str:
+    text = format_value(value)
+    # a value with blanks is quoted, as Guild shows `msg='hello 1'`
+    if isinstance(value, str) and any(c.isspace() for c in value) and not text.startswith("'"):
+        return "'" + value.replace("'", "''") + "'"
+    return text
 
 
 def print_table(trials: list[dict[str, Any]]) -> str:

@@ -103,6 +103,30 @@ class TrialSpawned(EventData):
 
 
 @dataclass(frozen=True)
+class ResolvedFile:
+    """A file a run was given: `path` in the run directory, `source` where
+    it came from (relative to the required run or the project)."""
+
+    path: str
+    source: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class DependencyResolved(EventData):
+    """A requirement of the run, resolved before it started: the output of
+    operation `name` (its run `run`) or project file `name`, linked or
+    copied (`how`) into the run directory."""
+
+    kind: Literal["operation", "file"]
+    name: str
+    how: Literal["link", "copy"]
+    files: tuple[ResolvedFile, ...] = ()
+    run: str | None = None
+
+
+@dataclass(frozen=True)
 class RunStarted(EventData):
     """The run's process started: argv, environment (secrets redacted), pid,
     and `time` (UTC, as envelope times), when it was spawned: the event may
@@ -210,6 +234,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         FlagSet,
         SourcecodeCopied,
         TrialSpawned,
+        DependencyResolved,
         RunStarted,
         OutputCaptured,
         ScalarLogged,
@@ -370,6 +395,8 @@ def _build(cls: type[EventData], data: Any) -> EventData:
     try:
         if cls is SourcecodeCopied:
             data = {**data, "files": tuple(SourceFile(**f) for f in data["files"])}
+        elif cls is DependencyResolved:
+            data = {**data, "files": tuple(ResolvedFile(**f) for f in data.get("files", ()))}
         elif cls is OutputCaptured:
             data = {**data, "index": tuple(tuple(p) for p in data.get("index", ()))}
         elif cls in _TUPLE_FIELDS:

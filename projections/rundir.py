@@ -18,6 +18,7 @@ from typing import Any
 
 from ledger.events import (
     ArtifactRecorded,
+    DependencyResolved,
     Event,
     FlagSet,
     LabelSet,
@@ -87,6 +88,12 @@ def attrs(events: Iterable[Event]) -> dict[str, Any]:
                 user_flags.pop(d.name, None)
         elif isinstance(d, LabelSet):
             out["label"] = d.label
+        elif isinstance(d, DependencyResolved):
+            # Guild's deps attribute: requirement -> where it was resolved from
+            entry: dict[str, Any] = {"kind": d.kind, "paths": [f.path for f in d.files]}
+            if d.run:
+                entry["run"] = d.run
+            out.setdefault("deps", {})[d.name] = entry
         elif isinstance(d, SourcecodeCopied):
             out["sourcecode_digest"] = d.digest
         elif isinstance(d, RunStarted):

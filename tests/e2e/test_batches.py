@@ -78,7 +78,9 @@ def test_failed_trials_are_errors_and_the_batch_goes_on(ledger: Ledger) -> None:
     stopped = ledger("run", "trial-fail", "fail=[yes,no]", "--fail-on-trial-error", "-y", check=False)
     assert stopped.code != 0
     rows = json.loads(ledger("runs", "--json").out)
-    assert [r["status"] for r in rows[:1]] == ["error"] and len(rows) == 3
+    # as Guild: the trial not run is left pending (staged), and the failed batch stays
+    assert [r["status"] for r in rows[:3]] == ["staged", "error", "error"] and len(rows) == 5
+    assert rows[2]["op"] == "trial-fail+"
 
 
 def test_optimizer_maximises_when_asked(ledger: Ledger) -> None:

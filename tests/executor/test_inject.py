@@ -39,14 +39,16 @@ if __name__ == "__main__":
 
 
 def test_script_flags_are_module_level_literals():
+    """A number global is a `number` flag, as Guild imports it: x=2 stays 2."""
     flags, dest = script_flags(SCRIPT)
     assert dest == "globals"
     assert flags == {
-        "x": FlagDef("x", default=1.0, type="float"),
-        "y": FlagDef("y", default=2, type="int"),
+        "x": FlagDef("x", default=1.0, type="number"),
+        "y": FlagDef("y", default=2, type="number"),
         "z": FlagDef("z", default="a", type="string"),
-        "neg": FlagDef("neg", default=-3, type="int"),
+        "neg": FlagDef("neg", default=-3, type="number"),
         "flag": FlagDef("flag", default=True, type="boolean"),
+        "nothing": FlagDef("nothing"),  # a None global is a flag without a default, as in Guild
     }
 
 
@@ -114,11 +116,11 @@ def test_argparse_options_are_the_flags():
     flags, dest = script_flags(ARGPARSE)
     assert dest == "args"
     assert flags == {
-        "batch-size": FlagDef("batch-size", default=32, type="int"),
+        "batch-size": FlagDef("batch-size", default=32),  # as Guild: no type= is no type
         "epochs": FlagDef("epochs", default=3, type="int"),
         "lr": FlagDef("lr", default=0.1, type="float", description="Learning rate"),
-        "name": FlagDef("name", type="string"),
-        "optimizer": FlagDef("optimizer", default="sgd", type="string", choices=("sgd", "adam")),
+        "name": FlagDef("name"),
+        "optimizer": FlagDef("optimizer", default="sgd", choices=("sgd", "adam")),
         "verbose": FlagDef("verbose", default=False, type="boolean", arg_switch=True),
     }
 

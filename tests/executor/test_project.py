@@ -142,8 +142,8 @@ some:
     train = p.op("train")
     assert train.main == "train" and train.flags_dest == "globals"
     assert train.flags == {
-        "epochs": FlagDef("epochs", default=5, type="int"),
-        "lr": FlagDef("lr", default=0.1, type="float", description="Learning rate", min=0),
+        "epochs": FlagDef("epochs", default=5, type="number"),
+        "lr": FlagDef("lr", default=0.1, type="number", description="Learning rate", min=0),
     }
     assert p.op("plain").flags == {}  # Guild imports nothing unless asked
     assert list(p.op("some").flags) == ["epochs"]
@@ -159,8 +159,8 @@ def test_resolve_bare_scripts(project):
     op = resolve_op(project, "echo.py")
     assert op.name == "echo.py" and op.main == "echo.py" and op.flags_dest == "globals"
     assert {n: (f.default, f.type) for n, f in op.flags.items()} == {
-        "x": (1.0, "float"),
-        "y": (2, "int"),
+        "x": (1.0, "number"),  # as Guild imports a number global
+        "y": (2, "number"),
         "z": ("a", "string"),
     }
     (project / "sub").mkdir()
@@ -179,9 +179,20 @@ def test_missing_op_names_the_defined_ones(project, tmp_path_factory):
         resolve_op(empty, "train.py")
 
 
-def test_unknown_keys_are_ignored(tmp_path):
-    (tmp_path / "guild.yml").write_text("op:\n  main: m\n  pip: [x]\n  env: {A: 1}\n  steps: [a]\n  plugins: all\n")
-    assert load_project(tmp_path).ops["op"].main == "m"
+def test_unknown_keys_are_noted_and_ignored(tmp_path):
+    (tmp_path / "guild.yml").write_text("op:\n  main: m\n  pip: [x]\n  env: {A: 1}\n  plugins: all\n")
+    op = load_project(tmp_path).ops["op"]
+    assert op.main == "m" and op.env == {"A": "1"}
+    assert op.notes == ("WARNING: guild.yml: operation 'op': unknown key `pip` ignored",)
+
+
+def test_a_problem_in_one_operation_fails_only_that_operation(tmp_path):
+    (tmp_path / "guild.yml").write_text("bad: {flags-dest: 'config:x.yml'}\ngood: {main: m}\n")
+    (tmp_path / "m.py").write_text("x = 1\n")
+    p = load_project(tmp_path)
+    assert p.op("good").main == "m"
+    with pytest.raises(ProjectError, match="operation 'bad': unsupported flags-dest 'config:x.yml'"):
+        p.op("bad")
 
 
 @pytest.mark.parametrize(
@@ -196,16 +207,20 @@ def test_unknown_keys_are_ignored(tmp_path):
         ("a: {output-scalars: {loss: '(('}}\n", "invalid pattern"),
         ("a: {objective: {best: x}}\n", "invalid objective"),
         ("a: {sourcecode: [{copy: x}]}\n", "invalid sourcecode rule"),
-        ("a: {flags-dest: 'global:params'}\n", "unsupported flags-dest"),
+        ("a: {flags-dest: 'config:params.yml'}\n", "unsupported flags-dest"),
+        ("a: {main: m, python-path: lib}\n", "`python-path` is not supported"),
+        ("a: {steps: 3}\n", "invalid steps data 3"),
+        ("a: {requires: [{url: 'http://x'}]}\n", "ledger resolves `operation:` and `file:` sources"),
         ("a: {main: 3}\n", "`main` must be a string"),
         ("- 3\n", "item 1 of the top-level list is not a map"),
         ("just text\n", "the top level must be a map"),
     ],
 )
 def test_malformed_files_give_one_line_project_errors(tmp_path, text, words):
+    """Malformed as a whole: loading fails; in one operation: running it fails."""
     (tmp_path / "guild.yml").write_text(text)
     with pytest.raises(ProjectError) as e:
-        load_project(tmp_path)
+        load_project(tmp_path).op("a")
     msg = str(e.value)
     assert words in msg and "\n" not in msg and msg.startswith("guild.yml: ")
 

@@ -14,6 +14,8 @@ ONE_OF_EACH: list[ev.EventData] = [
     ev.FlagSet(name="lr", value=0.1, origin="proto"),
     ev.SourcecodeCopied(files=(ev.SourceFile("train.py", SHA, 12, 0o755),), digest="d", origin="proto", from_run="r0"),
     ev.TrialSpawned(trial="t1", index=0, flags={"lr": 0.1}),
+    ev.DependencyResolved(kind="operation", name="prepare", how="link", run="r0",
+                          files=(ev.ResolvedFile("data.txt", "data.txt", SHA, 4),)),  # fmt: skip
     ev.RunStarted(argv=("python", "-u", "train.py"), env={"A": "1"}, pid=42, cwd="/tmp"),
     ev.OutputCaptured(blob=SHA, bytes=10, lines=2, index=((0, 0), (5, 1))),
     ev.ScalarLogged(key="loss", value=0.5, step=3),

@@ -52,6 +52,13 @@ PAYLOADS: dict[type, st.SearchStrategy] = {
         digest=shas, origin=st.sampled_from(["project", "proto"]), from_run=opt_texts,
     ),
     ev.TrialSpawned: st.builds(ev.TrialSpawned, trial=texts, index=st.integers(0, 10**6), flags=json_maps),
+    ev.DependencyResolved: st.builds(
+        ev.DependencyResolved, kind=st.sampled_from(["operation", "file"]), name=texts,
+        how=st.sampled_from(["link", "copy"]), run=opt_texts,
+        files=st.lists(
+            st.builds(ev.ResolvedFile, path=texts, source=texts, sha256=shas, size=st.integers(0, 2**40)), max_size=3
+        ).map(tuple),
+    ),
     ev.RunStarted: st.builds(
         ev.RunStarted, argv=st.lists(texts, max_size=4).map(tuple), env=st.dictionaries(texts, texts, max_size=3),
         pid=st.integers(0, 2**22), cwd=texts,

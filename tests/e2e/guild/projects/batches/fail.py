@@ -1,0 +1,5 @@
+fail = False
+
+if fail:
+    raise SystemExit("FAIL")
+print("ok")

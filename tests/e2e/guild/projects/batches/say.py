@@ -1,0 +1,4 @@
+msg = "hello"
+loud = False
+
+print(msg.upper() if loud else msg)

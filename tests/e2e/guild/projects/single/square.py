@@ -1,0 +1,3 @@
+code = 2
+
+print(code * code)
