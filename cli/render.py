@@ -74,12 +74,15 @@ def runs_window(
     return rows, f"({hidden} older run(s) not shown; use -a to list all)" if hidden > 0 else ""
 
 
-def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None) -> str:
-    """What `ledger select` prints for the run it resolved."""
+def selected(home: Any, row: dict[str, Any], *, path: bool, attr: str | None, short: bool = False) -> str:
+    """What `ledger select` prints for a run it selected. `status`, `run_dir`
+    and `id` are attributes too, as Guild's `select --attr` has them."""
+    if attr in ("status", "run_dir", "id"):
+        return {"status": row["status"], "run_dir": str(home.run_dir(row["id"])), "id": row["id"]}[attr]
     if attr:
         from ledger.executor.runinfo import attr_text
 
         return attr_text(home, row["id"], attr)
     if path:
         return str(home.run_dir(row["id"]))
-    return row["id"]
+    return row["id"][:8] if short else row["id"]

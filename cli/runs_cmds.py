@@ -105,17 +105,64 @@ def info(run: Optional[str] = RunRef) -> None:
 
 @app.command("select")
 def select(
-    run: Optional[str] = RunRef,
-    path: bool = typer.Option(False, "--path", help="Print the run directory."),
-    attr: Optional[str] = typer.Option(None, "--attr", metavar="NAME", help="Print this attribute as YAML."),
+    runs: Optional[list[str]] = typer.Argument(
+        None, metavar="RUN", help="Index (1 = newest) or id prefix; with --all also ranges A:B. The latest by default."
+    ),
+    all_: bool = typer.Option(False, "-a", "--all", help="Print every run selected, one a line, not just one."),
+    short_id: bool = typer.Option(False, "-s", "--short-id", help="Print the short id (8 characters)."),
+    path: bool = typer.Option(False, "-p", "--path", help="Print the run directory."),
+    attr: Optional[str] = typer.Option(
+        None, "--attr", metavar="NAME", help="Print this attribute as YAML (also status, run_dir, id)."
+    ),
+    min_col: Optional[str] = typer.Option(
+        None, "-m", "--min", metavar="COL", help="The run with the lowest COL: a scalar (its last value) or a flag."
+    ),
+    max_col: Optional[str] = typer.Option(None, "-M", "--max", metavar="COL", help="The run with the highest COL."),
     ops: Optional[list[str]] = OpFilter,
     labels: Optional[list[str]] = LabelFilter,
     digest: Optional[str] = DigestFilter,
 ) -> None:
     """Print the id of one run (or its path, or an attribute).
 
-    Example: ledger select -Fl baseline --path
+    Example: ledger select --min loss --path
     """
+    from ledger.errors import LedgerError, RunRefError
+    from ledger.projections.refs import listing
+    from ledger.projections.refs import select as select_runs
+
+    if min_col and max_col:
+        raise LedgerError("give --min or --max, not both")
     home = Home()
-    row = resolve(home, run, filters(ops, labels, digest), flags=False)
-    typer.echo(render.selected(home, row, path=path, attr=attr))
+    chosen = filters(ops, labels, digest)
+    refs = list(runs or ())
+    if min_col or max_col:
+        candidates = select_runs(home, refs, chosen, flags=False) if refs else listing(home, chosen, flags=False)
+        rows = _best_first(home, candidates, min_col or max_col or "", "min" if min_col else "max")
+        rows = rows if all_ else rows[:1]
+    elif all_:
+        rows = select_runs(home, refs, chosen, flags=False) if refs else listing(home, chosen, flags=False)
+    elif len(refs) > 1:
+        raise RunRefError(f"{len(refs)} runs given; select prints one run, or every one with --all")
+    else:
+        rows = [resolve(home, refs[0] if refs else None, chosen, flags=False)]
+    if not rows:
+        raise RunRefError("no runs match; see `ledger runs` (use -a to list every run)")
+    for row in rows:
+        typer.echo(render.selected(home, row, path=path, attr=attr, short=short_id))
+
+
+def _best_first(home: Home, candidates: list[dict], column: str, direction: str) -> list[dict]:
+    """`candidates` that have a value for `column`, the lowest (min) or highest
+    (max) first, as `ledger compare --min/--max COL` orders them."""
+    from ledger.errors import RunRefError
+    from ledger.projections.compare import Options, compare_rows
+
+    if not candidates:
+        return []
+    by_id = {r["id"]: r for r in candidates}
+    headers, rows = compare_rows(home, list(by_id), Options(include_batch=True, sort=(column, direction)))
+    at = headers.index(column) if column in headers else len(headers) - 1  # a column not shown is added last
+    ordered = [by_id[row[0]] for row in rows if row[at] is not None]
+    if not ordered:
+        raise RunRefError(f"no selected run has a value for {column!r}; see `ledger compare` for the columns")
+    return ordered
