@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import ProjectError, RunRefError
+from ledger.errors import DependencyError, ProjectError, RunRefError
 from ledger.events import DependencyResolved, NewEvent, ResolvedFile
 from ledger.executor.opdef import OpDef
 from ledger.executor.project import resolve_op
@@ -99,20 +99,20 @@ def _resolve_operation(home: Home, op: str, req: dict, ref: str | None) -> Resol
             run = resolve_run(home, None, Filters(ops=(name,), statuses=("completed",)), flags=False)
     except RunRefError:
         if ref:
-            raise ProjectError(
+            raise DependencyError(
                 f"run {ref!r} is not a run of '{name}', which operation '{op}' requires; see `ledger runs -Fo {name}`"
             ) from None
-        raise ProjectError(
+        raise DependencyError(
             f"operation '{op}' requires a completed run of '{name}' and there is none; run `ledger run {name}` first"
         ) from None
     if run["op"] != name:  # an id prefix names any run: it must be one of `name`
-        raise ProjectError(
+        raise DependencyError(
             f"run {ref!r} is not a run of '{name}', which operation '{op}' requires; see `ledger runs -Fo {name}`"
         )
     run_dir = home.run_dir(run["id"])
     files = _select(_run_files(run_dir), req["select"])
     if req["select"] and not files:
-        raise ProjectError(
+        raise DependencyError(
             f"run {run['id'][:8]} of '{name}' has no file matching {', '.join(req['select'])}, "
             f"which operation '{op}' requires; check `select:`"
         )
@@ -129,7 +129,7 @@ def _resolve_operation(home: Home, op: str, req: dict, ref: str | None) -> Resol
 def _resolve_file(req: dict, project_dir: str, op: str) -> Resolution:
     path = Path(project_dir, req["source"])
     if not path.exists():
-        raise ProjectError(
+        raise DependencyError(
             f"operation '{op}' requires file '{req['source']}', which is not in {project_dir}; "
             "create it or fix `requires:`"
         )

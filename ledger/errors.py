@@ -39,5 +39,12 @@ class ProjectError(LedgerError):
     """The project file or an operation in it cannot be used."""
 
 
+class DependencyError(ProjectError):
+    """A requirement of the run cannot be met (no run of the operation it
+    needs, a missing file): the run fails, and exits 1 as Guild's does."""
+
+    exit_code = 1
+
+
 class FlagError(LedgerError):
     """A flag name or value is not accepted by the operation."""

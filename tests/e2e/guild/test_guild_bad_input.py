@@ -1,4 +1,7 @@
-"""Bad inputs of Guild projects: one line, non-zero, nothing appended."""
+"""Bad inputs of Guild projects: one line, non-zero, nothing appended.
+
+As Guild: a requirement that cannot be met fails the run (exit 1); a project
+or command that cannot be used as written is a usage error (exit 2)."""
 
 from __future__ import annotations
 
@@ -6,31 +9,33 @@ from tests.e2e.conftest import Ledger
 
 
 def test_an_unknown_required_operation(pipeline: Ledger) -> None:
-    err = pipeline.fails("run", "bad-op", "-y").err
-    assert "requires operation 'nothing-like-it', which is not defined" in err
+    result = pipeline.fails("run", "bad-op", "-y")
+    assert "requires operation 'nothing-like-it', which is not defined" in result.err
+    assert result.code == 2
 
 
 def test_no_run_of_the_required_operation_yet(pipeline: Ledger) -> None:
-    err = pipeline.fails("run", "train", "-y").err
-    assert "requires a completed run of 'prepare' and there is none" in err
+    result = pipeline.fails("run", "train", "-y")
+    assert "requires a completed run of 'prepare' and there is none" in result.err
+    assert result.code == 1
 
 
 def test_a_named_run_of_another_operation(pipeline: Ledger) -> None:
     pipeline("run", "prepare", "-y")
     pipeline("run", "train", "-y")
     train = pipeline("select").out.strip()
-    err = pipeline.fails("run", "train", f"prepare={train[:8]}", "-y").err
-    assert "is not a run of 'prepare'" in err
+    result = pipeline.fails("run", "train", f"prepare={train[:8]}", "-y")
+    assert "is not a run of 'prepare'" in result.err and result.code == 1
 
 
 def test_a_missing_required_file(pipeline: Ledger) -> None:
-    err = pipeline.fails("run", "no-file", "-y").err
-    assert "requires file 'missing.txt'" in err
+    result = pipeline.fails("run", "no-file", "-y")
+    assert "requires file 'missing.txt'" in result.err and result.code == 1
 
 
 def test_a_cycle_in_steps(pipeline: Ledger) -> None:
-    err = pipeline.fails("run", "loop-a", "-y").err
-    assert "form a cycle (loop-a -> loop-b -> loop-a)" in err
+    result = pipeline.fails("run", "loop-a", "-y")
+    assert "form a cycle (loop-a -> loop-b -> loop-a)" in result.err and result.code == 2
 
 
 def test_a_malformed_batch_file(batches: Ledger) -> None:
