@@ -13,11 +13,16 @@ from pathlib import Path
 from ledger.errors import LedgerError
 from ledger.events import (
     CommentAdded,
+    DependencyResolved,
+    Event,
     OutputCaptured,
+    RunCreated,
     RunStarted,
     RunStopped,
     SourcecodeCopied,
+    TrialSpawned,
 )
+from ledger.executor.audit import RunSummary
 from ledger.home import Home
 from ledger.projections import rundir, yamlish
 from ledger.projections.scalar_summary import summarize
@@ -103,10 +108,40 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
         f"  {k}: {value_text(s.last)} (step {s.step}; min {value_text(s.min)}, max {value_text(s.max)})"
         for k, s in sorted(scalars.items())
     ]
+    lines += _dependencies(events) + _steps(home, events)
     if comments:
         lines.append("comments:")
         lines += [printable(f"  - {c.user}: {c.text}" if c.user else f"  - {c.text}") for c in comments]
     return "\n".join(lines)
+
+
+def _dependencies(events: list[Event]) -> list[str]:
+    """What the run's requirements resolved to: the run or project files, and each file's sha256."""
+    deps = [e.data for e in events if isinstance(e.data, DependencyResolved)]
+    if not deps:
+        return []
+    lines = ["dependencies:"]
+    for d in deps:
+        source = f"run {d.run}" if d.run else "project"
+        lines.append(f"  {d.name}: {d.kind} from {source} ({'linked' if d.how == 'link' else 'copied'})")
+        lines += [f"    {f.path}: {f.sha256}" for f in d.files]
+    return lines
+
+
+def _steps(home: Home, events: list[Event]) -> list[str]:
+    """A pipeline's steps: each step's name, run and status, in order."""
+    created = events[0].data if events else None
+    if not isinstance(created, RunCreated) or "steps" not in created.params:
+        return []
+    names = created.params["steps"]
+    lines = ["steps:" + ("" if names else " []")]
+    for e in events:
+        if isinstance(e.data, TrialSpawned):
+            name = names[e.data.index] if e.data.index < len(names) else str(e.data.index)
+            stream = home.store.stream(e.data.trial)
+            status = RunSummary.of(stream).status if stream else "not started"
+            lines.append(f"  {name}: {e.data.trial} ({status})")
+    return lines
 
 
 def _local(ts: str | None) -> str:

@@ -99,3 +99,14 @@ def test_proto_of_a_pipeline_replays_it(pipeline: Ledger) -> None:
     out = pipeline("run", "--proto", pipe, "rows=6", "-y", merged=True).out
     assert "running train: train lr=0.2" in out and "prepared 6 rows" in out
     assert pipeline("runs", "-s").out.splitlines()[2].split()[1:4] == ["all", "completed", "lr=0.2"]
+
+
+def test_runs_info_shows_resolutions_and_steps(pipeline: Ledger) -> None:
+    pipeline("run", "all", "-y")
+    train, prepare, pipe = (pipeline("select", ref).out.strip() for ref in ("1", "2", "3"))
+    info = pipeline("runs", "info", "1").out
+    sha = hashlib.sha256(b"depth=2\n").hexdigest()
+    assert f"dependencies:\n  prepare: operation from run {prepare} (linked)\n    data.txt: " in info
+    assert f"  config.txt: file from project (copied)\n    conf/config.txt: {sha}\n" in info
+    steps = pipeline("runs", "info", "3").out
+    assert pipe in steps and f"steps:\n  prepare: {prepare} (completed)\n  train: {train} (completed)" in steps
