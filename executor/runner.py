@@ -16,7 +16,9 @@ from ledger.errors import LedgerError
 from ledger.events import NewEvent
 from ledger.executor import batch_files
 from ledger.executor.batch import BatchPlan
+from ledger.executor.batch_spec import default_optimizer
 from ledger.executor.flags import resolve
+from ledger.executor.op_optimizer import OpOptimizerPlan, optimizer_op, spawned_in, trial_parent
 from ledger.executor.opdef import OpDef
 from ledger.executor.plan import run_events
 from ledger.executor.render import events_text
@@ -24,7 +26,7 @@ from ledger.executor.replay import prepare_from_proto
 from ledger.executor.run import Prepared, RunRequest, describe, execute, exit_code, prepare, resolve_opdef
 from ledger.executor.startcheck import check_prepared
 from ledger.executor.steps import NeededPlan, PipelinePlan, needed_run, plan_pipeline
-from ledger.executor.values import is_space
+from ledger.executor.values import Range, is_space
 from ledger.home import Home
 
 
@@ -58,11 +60,12 @@ class Options:
 
 
 class SinglePlan:
-    """One run."""
+    """One run; a trial of `trial_of` when an optimizer operation started it."""
 
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self, prepared: Prepared, trial_of: str | None = None) -> None:
         self.prepared = prepared
         self.warnings = prepared.warnings
+        self.trial_of = trial_of
 
     def describe(self) -> str:
         return describe(self.prepared.spec)
@@ -74,7 +77,11 @@ class SinglePlan:
         raise LedgerError("--print-trials needs a batch: give a flag several values, e.g. x=[1,2]")
 
     def execute(self, home: Home) -> int:
-        return exit_code(execute(home, self.prepared))
+        if self.trial_of is None:
+            return exit_code(execute(home, self.prepared))
+        spec = replace(self.prepared.spec, batch=self.trial_of)
+        spawned = spawned_in(home, self.trial_of, spec.run_id, spec.flag_values)
+        return exit_code(execute(home, replace(self.prepared, spec=spec), extra=(spawned,)))
 
     def execute_as_step(self, home: Home, spawned: Callable[[str], NewEvent]) -> tuple[str | None, int]:
         """Run as a step of a pipeline; `spawned(run_id)` announces it there."""
@@ -83,7 +90,7 @@ class SinglePlan:
         return prepared.spec.run_id, exit_code(execute(home, prepared, extra=(parent,)))
 
 
-Plan = SinglePlan | BatchPlan | PipelinePlan | NeededPlan
+Plan = SinglePlan | BatchPlan | PipelinePlan | NeededPlan | OpOptimizerPlan
 
 
 def plan_request(home: Home, opts: Options) -> Plan:
@@ -98,6 +105,11 @@ def plan_request(home: Home, opts: Options) -> Plan:
         if prepared.spec.opdef.steps is not None:  # a pipeline: its steps run again with its flags
             return plan_pipeline(home, opts, step_planner(home, opts), prepared)
         if batch_params is not None:
+            if batch_params.get("optimizer_op"):
+                raise LedgerError(
+                    "this batch's optimizer is an operation, which chose its trials as it ran: nothing to replay;"
+                    " run the operation again with -o"
+                )
             return BatchPlan.from_proto(prepared, batch_params, opts)
         return single_or_batch(home, prepared, opts)
     files, flag_args = batch_files.split_args(flag_args)
@@ -146,10 +158,24 @@ def typed_trials(opdef: OpDef, rows: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 def single_or_batch(home: Home, prepared: Prepared, opts: Options,
-                    file_trials: tuple | None = None) -> SinglePlan | BatchPlan:  # fmt: skip
+                    file_trials: tuple | None = None) -> SinglePlan | BatchPlan | OpOptimizerPlan:  # fmt: skip
     """A batch when a flag has several values (a space), batch files give
     trials, an optimizer is named, or the trials are to be saved; else one run."""
+    found = optimizer_op(home, prepared, optimizer_name(prepared, opts))
+    if found is not None and file_trials is None and not opts.save_trials:
+        return OpOptimizerPlan(prepared, *found, opts)
     batch = opts.optimizer or opts.optimize or file_trials is not None or opts.save_trials
     if batch or any(is_space(f.value) for f in prepared.spec.flags.values()):
         return BatchPlan.create(home, prepared, opts, file_trials)
-    return SinglePlan(prepared)
+    return SinglePlan(prepared, trial_of=trial_parent(home))
+
+
+def optimizer_name(prepared: Prepared, opts: Options) -> str | None:
+    """The optimizer asked for: -o, -O's default, or the declared default
+    when a flag is given a range."""
+    opdef = prepared.spec.opdef
+    if opts.optimizer or opts.optimize:
+        return opts.optimizer or default_optimizer(opdef)
+    if any(isinstance(f.value, Range) for f in prepared.spec.flags.values()):
+        return next((n for n, d in opdef.optimizers.items() if d.get("default")), None)
+    return None

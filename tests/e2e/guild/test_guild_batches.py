@@ -132,3 +132,29 @@ def test_random_seed_is_the_batch_and_every_trial_seed(batches: Ledger) -> None:
     assert "say+" in ops[2]
     seeds = [batches("select", ref, "--attr", "random_seed").out.strip() for ref in ("1", "2", "3")]
     assert seeds == ["1", "1", "1"]
+
+
+def test_an_operation_as_the_optimizer(batches: Ledger) -> None:
+    """As Guild's `-o tune-echo-2`: the batch is a run of that operation,
+    with its flags; the runs it starts are its trials."""
+    out = batches("run", "say", "-o", "search-say", "-Fo", "count=2", "-y").out
+    assert out.splitlines() == ["searching say over loud, msg with 2 trials", "try0", "try1"]
+    assert_output(
+        """
+[1]  say             completed  loud=no msg=try1
+[2]  say             completed  loud=no msg=try0
+[3]  say+search-say  completed  count=2 prefix=try
+""",
+        batches("runs", "-s").out,
+    )
+    batch = batches("select", "3").out.strip()
+    assert f"<- trial of batch {batch[:8]}" in batches("lineage", "1").out
+    assert "flags:\n  count: 2\n  prefix: try\n" in batches("runs", "info", "3").out
+
+
+def test_the_declared_operation_optimizer_with_optimize(batches: Ledger) -> None:
+    out = batches("run", "say-opt", "-O", "-y").out
+    assert out.splitlines() == ["searching say-opt over loud, msg with 3 trials", "try0", "try1", "try2"]
+    assert "say-opt+search-say  completed  count=3 prefix=try" in batches("runs", "-s").out
+    err = batches.fails("run", "--proto", batches("select", "4").out.strip(), "-y").err
+    assert "this batch's optimizer is an operation" in err
