@@ -186,6 +186,8 @@ def metrics_spool(home: Home, run_id: str) -> str:
 def child_env(home: Home, run_id: str, run_dir: str | os.PathLike[str],
               op_env: dict[str, str] | None = None) -> dict[str, str]:  # fmt: skip
     env = dict(os.environ)
+    # a trial started by an optimizer operation does not pass its batch on to runs of its own
+    env.pop("LEDGER_BATCH_RUN", None)
     env.update(op_env or {})  # the operation's `env:`
     env.update(RUN_ID=run_id, RUN_DIR=str(run_dir), LEDGER_HOME=str(home.path), PYTHONUNBUFFERED="1")
     env["LEDGER_METRICS_FILE"] = metrics_spool(home, run_id)
