@@ -162,12 +162,14 @@ def descendants(home: Home, run_id: str) -> dict[str, Any]:
         if depth > MAX_DEPTH:
             return []
         kids = sorted(children.get(rid, []), key=lambda r: str(r.get("created")))
+        # the children of a pipeline are its steps, not trials
+        pipeline = any(k["relation"] == "batch" for k in kids) and RunSummary.of(home.store.stream(rid)).pipeline
         return [
             {
                 "run": k["id"],
                 "op": k["op"],
                 "label": k.get("label") or "",
-                "relation": k["relation"],
+                "relation": "step" if pipeline and k["relation"] == "batch" else k["relation"],
                 "status": k["status"],
                 "children": tree(k["id"], depth + 1),
             }
@@ -218,7 +220,7 @@ def tree_text(node: dict[str, Any], indent: str = "") -> str:
     label = printable(node.get("label") or "")
     lines = [f"{indent}{node['run'][:8]}  {node['op']}  ({node['status']})  {label}".rstrip()]
     for child in node["children"]:
-        rel = "proto of" if child["relation"] == "proto" else "trial of"
+        rel = {"proto": "proto of", "step": "step of"}.get(child["relation"], "trial of")
         sub = tree_text(child, indent + "  ")
         first, _, rest = sub.partition("\n")
         lines.append(f"{first}  [{rel} {node['run'][:8]}]" + (f"\n{rest}" if rest else ""))

@@ -84,6 +84,8 @@ loss: 1.4
     assert os.path.realpath(pipe / "train") == str(run_dir(pipeline, "1").resolve())
     lineage = pipeline("lineage", "1").out
     assert "<- step of pipeline" in lineage and "all  (completed)" in lineage
+    tree = pipeline("lineage", "3", "--descendants").out
+    assert tree.count("[step of ") == 2 and "trial of" not in tree
 
 
 def test_needed_skips_a_run_already_done(pipeline: Ledger) -> None:
