@@ -27,6 +27,7 @@ from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, run_events
 from ledger.executor.render import events_text
 from ledger.executor.run import Prepared, describe, execute, exit_code, new_run_id, resolve_opdef
+from ledger.executor.startcheck import check_prepared
 from ledger.executor.values import format_space, format_value, is_space
 from ledger.home import Home
 
@@ -88,6 +89,7 @@ class OpOptimizerPlan:
             params={**_params(batch), **{k: v for k, v in base.params.items() if k in ("stage", "label")}},
         )
         self.prepared = replace(prepared, spec=spec, resolutions=())
+        check_prepared(self.prepared)  # the optimizer's program, before anything is appended
         self.warnings = prepared.warnings
 
     def describe(self) -> str:
