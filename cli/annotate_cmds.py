@@ -1,12 +1,21 @@
-"""Annotating runs: label, tag, comment. Each appends events; nothing a run wrote changes."""
+"""Annotating runs: label, tag, comment. Each appends events; nothing a run wrote changes.
+
+Both spellings work: ledger's short `ledger label RUN TEXT` / `ledger comment
+RUN TEXT`, and Guild's options (`label --set/--append/--prepend/--remove/
+--clear`, `tag --add/--delete/--clear/--sync-labels`, `comment --add/--list/
+--delete/--clear`), which list the runs they change and ask unless -y.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import re
+from typing import Any, Optional
 
 import typer
 
 from ledger.cli.command import Commands
+from ledger.cli.prompts import go_ahead
+from ledger.cli.render import runs_table
 from ledger.errors import LedgerError, RunRefError
 from ledger.executor import manage
 from ledger.executor.run import context
@@ -15,53 +24,172 @@ from ledger.projections.refs import select
 
 app = Commands()
 
+Yes = typer.Option(False, "-y", "--yes", help="Do not ask.")
 
-def _run_ids(home: Home, refs: list[str]) -> list[str]:
+
+def _runs(home: Home, refs: list[str]) -> list[dict[str, Any]]:
     if not refs:
         raise RunRefError("name the run(s): an index from `ledger runs`, an id prefix, or a range like 1:3")
-    return list(dict.fromkeys(r["id"] for r in select(home, refs, flags=False)))
+    return list({r["id"]: r for r in select(home, refs, flags=False)}.values())
+
+
+def _run_ids(home: Home, refs: list[str]) -> list[str]:
+    return [r["id"] for r in _runs(home, refs)]
+
+
+def _ask(verb: str, rows: list[dict[str, Any]], yes: bool) -> None:
+    if not yes:
+        typer.echo(f"You are about to {verb} the following runs:")
+        typer.echo("\n".join(f"  {line}" for line in runs_table(rows, simple=False).splitlines()))
+    go_ahead("Continue?", default=True, yes=yes)
+
+
+def _without(label: str, text: str) -> str:
+    """`label` with every whole-word occurrence of `text` taken out."""
+    return " ".join(re.sub(rf"(?<!\S){re.escape(text)}(?!\S)", " ", label).split())
 
 
 @app.command("label")
 def label(
-    run: str = typer.Argument(..., metavar="RUN", help="Index (1 = newest) or id prefix."),
-    text: Optional[str] = typer.Argument(None, metavar="LABEL", help="The new label."),
-    clear: bool = typer.Option(False, "--clear", help="Remove the label."),
+    args: Optional[list[str]] = typer.Argument(
+        None, metavar="[RUN...] [LABEL]", help="RUN LABEL; with an option below, only the runs."
+    ),
+    set_: Optional[str] = typer.Option(None, "-s", "--set", metavar="LABEL", help="Set the runs' label."),
+    append: Optional[str] = typer.Option(None, "-a", "--append", metavar="TEXT", help="Add TEXT at the end."),
+    prepend: Optional[str] = typer.Option(None, "-p", "--prepend", metavar="TEXT", help="Add TEXT at the start."),
+    remove: Optional[str] = typer.Option(None, "-rm", "--remove", metavar="TEXT", help="Take TEXT out."),
+    clear: bool = typer.Option(False, "-c", "--clear", help="Remove the label."),
+    yes: bool = Yes,
 ) -> None:
-    """Set or clear a run's label.
+    """Set, change or clear runs' labels.
 
     Example: ledger label 1 best-so-far
     """
-    if text is None and not clear:
-        raise LedgerError("give the new label, or --clear")
     home = Home()
-    manage.set_label(home, _run_ids(home, [run]), "" if clear else text or "")
+    changes = [c for c in (set_, append, prepend, remove) if c is not None] + (["clear"] if clear else [])
+    if len(changes) > 1:
+        raise LedgerError("give one of --set, --append, --prepend, --remove or --clear")
+    if not changes:
+        if not args or len(args) != 2:
+            raise LedgerError("give the new label (RUN LABEL), or runs and --set/--append/--prepend/--remove/--clear")
+        manage.set_label(home, _run_ids(home, args[:1]), args[1])
+        return
+    rows = _runs(home, list(args or ()))
+    new = {}
+    for row in rows:
+        old = row.get("label") or ""
+        if set_ is not None:
+            new[row["id"]] = set_
+        elif append is not None:
+            new[row["id"]] = f"{old} {append}".strip()
+        elif prepend is not None:
+            new[row["id"]] = f"{prepend} {old}".strip()
+        elif remove is not None:
+            new[row["id"]] = _without(old, remove)
+        else:
+            new[row["id"]] = ""
+    _ask("label", rows, yes)
+    manage.set_labels(home, new)
+    typer.echo(f"Labelled {len(rows)} run(s)")
 
 
 @app.command("tag")
 def tag(
-    runs: list[str] = typer.Argument(..., metavar="RUN", help="Runs: index (1 = newest), range A:B or id prefix."),
+    runs: Optional[list[str]] = typer.Argument(
+        None, metavar="RUN", help="Runs: index (1 = newest), range A:B or id prefix."
+    ),
     add: Optional[list[str]] = typer.Option(None, "-a", "--add", metavar="TAG", help="A tag to add; repeatable."),
     remove: Optional[list[str]] = typer.Option(
         None, "-d", "--delete", metavar="TAG", help="A tag to remove; repeatable."
     ),
+    clear: bool = typer.Option(False, "-c", "--clear", help="Remove every tag first."),
+    sync_labels: bool = typer.Option(
+        False, "-s", "--sync-labels", help="Also add the added tags to the label and take removed ones out of it."
+    ),
+    list_all: bool = typer.Option(False, "-l", "--list-all", help="List every tag in use, with its run count."),
+    yes: bool = Yes,
 ) -> None:
     """Add or remove tags.
 
     Example: ledger tag 1 2 -a baseline
     """
     home = Home()
-    manage.tag(home, _run_ids(home, runs), list(add or ()), list(remove or ()))
+    if list_all:
+        from ledger.projections.index import connect
+
+        con = connect(home)
+        try:
+            for name, count in con.execute("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag").fetchall():
+                typer.echo(f"{name}  ({count} run{'s' if count != 1 else ''})")
+        finally:
+            con.close()
+        return
+    rows = _runs(home, list(runs or ()))
+    added, removed = list(add or ()), list(remove or ())
+    gone_from = {row["id"]: removed for row in rows}  # the tags each run loses
+    if clear:
+        if any(not t.strip() for t in added):
+            raise LedgerError("a tag cannot be empty; give its text, e.g. -a baseline")
+        _ask("clear the tags of", rows, yes)
+        for row in rows:
+            gone_from[row["id"]] = [t for t in manage.tags_of(home, row["id"]) if t not in added]
+            if gone_from[row["id"]]:
+                manage.tag(home, [row["id"]], [], gone_from[row["id"]])
+        if added:
+            manage.tag(home, [r["id"] for r in rows], added, [])
+    else:
+        manage.tag(home, [r["id"] for r in rows], added, removed)
+    if sync_labels:
+        labels = {}
+        for row in rows:
+            words = [w for w in (row.get("label") or "").split() if w not in gone_from[row["id"]]]
+            labels[row["id"]] = " ".join([t for t in added if t not in words] + words)
+        manage.set_labels(home, labels)
 
 
 @app.command("comment")
 def comment(
-    run: str = typer.Argument(..., metavar="RUN", help="Index (1 = newest) or id prefix."),
-    text: str = typer.Argument(..., metavar="TEXT", help="The comment."),
+    args: Optional[list[str]] = typer.Argument(
+        None, metavar="[RUN...] [TEXT]", help="RUN TEXT; with an option below, only the runs."
+    ),
+    add: Optional[str] = typer.Option(None, "-a", "--add", metavar="TEXT", help="Add TEXT as a comment."),
+    list_: bool = typer.Option(False, "-l", "--list", help="List the runs' comments, numbered."),
+    delete: Optional[list[int]] = typer.Option(
+        None, "-d", "--delete", metavar="INDEX", help="Remove the comment numbered INDEX in --list; repeatable."
+    ),
+    clear: bool = typer.Option(False, "-c", "--clear", help="Remove every comment."),
+    user: Optional[str] = typer.Option(None, "-u", "--user", metavar="USER", help="Comment as USER."),
+    yes: bool = Yes,
 ) -> None:
-    """Add a comment to a run.
+    """Add, list or remove comments on runs.
 
     Example: ledger comment 1 "diverged after epoch 3"
     """
+    from ledger.executor.runinfo import comments_of
+    from ledger.terminal import printable
+
     home = Home()
-    manage.comment(home, _run_ids(home, [run]), text, context()["user"])
+    author = context()["user"] if user is None else user
+    if sum([add is not None, list_, bool(delete), clear]) > 1:
+        raise LedgerError("give one of --add, --list, --delete or --clear")
+    if add is None and not (list_ or delete or clear):
+        if not args or len(args) != 2:
+            raise LedgerError("give RUN TEXT, or runs and one of --add/--list/--delete/--clear")
+        manage.comment(home, _run_ids(home, args[:1]), args[1], author)
+        return
+    rows = _runs(home, list(args or ()) or ["1"]) if list_ else _runs(home, list(args or ()))
+    if list_:
+        for row in rows:
+            typer.echo(f"[{row['id'][:8]}]  {printable(row['op'])}")
+            for n, (_, c) in enumerate(comments_of(home.store.stream(row["id"])), 1):
+                typer.echo(printable(f"  [{n}] {c.user}: {c.text}" if c.user else f"  [{n}] {c.text}"))
+        return
+    if add is not None:
+        _ask("comment on", rows, yes)
+        manage.comment(home, [r["id"] for r in rows], add, author)
+        return
+    if delete and len(rows) != 1:
+        raise LedgerError("comment numbers belong to one run: give one run with --delete")
+    _ask("remove comments of", rows, yes)
+    removed = sum(manage.remove_comments(home, r["id"], list(delete) if delete else None) for r in rows)
+    typer.echo(f"Removed {removed} comment(s)")

@@ -31,7 +31,10 @@ def _operations(project_dir: Path, filters: list[str]) -> list[dict[str, Any]]:
     project = load_project(project_dir, cache_dir(Home()))
     if project is None:
         return []
-    default = project.default_op()
+    try:
+        default = project.default_op()
+    except LedgerError:  # the default operation cannot be read: it is listed below with the reason
+        default = None
     listed = []
     for name in sorted(project.ops):
         if filters and not any(f in name for f in filters):

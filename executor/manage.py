@@ -10,6 +10,7 @@ from ledger.errors import LedgerError
 from ledger.events import (
     ArtifactRecorded,
     CommentAdded,
+    CommentRemoved,
     LabelSet,
     NewEvent,
     OutputCaptured,
@@ -22,6 +23,7 @@ from ledger.events import (
     TagRemoved,
     from_dict,
 )
+from ledger.executor.runinfo import comments_of
 from ledger.home import Home
 from ledger.projections import rundir
 
@@ -46,6 +48,12 @@ def _refuse_purged(home: Home, runs: list[str], change: str) -> None:
 def set_label(home: Home, runs: list[str], label: str) -> None:
     _refuse_purged(home, runs, "labelled")
     _append(home, [NewEvent(r, LabelSet(label=label)) for r in runs])
+
+
+def set_labels(home: Home, labels: dict[str, str]) -> None:
+    """Each run its own label, in one transaction."""
+    _refuse_purged(home, list(labels), "labelled")
+    _append(home, [NewEvent(r, LabelSet(label=text)) for r, text in labels.items()])
 
 
 def tags_of(home: Home, run: str) -> list[str]:
@@ -82,6 +90,23 @@ def comment(home: Home, runs: list[str], text: str, user: str) -> None:
         raise LedgerError("the comment is empty: give its text")
     _refuse_purged(home, runs, "commented")
     _append(home, [NewEvent(r, CommentAdded(text=text, user=user)) for r in runs])
+
+
+def remove_comments(home: Home, run: str, which: list[int] | None) -> int:
+    """Remove the run's comments numbered `which` (1 = oldest, as `comment
+    --list` numbers them), or all of them when None. Returns how many."""
+    _refuse_purged(home, [run], "changed")
+    shown = comments_of(home.store.stream(run))
+    if which is None:
+        chosen = [seq for seq, _ in shown]
+    else:
+        bad = [n for n in which if not 1 <= n <= len(shown)]
+        if bad:
+            have = f"1 to {len(shown)}" if shown else "none"
+            raise LedgerError(f"run {run[:8]} has no comment {bad[0]} (its comments: {have}); see `ledger comment -l`")
+        chosen = [shown[n - 1][0] for n in dict.fromkeys(which)]
+    _append(home, [NewEvent(run, CommentRemoved(comment_seq=seq)) for seq in chosen])
+    return len(chosen)
 
 
 def state(home: Home, run: str) -> str:

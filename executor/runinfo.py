@@ -13,6 +13,7 @@ from pathlib import Path
 from ledger.errors import LedgerError
 from ledger.events import (
     CommentAdded,
+    CommentRemoved,
     DependencyResolved,
     Event,
     OutputCaptured,
@@ -75,6 +76,12 @@ def run_files(home: Home, run_id: str, sourcecode: bool = False, include_meta: b
     return sorted(out)
 
 
+def comments_of(events: list[Event]) -> list[tuple[int, CommentAdded]]:
+    """(seq, comment) of the run's comments that were not removed, oldest first."""
+    removed = {ev.data.comment_seq for ev in events if isinstance(ev.data, CommentRemoved)}
+    return [(ev.seq, ev.data) for ev in events if isinstance(ev.data, CommentAdded) and ev.seq not in removed]
+
+
 def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     """`ledger runs info`: Guild's fields, in Guild's order, then the
     ledger's (seed, host, comments) and the last value of each scalar."""
@@ -82,7 +89,7 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     attrs = rundir.attrs(events)
     times = {type(e.data).__name__: e.ts for e in events if isinstance(e.data, (RunStarted, RunStopped))}
     scalars = summarize(events, home.blobs.read)
-    comments = [ev.data for ev in events if isinstance(ev.data, CommentAdded)]
+    comments = [c for _, c in comments_of(events)]
     fields = [
         ("id", run_id),
         ("operation", attrs["op"]["name"]),

@@ -210,6 +210,14 @@ class CommentAdded(EventData):
 
 
 @dataclass(frozen=True)
+class CommentRemoved(EventData):
+    """The comment appended as event `comment_seq` no longer shows; the
+    event that added it stays in the log."""
+
+    comment_seq: int
+
+
+@dataclass(frozen=True)
 class RunDeleted(EventData):
     """The run is hidden from listings; its events and files stay."""
 
@@ -245,6 +253,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         TagAdded,
         TagRemoved,
         CommentAdded,
+        CommentRemoved,
         RunDeleted,
         RunRestored,
         RunPurged,

@@ -125,6 +125,10 @@ _STATEMENTS = [
     SELECT run, data->>'text', data->>'user', ts, seq
     FROM events WHERE seq > $pos AND type = 'CommentAdded'
     """,
+    """
+    DELETE FROM comments WHERE seq IN (
+        SELECT TRY_CAST(data->>'comment_seq' AS BIGINT) FROM events WHERE seq > $pos AND type = 'CommentRemoved')
+    """,
     # tags: the last add/remove of a (run, tag) decides
     """
     CREATE OR REPLACE TEMP TABLE fold_tags AS

@@ -26,6 +26,7 @@ ONE_OF_EACH: list[ev.EventData] = [
     ev.TagAdded(tag="best"),
     ev.TagRemoved(tag="best"),
     ev.CommentAdded(text="looks good", user="ann"),
+    ev.CommentRemoved(comment_seq=12),
     ev.RunDeleted(),
     ev.RunRestored(),
     ev.RunPurged(blobs=(SHA,)),

@@ -85,6 +85,7 @@ PAYLOADS: dict[type, st.SearchStrategy] = {
     ev.TagAdded: st.builds(ev.TagAdded, tag=texts),
     ev.TagRemoved: st.builds(ev.TagRemoved, tag=texts),
     ev.CommentAdded: st.builds(ev.CommentAdded, text=texts, user=texts),
+    ev.CommentRemoved: st.builds(ev.CommentRemoved, comment_seq=st.integers(1, 2**62)),
     ev.RunDeleted: st.builds(ev.RunDeleted),
     ev.RunRestored: st.builds(ev.RunRestored),
     ev.RunPurged: st.builds(ev.RunPurged, blobs=st.lists(shas, max_size=3).map(tuple)),
