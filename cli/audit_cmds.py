@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 import typer
@@ -19,20 +18,29 @@ def _home():
 
 
 @app.command("verify")
-def verify() -> None:
-    """Check the whole log (hash chain) and every blob; name the first bad one.
+def verify(
+    tip: bool = typer.Option(False, "--tip", help="Print the log's tip as SEQ:HASH, to keep elsewhere."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="SEQ:HASH", help="Prove the log extends this tip."),
+) -> None:
+    """Check the whole log (hash chain and tip) and every blob; name the first bad one.
 
-    Example: ledger verify
+    Example: ledger verify --since 1200:3f2a...
     """
     from ledger.errors import StoreError
+    from ledger.verify import parse_tip
     from ledger.verify import verify as verify_home
 
     home = _home()
-    if not os.path.isdir(os.path.join(home.path, "events")):
+    anchor = parse_tip(since) if since else None
+    if not (home.path / "events").is_dir():
         raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
-    report = verify_home(home)
+    report = verify_home(home, since=anchor)
     if report.ok:
-        typer.echo(report.summary())
+        from ledger.projections.index_check import index_problem
+
+        report.problem = index_problem(home)
+    if report.ok:
+        typer.echo(f"{report.tip[0]}:{report.tip[1]}" if tip and report.tip else report.summary())
         return
     typer.echo(f"ledger: verify failed: {report.problem}", err=True)
     raise typer.Exit(1)
@@ -44,9 +52,14 @@ def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and
 
     Example: ledger rebuild --check
     """
+    from ledger.errors import CorruptLogError
     from ledger.projections.rebuild import check_run_dirs, rebuild_run_dirs
+    from ledger.verify import verify as verify_home
 
     home = _home()
+    report = verify_home(home)
+    if not report.ok:  # a rebuild would spread forged values over intact files
+        raise CorruptLogError(f"rebuild refused, the log does not verify ({report.problem}); see `ledger verify`")
     if check:
         problems = check_run_dirs(home)
         for p in problems:

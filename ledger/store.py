@@ -11,7 +11,9 @@ first event) and `txn` (how many there are). A transaction whose last event
 is not on disk is a crash remnant: readers ignore it and the next store to
 take the lock cuts it off, so a crash at any byte leaves a log that
 verifies. Only what can be a torn write of ours is cut off; anything else
-at the tail (foreign bytes, an edited event) is refused as a CorruptLogError.
+at the tail (foreign bytes, an edited event) is moved to a quarantine file
+beside the segment (ledger/tail.py). `TIP` records the last appended
+(seq, hash): a log that no longer reaches it takes no more appends.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from ledger import tail
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
 from ledger.stream_index import StreamIndex, run_key
@@ -89,6 +92,8 @@ class EventStore:
         # batch's --workers record their trials from threads)
         self._thread_lock = threading.Lock()
         self.index = StreamIndex(self.root / "streams.idx", self._segment_path)
+        self._tip_path = self.root / "TIP"
+        self.behind_tip: str | None = None
         self._sync_tail_unlocked()
 
     # -- writing -----------------------------------------------------------
@@ -115,6 +120,8 @@ class EventStore:
                         f"run {run[:8]} has {have} events, not the {want} this change expected:"
                         " another writer got there first; re-read the run and try again"
                     )
+            if self.behind_tip:
+                raise CorruptLogError(self.behind_tip)  # appending would fork the history
             # seal first: an event that cannot be stored must not leave an empty segment behind
             lines, appended = self._seal(events)
             if self._seg == 0 or self._seg_size >= self.segment_bytes:
@@ -135,6 +142,7 @@ class EventStore:
             self._seg_size += len(data)
             self.last_seq = appended[-1].seq
             self.last_hash = appended[-1].hash
+            self._write_tip(self.last_seq, self.last_hash)
         return appended
 
     def _expected_map(self, events: Sequence[NewEvent], expected: int | Mapping[str, int] | None) -> Mapping[str, int]:
@@ -335,74 +343,67 @@ class EventStore:
         segs = self.segments()
         if not segs:
             self._seg, self._seg_size, self.last_seq, self.last_hash = 0, 0, 0, GENESIS
+            self.behind_tip = self._check_tip()
         else:
             seg = segs[-1]
             size = self._segment_path(seg).stat().st_size
             if (seg, size) != (self._seg, self._seg_size):
                 self._recover(segs, size)
-        self.index.catch_up(self.last_seq, self._first_segment(), self._scan)
+        try:
+            self.index.catch_up(self.last_seq, self._first_segment(), self._scan)
+        except OSError:
+            pass  # a full disk: the stream index is derived, and readers check what it points at
 
     def _recover(self, segs: list[int], size: int) -> None:
         seg = segs[-1]
-        end, last = self._last_commit(seg, size)
+        path = self._segment_path(seg)
+        end, last = tail.last_commit(path, size, check_line)
         if end < size:
-            os.truncate(self._segment_path(seg), end)
+            with open(path, "rb") as fh:
+                fh.seek(end)
+                rest = fh.read(size - end) if size - end <= 1 << 20 else b"\1"  # a megabyte is no torn write
+            if tail.is_torn_write(rest, last, check_line):
+                os.truncate(path, end)
+            else:
+                tail.quarantine(path, end, size)
         if last is None and len(segs) > 1:
             # an empty newest segment: the chain continues from the one before
-            prev_seg = segs[-2]
-            _, last = self._last_commit(prev_seg, self._segment_path(prev_seg).stat().st_size)
+            prev_path = self._segment_path(segs[-2])
+            _, last = tail.last_commit(prev_path, prev_path.stat().st_size, check_line)
         self._seg, self._seg_size = seg, end
         self.last_seq = last["seq"] if last else 0
         self.last_hash = last["hash"] if last else GENESIS
+        self.behind_tip = self._check_tip()
 
-    def _last_commit(self, seg: int, size: int) -> tuple[int, dict | None]:
-        """End offset of the last committed transaction in a segment and its
-        last event, reading backwards only as far as needed. What follows it
-        must look like a torn write of ours, and the event must be exactly
-        as sealed: new events are never chained onto altered bytes."""
-        path = self._segment_path(seg)
+    # -- the tip: the chain's anchor outside the segments --------------------
 
-        def damaged(at: int) -> CorruptLogError:
-            return CorruptLogError(
-                f"the log segment {path.name} has a damaged line near byte {at};"
-                " run `ledger verify` to locate it"
-            )
+    def tip(self) -> tuple[int, str] | None:
+        """(seq, hash) of the last event any append recorded, from `TIP`."""
+        try:
+            with open(self._tip_path, "rb") as fh:
+                seq, digest = fh.read(200).split()
+            return int(seq), digest.decode()
+        except (OSError, ValueError):
+            return None
 
-        chunk = 1 << 16
-        with open(path, "rb") as fh:
-            hi = size
-            tail = b""
-            while True:
-                lo = max(0, hi - chunk)
-                fh.seek(lo)
-                tail = fh.read(hi - lo) + tail
-                hi = lo
-                # lines wholly inside `tail` (the first may be cut unless lo == 0)
-                cut = tail.rfind(b"\n")
-                if cut < 0 and lo > 0:
-                    chunk *= 4
-                    continue
-                if not _torn_write(tail[cut + 1 :]):
-                    raise damaged(lo + cut + 1)
-                lines = tail[: cut + 1].split(b"\n")[:-1]
-                if lo > 0:
-                    lines = lines[1:]
-                end = lo + cut + 1
-                for line in reversed(lines):
-                    # the lines walked back over are a torn transaction and
-                    # the end of the last whole one: all must be as sealed, or
-                    # cutting them off would erase the evidence of an edit
-                    try:
-                        raw = check_line(line + b"\n")
-                        done = raw["seq"] == raw["tx"] + raw["txn"] - 1
-                    except (CorruptLogError, KeyError, TypeError):
-                        raise damaged(end - len(line) - 1) from None
-                    if done:
-                        return end, raw
-                    end -= len(line) + 1
-                if lo == 0:
-                    return 0, None
-                chunk *= 4
+    def _write_tip(self, seq: int, digest: str) -> None:
+        # fixed width, written in place after the segment's fsync: it is
+        # never ahead of what is durable, and one small write is not torn
+        fd = os.open(self._tip_path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.pwrite(fd, f"{seq:020d} {digest}\n".encode(), 0)
+        finally:
+            os.close(fd)
+
+    def _check_tip(self) -> str | None:
+        """Why the log does not reach its recorded tip, if it does not."""
+        tip = self.tip()
+        if tip is None or tip[0] < self.last_seq or tip == (self.last_seq, self.last_hash):
+            return None
+        return (
+            f"the log ends at seq {self.last_seq} but its tip (events/TIP) is seq {tip[0]}: events were lost,"
+            " cut back or rewritten; run `ledger verify`"
+        )
 
     def close(self) -> None:
         if self._lock_fd is not None:
@@ -410,11 +411,3 @@ class EventStore:
             self._lock_fd = None
 
 
-_LINE_START = b'{"cause":'  # canonical JSON sorts keys: every sealed line starts so
-
-
-def _torn_write(partial: bytes) -> bool:
-    """Can `partial` (bytes after the last newline) be the start of a line we
-    were writing when the process died? Zeros are what some filesystems leave
-    in a file extended just before a power cut."""
-    return partial.startswith(_LINE_START) or _LINE_START.startswith(partial) or not partial.strip(b"\0")

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import CorruptLogError, EventError
+from ledger.errors import CorruptLogError, EventError, LedgerError
 from ledger.events import from_dict
 from ledger.home import Home
 from ledger.store import GENESIS, EventStore, check_line
+from ledger.tail import quarantined
 
 
 @dataclass
@@ -32,6 +33,8 @@ class VerifyReport:
     bad_seq: int | None = None
     bad_blob: str | None = None
     problem: str | None = None  # one line: what is wrong and where
+    tip: tuple[int, str] | None = None  # (seq, hash) of the last event walked
+    quarantined: list[str] = field(default_factory=list)  # files set aside beside the segments
 
     @property
     def ok(self) -> bool:
@@ -40,10 +43,13 @@ class VerifyReport:
     def summary(self) -> str:
         if not self.ok:
             return f"FAILED: {self.problem}"
-        return (
+        text = (
             f"ok: {self.events:,} {_plural(self.events, 'event')} in {self.segments:,}"
             f" {_plural(self.segments, 'segment')}, {self.blobs:,} {_plural(self.blobs, 'blob')} verified"
         )
+        if self.quarantined:
+            text += f"; quarantined beside the log: {', '.join(self.quarantined)}"
+        return text
 
 
 def _plural(n: int, word: str) -> str:
@@ -102,6 +108,9 @@ class _Walk:
         self.prev = GENESIS
         self.tx: tuple[int, int] | None = None  # (tx, txn) of an unfinished transaction
         self.done = 0  # events of finished transactions
+        self.done_hash = GENESIS
+        self.anchors: dict[int, str] = {}  # seq -> hash the log must have there
+        self.seen: dict[int, str] = {}  # of those seqs, the hash it has
 
     def segment(self, path: Path, size: int) -> None:
         if self.tx is not None:
@@ -129,6 +138,10 @@ class _Walk:
         self._check_tx(seq, raw["tx"], raw["txn"], where)
         self.refs.note(raw)
         self.next_seq, self.prev = seq + 1, raw["hash"]
+        if self.tx is None:
+            self.done_hash = raw["hash"]
+        if seq in self.anchors:
+            self.seen[seq] = raw["hash"]
 
     def _check_tx(self, seq: int, tx: Any, txn: Any, where: str) -> None:
         if not (isinstance(tx, int) and isinstance(txn, int) and txn >= 1 and tx <= seq < tx + txn):
@@ -171,12 +184,19 @@ def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | Non
         return [(p, p.stat().st_size) for p in paths], e
 
 
-def verify(home: Home) -> VerifyReport:
+def verify(home: Home, since: tuple[int, str] | None = None) -> VerifyReport:
+    """Walk the log, its tip and the blobs; with `since` (seq, hash), also
+    prove the log extends that tip, kept elsewhere by the user."""
     report = VerifyReport()
     refs = _BlobRefs()
     walk = _Walk(refs)
-    segments, unopenable = _segments(home.path / "events")
+    root = home.path / "events"
+    segments, unopenable = _segments(root)
     report.segments = len(segments)
+    recorded = _recorded_tip(root)
+    for anchor in (since, recorded):
+        if anchor is not None:
+            walk.anchors[anchor[0]] = anchor[1]
     try:
         for path, size in segments:
             walk.segment(path, size)
@@ -187,9 +207,46 @@ def verify(home: Home) -> VerifyReport:
     if unopenable is not None and report.problem is None:
         report.problem = str(unopenable)
     report.events = walk.done
+    report.tip = (walk.done, walk.done_hash)
+    report.quarantined = quarantined(root)
+    if report.problem is None:
+        report.problem = _anchor_problem(walk, recorded, "its tip (events/TIP)") or _anchor_problem(
+            walk, since, "the tip given with --since"
+        )
     blob_problem = _check_blobs(home, refs, report)
     report.problem = report.problem or blob_problem
     return report
+
+
+def _recorded_tip(root: Path) -> tuple[int, str] | None:
+    if not root.is_dir():
+        return None
+    store = EventStore(root)
+    try:
+        return store.tip()
+    finally:
+        store.close()
+
+
+def _anchor_problem(walk: _Walk, anchor: tuple[int, str] | None, what: str) -> str | None:
+    """Why the log does not extend `anchor`, if it does not."""
+    if anchor is None:
+        return None
+    seq, digest = anchor
+    if seq > walk.done:
+        return f"the log ends at seq {walk.done} but {what} is seq {seq}: events were lost or cut back"
+    have = walk.seen.get(seq, GENESIS if seq == 0 else None)
+    if have != digest:
+        return f"the log does not extend {what}: seq {seq} has hash {have}, not {digest}; history was rewritten"
+    return None
+
+
+def parse_tip(text: str) -> tuple[int, str]:
+    """`SEQ:HASH` as printed by `ledger verify --tip`."""
+    seq, sep, digest = text.strip().partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise LedgerError(f"--since {text!r} is not SEQ:HASH as `ledger verify --tip` prints it")
+    return int(seq), digest
 
 
 def _check_blobs(home: Home, refs: _BlobRefs, report: VerifyReport) -> str | None:

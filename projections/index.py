@@ -27,6 +27,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,7 +75,21 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
             if pos is not None and pos[0] == SCHEMA_VERSION and pos[1] == last:
                 return _with_effective_status(con)
             con.close()
-    catch_up(home)
+    try:
+        catch_up(home)
+    except LogBehind as e:
+        if not read_only:
+            raise
+        # reads go on over what the index holds, which the log verified once
+        sys.stderr.write(f"ledger: warning: {e}\n")
+    except Exception as e:  # noqa: BLE001 - any failure to write the projection
+        if not read_only or not _is_out_of_space(e):
+            raise
+        sys.stderr.write(
+            f"ledger: warning: {home.index_path.name} cannot be updated (no space left on the"
+            " device); answering from a copy built in memory: free some space to make this fast again\n"
+        )
+        return _with_effective_status(_in_memory(home))
     if read_only:
         return _with_effective_status(_open_reader(home))
     with _index_lock(home, exclusive=True):
@@ -111,7 +126,7 @@ def rebuild_index(home: Home) -> int:
 # -- writing ---------------------------------------------------------------
 
 
-def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
+def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None = None) -> int | None:
     """Catch `con` up; None when the index cannot be caught up and must be
     rebuilt (schema version, or a log that is not the one it was built from)."""
     pos = _position(con)
@@ -122,13 +137,17 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
     try:
         plan = index_source.plan(store, seq, prev_hash, segment, offset)
     except index_source.LogMismatch:
-        return None
+        if _same_log(con, store):
+            raise LogBehind(
+                f"the log does not extend what the index applied (seq {seq}): events were lost, cut back or"
+                " rewritten; run `ledger verify`"
+            ) from None
+        return None  # an index copied from another home: it is only a projection
     finally:
         store.close()
     if plan.empty:
         return 0
-    scratch = home.path
-    with index_source.SliceFiles(plan, scratch) as paths:
+    with index_source.SliceFiles(plan, scratch or home.path) as paths:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(
@@ -146,6 +165,44 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection) -> int | None:
             con.execute("ROLLBACK")
             raise
     return plan.last_seq - seq
+
+
+def _is_out_of_space(err: BaseException) -> bool:
+    import errno
+
+    if isinstance(err, OSError):
+        return err.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "no space left" in str(err).lower() or "disk full" in str(err).lower()
+
+
+def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
+    """A whole index of the log in memory, its scratch files in the system's
+    temporary folder: for reads when the home's disk is full."""
+    import tempfile
+
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+    con.execute(f"ATTACH ':memory:' AS {CATALOG}")
+    con.execute(f"USE {CATALOG}")
+    create_schema(con, CATALOG)
+    _apply_new(home, con, scratch=tempfile.gettempdir())
+    return con
+
+
+class LogBehind(StoreError):
+    """The index applied events the log no longer has, or has otherwise:
+    never silently rebuilt from the shorter or rewritten log."""
+
+
+def _same_log(con: duckdb.DuckDBPyConnection, store: EventStore) -> bool:
+    """Was the index built from this log (the run of its first event, a
+    random id)? An index copied from another home was not."""
+    row = con.execute("SELECT run FROM events WHERE seq = 1").fetchone()
+    if row is None:
+        return False  # the index holds nothing to protect
+    first = next(store.read_raw(1), None)
+    return first is None or row[0] == first["run"]
 
 
 def _apply_to_copy(home: Home) -> int | None:
@@ -173,27 +230,62 @@ def _apply_to_copy(home: Home) -> int | None:
 
 
 def _rebuild_locked(home: Home) -> int:
+    _refuse_a_shorter_log(home)
     target = home.index_path
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
-    for stale in (tmp, Path(f"{tmp}.wal")):
-        stale.unlink(missing_ok=True)
     try:
-        os.makedirs(home.path, exist_ok=True)
-        con = _attach(tmp, read_only=False, patience=_READER_PATIENCE)
-        try:
-            create_schema(con, CATALOG)
-            applied = _apply_new(home, con)
-            con.execute(f"CHECKPOINT {CATALOG}")
-        finally:
-            con.close()
+        applied = build_file(home, tmp)
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return applied
+
+
+def build_file(home: Home, path: Path) -> int:
+    """A fresh index of the whole log at `path`; the events applied."""
+    for stale in (path, Path(f"{path}.wal")):
+        stale.unlink(missing_ok=True)
+    os.makedirs(home.path, exist_ok=True)
+    con = _attach(path, read_only=False, patience=_READER_PATIENCE)
+    try:
+        create_schema(con, CATALOG)
+        applied = _apply_new(home, con)
+        con.execute(f"CHECKPOINT {CATALOG}")
+    finally:
+        con.close()
     if applied is None:
         raise StoreError("the log changed while the index was being rebuilt; run `ledger rebuild` again")
     return applied
+
+
+def _refuse_a_shorter_log(home: Home) -> None:
+    """The index being replaced remembers how far it applied this log: a
+    rebuild never silently forgets history the log no longer has."""
+    if not home.index_path.exists():
+        return
+    try:
+        con = _try_attach(home.index_path, read_only=True, patience=_WRITER_PATIENCE)
+    except _Unreadable:
+        return
+    if con is None:
+        return
+    try:
+        pos = _position(con)
+        if pos is None or pos[1] == 0:
+            return
+        store = EventStore(home.path / "events")
+        try:
+            if pos[1] > store.last_seq and _same_log(con, store):
+                raise LogBehind(
+                    f"the log ends at seq {store.last_seq} but the index applied seq {pos[1]}: events were lost"
+                    " or cut back; run `ledger verify`"
+                )
+        finally:
+            store.close()
+    finally:
+        con.close()
 
 
 # -- reading ---------------------------------------------------------------

@@ -188,6 +188,7 @@ def test_a_rechained_edit_still_breaks_the_next_link(home):
     event after it still points at the old one."""
     store = home.store
     store.append([ev.NewEvent("r", ev.TagAdded(str(i))) for i in range(3)])
+    store.append([ev.NewEvent("r", ev.TagAdded("later"))])
     segment = store.root / "00000001.jsonl"
     raws = list(store.read_raw())
     edited = {k: v for k, v in raws[1].items() if k != "hash"}
@@ -197,6 +198,22 @@ def test_a_rechained_edit_still_breaks_the_next_link(home):
     segment.write_bytes(b"".join(lines))
     report = verify(home)
     assert report.bad_seq == 3 and "chain is broken" in report.problem
+
+
+def test_a_rechained_edit_of_the_last_transaction_is_set_aside_and_fails_the_tip(home, capsys):
+    store = home.store
+    store.append([ev.NewEvent("r", ev.TagAdded(str(i))) for i in range(3)])
+    segment = store.root / "00000001.jsonl"
+    raws = list(store.read_raw())
+    edited = {k: v for k, v in raws[1].items() if k != "hash"}
+    edited["data"] = {"tag": "forged"}
+    lines = segment.read_bytes().splitlines(keepends=True)
+    lines[1] = seal_line(edited)[0].encode()
+    segment.write_bytes(b"".join(lines))
+    report = verify(home)
+    assert not report.ok and "tip" in report.problem and "seq 3" in report.problem
+    assert (segment.parent / f"{segment.name}.quarantine-0").read_bytes() == b"".join(lines)
+    assert "quarantine" in capsys.readouterr().err
 
 
 # -- blobs the events refer to ------------------------------------------------

@@ -1,0 +1,126 @@
+"""Damage to the log or the index, as an unlucky user or an attacker would
+cause it: reads go on over the committed prefix, bytes are never lost, and
+`ledger verify` names what no longer holds."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Ledger
+
+
+def _two_runs(ledger: Ledger) -> Path:
+    ledger("run", "echo", "-y")
+    ledger("run", "echo", "x=2", "-y")
+    ledger("runs")
+    return ledger.home / "events" / "00000001.jsonl"
+
+
+@pytest.mark.parametrize("tail", [b"garbage\n", b"\0\0\0\0\n", b"\r\n", b"\n", b"half a line"],
+                         ids=["stray line", "nuls", "crlf", "empty line", "partial"])  # fmt: skip
+def test_a_stray_tail_is_quarantined_and_reads_go_on(ledger: Ledger, tail: bytes) -> None:
+    segment = _two_runs(ledger)
+    size = segment.stat().st_size
+    with open(segment, "ab") as fh:
+        fh.write(tail)
+    listing = ledger("runs")
+    assert listing.out.count("echo") == 2 and "quarantine" in listing.err
+    assert "2" in ledger("sql", "SELECT count(*) FROM runs").out
+    assert (segment.parent / f"{segment.name}.quarantine-{size}").read_bytes() == tail
+    ledger("run", "echo", "x=3", "-y")  # the chain goes on
+    report = ledger("verify").out
+    assert report.startswith("ok:") and f"quarantine-{size}" in report
+
+
+def _cut_at_last_tx(segment: Path) -> None:
+    lines = segment.read_bytes().splitlines(keepends=True)
+    import json
+
+    last_tx = json.loads(lines[-1])["tx"]
+    segment.write_bytes(b"".join(line for line in lines if json.loads(line)["seq"] < last_tx))
+
+
+def test_a_log_cut_back_at_a_transaction_boundary_fails_verify(ledger: Ledger) -> None:
+    segment = _two_runs(ledger)
+    _cut_at_last_tx(segment)
+    assert "tip" in ledger("verify", check=False).err
+    assert ledger("verify", check=False).code != 0
+    assert "ledger verify" in ledger.fails("rebuild").err
+    assert "ledger verify" in ledger.fails("run", "echo", "-y").err
+
+
+@pytest.mark.parametrize("how", ["emptied", "deleted"])
+def test_an_emptied_or_deleted_segment_fails_verify(ledger: Ledger, how: str) -> None:
+    segment = _two_runs(ledger)
+    if how == "emptied":
+        segment.write_bytes(b"")
+    else:
+        segment.unlink()
+    result = ledger("verify", check=False)
+    assert result.code != 0 and "seq 0" in result.err
+    assert ledger("runs").out.count("echo") == 2  # the index still serves what the log once verified
+    assert ledger.fails("rebuild").code != 0
+
+
+def test_since_proves_the_log_extends_a_kept_tip(ledger: Ledger) -> None:
+    segment = _two_runs(ledger)
+    tip = ledger("verify", "--tip").out.strip()
+    ledger("run", "echo", "x=3", "-y")
+    assert ledger("verify", "--since", tip).out.startswith("ok:")
+    later = ledger("verify", "--tip").out.strip()
+    _cut_at_last_tx(segment)
+    (segment.parent / "TIP").unlink()  # an attacker covers their tracks
+    result = ledger("verify", "--since", later, check=False)
+    assert result.code != 0 and "--since" in result.err
+    assert "SEQ:HASH" in ledger.fails("verify", "--since", "nonsense").err
+
+
+def test_an_edited_index_is_named_by_verify(ledger: Ledger) -> None:
+    import duckdb
+
+    _two_runs(ledger)
+    con = duckdb.connect(str(ledger.home / "index.duckdb"))
+    con.execute("UPDATE flags SET value = '99' WHERE name = 'x'")
+    con.close()
+    result = ledger("verify", check=False)
+    assert result.code != 0 and "flags" in result.err and "index.duckdb" in result.err
+
+
+def test_a_full_disk_still_answers_reads(ledger: Ledger, tmp_path: Path) -> None:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        _two_runs(ledger)
+        home = mount / "home"
+        shutil.copytree(ledger.home, home)
+        ledger.home = home
+        (home / "index.duckdb").unlink()
+        (home / "events" / "streams.idx").unlink()
+        with open(mount / "filler", "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+            except OSError:
+                pass
+        for args in (("runs",), ("sql", "SELECT count(*) AS n FROM runs")):
+            result = ledger(*args)
+            assert "2" in result.out and "space" in result.err
+        assert not list(home.glob(".index-slice-*")) and not list(home.glob("index.duckdb*"))
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_rebuild_refuses_a_tampered_log(ledger: Ledger) -> None:
+    segment = _two_runs(ledger)
+    lines = segment.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'"op":', b'"op" :', 1) if b'"op":' in lines[1] else lines[1][:-2] + b" }\n"
+    segment.write_bytes(b"".join(lines))
+    before = {p: p.read_bytes() for p in (ledger.home / "runs").rglob("*") if p.is_file()}
+    assert "rebuild refused" in ledger.fails("rebuild").err
+    assert {p: p.read_bytes() for p in (ledger.home / "runs").rglob("*") if p.is_file()} == before
