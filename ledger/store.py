@@ -357,7 +357,7 @@ class EventStore:
     def _recover(self, segs: list[int], size: int) -> None:
         seg = segs[-1]
         path = self._segment_path(seg)
-        end, last = tail.last_commit(path, size, check_line)
+        end, last = self._indexed_end(seg, size) or tail.last_commit(path, size, check_line)
         if end < size:
             with open(path, "rb") as fh:
                 fh.seek(end)
@@ -374,6 +374,25 @@ class EventStore:
         self.last_seq = last["seq"] if last else 0
         self.last_hash = last["hash"] if last else GENESIS
         self.behind_tip = self._check_tip()
+
+    def _indexed_end(self, seg: int, size: int) -> tuple[int, dict[str, Any]] | None:
+        """The segment's end and last event when the stream index's last
+        record is the last event of a transaction and ends the segment. A
+        record is written only once its transaction is durable, so the tail
+        needs no walk back (a walk re-hashes the whole last transaction,
+        thousands of events after a big import, on every command)."""
+        rec = self.index.last_record()
+        if rec is None or rec[1] != seg or rec[2] + rec[3] != size:
+            return None
+        with open(self._segment_path(seg), "rb") as fh:
+            fh.seek(rec[2])
+            line = fh.read(rec[3])
+        try:
+            raw = check_line(line)
+            whole = raw["seq"] == rec[0] == raw["tx"] + raw["txn"] - 1
+        except (CorruptLogError, KeyError, TypeError):
+            return None
+        return (size, raw) if whole else None
 
     # -- the tip: the chain's anchor outside the segments --------------------
 

@@ -87,6 +87,19 @@ class StreamIndex:
                 return seg, off
         return None
 
+    def last_record(self) -> tuple[int, int, int, int] | None:
+        """(seq, segment, offset, length) of the index's last record."""
+        try:
+            with open(self.path, "rb") as fh:
+                end = fh.seek(0, os.SEEK_END) // REC.size * REC.size
+                if not end:
+                    return None
+                fh.seek(end - REC.size)
+                seq, seg, off, length, _ = REC.unpack(fh.read(REC.size))
+        except OSError:
+            return None
+        return seq, seg, off, length
+
     def record(self, entries: list[tuple[int, str, int]], seg: int, offset: int) -> None:
         """Add (seq, run, line length) of freshly appended events."""
         recs = []

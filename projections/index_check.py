@@ -33,11 +33,12 @@ def index_problem(home: Home) -> str | None:
             if have != want:
                 return None  # a writer appended in between: nothing to compare at one position
             for table in TABLES:
-                # output.tail is read from blobs: a purge removes them, so a
-                # fresh fold cannot know the tail the index kept
+                # output.tail and scalars are read from blobs: a purge removes
+                # them, so a fresh fold cannot know what the index kept
                 cols = "* EXCLUDE (tail)" if table == "output" else "*"
-                ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}"
-                log = f"SELECT {cols} FROM fresh.main.{table}"
+                kept = " WHERE run NOT IN (SELECT id FROM fresh.main.runs WHERE purged)" if table == "scalars" else ""
+                ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}{kept}"
+                log = f"SELECT {cols} FROM fresh.main.{table}{kept}"
                 extra = con.execute(f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})").fetchone()[0]
                 missing = con.execute(f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})").fetchone()[0]
                 if extra or missing:
