@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger.home import Home
 from ledger.projections import index
+
+if TYPE_CHECKING:
+    import duckdb
 
 TABLES = ("events", "runs", "flags", "scalars", "sourcecode", "artifacts", "trials", "tags", "comments", "output")
 
@@ -39,8 +43,8 @@ def index_problem(home: Home) -> str | None:
                 kept = " WHERE run NOT IN (SELECT id FROM fresh.main.runs WHERE purged)" if table == "scalars" else ""
                 ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}{kept}"
                 log = f"SELECT {cols} FROM fresh.main.{table}{kept}"
-                extra = con.execute(f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})").fetchone()[0]
-                missing = con.execute(f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})").fetchone()[0]
+                extra = _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
+                missing = _count(con, f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})")
                 if extra or missing:
                     return (
                         f"index.duckdb table {table} differs from the log ({extra} rows not in the log, {missing}"
@@ -49,3 +53,8 @@ def index_problem(home: Home) -> str | None:
         finally:
             con.close()
     return None
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
