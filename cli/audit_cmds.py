@@ -47,32 +47,52 @@ def verify(
 
 
 @app.command("rebuild")
-def rebuild(check: bool = typer.Option(False, "--check", help="Rebuild aside and report differences.")) -> None:
-    """Recreate index.duckdb and every run directory from the log.
+def rebuild(
+    check: bool = typer.Option(False, "--check", help="Report what a rebuild would write, move or keep."),
+    force: bool = typer.Option(
+        False, "--force", help="Go on when the log or a blob fails verify (bytes failing their hash are never written)."
+    ),
+) -> None:
+    """Recreate index.duckdb and the missing or changed files of run directories from the log.
+
+    Nothing is deleted: a file that differs from the log is moved to
+    $LEDGER_HOME/lost+found first, files the log cannot restore are kept,
+    and running runs are left alone.
 
     Example: ledger rebuild --check
     """
     from ledger.errors import CorruptLogError
-    from ledger.projections.rebuild import check_run_dirs, rebuild_run_dirs
+    from ledger.projections.rebuild import RunDirRebuild
     from ledger.verify import verify as verify_home
 
     home = _home()
     report = verify_home(home)
     if not report.ok:  # a rebuild would spread forged values over intact files
-        raise CorruptLogError(f"rebuild refused, the log does not verify ({report.problem}); see `ledger verify`")
-    if check:
-        problems = check_run_dirs(home)
-        for p in problems:
-            typer.echo(p)
-        if problems:
-            raise typer.Exit(1)
-        typer.echo("ok: run directories match the log")
-        return
-    from ledger.projections.index import rebuild_index
+        if not force:
+            raise CorruptLogError(
+                f"rebuild refused, the log does not verify ({report.problem});"
+                " see `ledger verify`, or rebuild what still verifies with --force"
+            )
+        typer.echo(f"ledger: warning: the log does not verify ({report.problem}); rebuilding what does", err=True)
+    events = None
+    if not check:
+        from ledger.projections.index import rebuild_index
 
-    events = rebuild_index(home)
-    runs = rebuild_run_dirs(home)
-    typer.echo(f"rebuilt {runs} run directories and the index from {events} events")
+        events = rebuild_index(home)
+    job = RunDirRebuild(home, write=not check)
+    for line in job.notices():
+        typer.echo(line)
+    kept = f", {job.kept} {'file' if job.kept == 1 else 'files'} not in the log kept" if job.kept else ""
+    running = f", {job.running} running {'run' if job.running == 1 else 'runs'} left alone" if job.running else ""
+    if check:
+        if job.changes:
+            raise typer.Exit(1)
+        typer.echo(f"ok: run directories match the log{kept}{running}")
+        return
+    typer.echo(
+        f"rebuilt {job.runs} run directories and the index from {events} events"
+        f" ({job.files} {'file' if job.files == 1 else 'files'} written{kept}{running})"
+    )
 
 
 @app.command("log")

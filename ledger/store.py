@@ -216,6 +216,34 @@ class EventStore:
                 return out
         raise CorruptLogError(f"the stream index of {self.root} does not match the log; run `ledger verify`")
 
+    def stream_lines(self, run: str, *, fresh_index: bool = False) -> list[tuple[int, bytes, bytes | None]]:
+        """(seq, line, the log's line before it) for each event the stream
+        index lists for `run`, as stored and unchecked: ledger.verified
+        proves them. `fresh_index` rebuilds the index from the segments first."""
+        with self._locked():
+            self._sync_tail()
+            if fresh_index:
+                self.index.rebuild(self.last_seq, self._first_segment(), self._scan)
+            recs = list(self.index.lookup(run_key(run), self.last_seq))
+            handles: dict[int, Any] = {}
+
+            def line_at(seg: int, off: int, length: int = -1) -> bytes:
+                fh = handles.get(seg) or handles.setdefault(seg, open(self._segment_path(seg), "rb"))
+                fh.seek(off)
+                return fh.read(length) if length >= 0 else fh.readline()
+
+            try:
+                out = []
+                for seq, seg, off, length in recs:
+                    before = self.index.position_of(seq - 1) if seq > 1 else None
+                    out.append((seq, line_at(seg, off, length), line_at(*before) if before else None))
+                return out
+            except OSError as e:
+                raise CorruptLogError(f"run {run[:8]}'s events cannot be read ({e}); run `ledger verify`") from None
+            finally:
+                for fh in handles.values():
+                    fh.close()
+
     def _read_records(self, recs: list[tuple[int, int, int, int]], run: str) -> list[dict[str, Any]] | None:
         """The events the index points at, or None when it points wrong."""
         out = []

@@ -1,64 +1,97 @@
-"""Rebuilding every run directory from the log, and checking one against it."""
+"""`ledger rebuild` of run directories: it only adds.
+
+Each run's directory is brought in line with the log (see rundir_restore):
+missing files are written, files that differ are moved to
+`$LEDGER_HOME/lost+found/<run>/<when>/` first, and files the log cannot
+restore are left in place. A run that is still running is its process's
+to write, and is left alone. The caller verifies the log first.
+
+The log is read one run at a time (its stream, through the stream index),
+so memory follows the largest run, not the history.
+"""
 
 from __future__ import annotations
 
-import filecmp
-import os
-import shutil
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
+from datetime import datetime, timezone
 
-from ledger.events import from_dict
+from ledger import verified
+from ledger.errors import CorruptLogError
+from ledger.events import ArtifactRecorded, Event, RunCreated, RunStarted, RunStopped
 from ledger.home import Home
-from ledger.projections import rundir
+from ledger.projections.liveness import effective_status
+from ledger.projections.rundir_restore import Restore, planned_files
+
+LOST_AND_FOUND = "lost+found"
 
 
-def run_streams(home: Home) -> dict[str, list]:
-    """Every run's events, in log order, grouped by run; purged runs left out."""
-    streams: dict[str, list] = {}
+def live_runs(home: Home) -> list[str]:
+    """Run ids in the order they were created, purged runs left out: one
+    pass over the log keeping a few bytes per run."""
+    created: dict[str, None] = {}
+    purged: set[str] = set()
     for raw in home.store.read_raw():
-        streams.setdefault(raw["run"], []).append(raw)
-    return {
-        run: [from_dict(r) for r in raws]
-        for run, raws in streams.items()
-        if not any(r["type"] == "RunPurged" for r in raws) and raws[0]["type"] == "RunCreated"
-    }
+        if raw["type"] == "RunCreated":
+            created.setdefault(raw["run"], None)
+        elif raw["type"] == "RunPurged":
+            purged.add(raw["run"])
+    return [run for run in created if run not in purged]
 
 
-def rebuild_run_dirs(home: Home, root: Path | None = None) -> int:
-    """Recreate the run directories under `root` (default: the home's runs/)."""
-    root = root or home.runs_dir
-    n = 0
-    for run, events in run_streams(home).items():
-        target = root / run
-        if target.exists():
-            shutil.rmtree(target)
-        rundir.materialise(target, events, home.blobs.read)
-        n += 1
-    return n
+def is_running(events: list[Event]) -> bool:
+    """Still running, or cannot be told apart from it: its owning process
+    lives, or it runs on another host. Staged runs are not running."""
+    created = next((e.data for e in events if isinstance(e.data, RunCreated)), None)
+    if created is None:
+        return False
+    last = next((e.data for e in reversed(events) if isinstance(e.data, (RunStarted, RunStopped))), None)
+    if isinstance(last, RunStopped):
+        return False
+    if last is None and created.params.get("stage"):
+        return False
+    return effective_status("running", created.host, created.pid) == "running"
 
 
-def check_run_dirs(home: Home) -> list[str]:
-    """Differences between the run directories and a rebuild, one line each."""
-    problems: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="ledger-check-") as tmp:
-        fresh = Path(tmp)
-        rebuild_run_dirs(home, fresh)
-        for run in sorted(os.listdir(fresh)):
-            problems += _compare(fresh / run, home.run_dir(run), run)
-    return problems
+class RunDirRebuild:
+    """Every run directory brought in line with the log (or, with `write`
+    False, what that would do): `notices()` yields one line per run left
+    alone and per file not left as it was; the counts follow."""
+
+    def __init__(self, home: Home, *, write: bool = True) -> None:
+        self.home = home
+        self.write = write
+        self.runs = 0  # run directories brought in line
+        self.files = 0  # files written
+        self.running = 0  # runs left alone
+        self.changes = 0  # files written or moved, or not restorable (with write False: that would be)
+        self.kept = 0  # files the log does not have, left in place
+
+    def notices(self) -> Iterator[str]:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        for run in live_runs(self.home):
+            try:
+                events = verified.stream(self.home.store, run)
+            except CorruptLogError as e:
+                self.changes += 1
+                yield f"{run[:8]}: left as it is: {e}"
+                continue
+            if not events or not isinstance(events[0].data, RunCreated):
+                continue
+            if is_running(events):
+                self.running += 1
+                yield f"{run[:8]}: running, left alone"
+                continue
+            restore = Restore(self.home.blobs, self.home.path / LOST_AND_FOUND / run / stamp, write=self.write)
+            for notice in restore.run_dir(self.home.run_dir(run), planned_files(events), too_big(events)):
+                if notice.startswith("kept "):
+                    self.kept += 1
+                else:
+                    self.changes += 1
+                yield f"{run[:8]}: {notice}"
+            self.runs += 1
+            self.files += restore.written
 
 
-def _compare(expected: Path, actual: Path, run: str) -> list[str]:
-    if not actual.exists():
-        return [f"{run[:8]}: run directory missing"]
-    out = []
-    cmp = filecmp.dircmp(expected, actual)
-    stack = [(cmp, "")]
-    while stack:
-        c, prefix = stack.pop()
-        out += [f"{run[:8]}: missing {prefix}{n}" for n in c.left_only]
-        out += [f"{run[:8]}: not in the log {prefix}{n}" for n in c.right_only]
-        out += [f"{run[:8]}: differs {prefix}{n}" for n in c.diff_files]
-        stack += [(sub, f"{prefix}{name}/") for name, sub in c.subdirs.items()]
-    return out
+def too_big(events: list[Event]) -> set[str]:
+    """Artifacts the log recorded without storing their bytes."""
+    return {e.data.path for e in events if isinstance(e.data, ArtifactRecorded) and not e.data.stored}

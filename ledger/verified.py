@@ -1,0 +1,84 @@
+"""Reading one run's events and blobs with proof, for the commands that show them.
+
+`ledger verify` walks the whole log; a command that shows one run (`cat`,
+`log`, `select --attr`...) checks only what it shows: each of the run's
+lines is exactly the bytes that were sealed, it is the event the stream
+index says sits at that seq, it is linked to the line before it in the log,
+and the run's seqs only go up. A blob is re-hashed as it is read. Anything
+else (an edited, duplicated or reordered line, an altered blob) is one
+CorruptLogError naming `ledger verify`, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ledger.blobs import BlobStore
+from ledger.errors import CorruptLogError, StoreError
+from ledger.events import Event, from_dict
+from ledger.store import GENESIS, EventStore, check_line
+
+
+def _refused(run: str, seq: int, what: str) -> CorruptLogError:
+    return CorruptLogError(
+        f"run {run[:8]}'s event seq {seq} {what}; it is not shown: run `ledger verify` to see what was altered"
+    )
+
+
+def stream_raw(store: EventStore, run: str) -> list[dict[str, Any]]:
+    """Every committed event of `run`, as stored dicts, each one proven."""
+    try:
+        return _proven(store.stream_lines(run), run)
+    except CorruptLogError:
+        # the stream index is derived and may be stale: prove against a fresh one before refusing
+        return _proven(store.stream_lines(run, fresh_index=True), run)
+
+
+def _proven(lines: list[tuple[int, bytes, bytes | None]], run: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    last = 0
+    for seq, line, before in lines:
+        try:
+            raw = check_line(line)
+        except CorruptLogError:
+            raise _refused(run, seq, "is not the line that was sealed") from None
+        if raw.get("seq") != seq:
+            raise _refused(run, seq, "is not where the stream index says (a line was duplicated or moved)")
+        if raw.get("run") != run:
+            continue  # another run whose key in the stream index is the same (a 64-bit hash)
+        if seq <= last:
+            raise _refused(run, seq, f"comes after seq {last} (a line was duplicated or reordered)")
+        if raw.get("prev") != _hash_of(before, seq, run):
+            raise _refused(run, seq, "does not follow the event before it (a line was duplicated or reordered)")
+        last = seq
+        out.append(raw)
+    return out
+
+
+def _hash_of(line: bytes | None, seq: int, run: str) -> str | None:
+    """The hash sealed into the line before `seq` (GENESIS before seq 1)."""
+    if seq == 1:
+        return GENESIS
+    if line is None:
+        return None
+    try:
+        raw = check_line(line)
+    except CorruptLogError:
+        raise _refused(run, seq, "follows a line that is not as sealed") from None
+    return raw["hash"] if raw.get("seq") == seq - 1 else None
+
+
+def stream(store: EventStore, run: str) -> list[Event]:
+    return [from_dict(raw) for raw in stream_raw(store, run)]
+
+
+def read_blob(blobs: BlobStore, sha: str) -> bytes:
+    """A blob's bytes, refused when they no longer match their name."""
+    data = blobs.read(sha)
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise StoreError(
+            f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash; it is not shown:"
+            " run `ledger verify` to see what was altered"
+        )
+    return data
