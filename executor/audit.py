@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger import verified
 from ledger.errors import LedgerError
 from ledger.events import (
     DependencyResolved,
@@ -37,7 +38,7 @@ MAX_DEPTH = 10_000  # a cycle is impossible in an append-only log; this is a gua
 
 
 def log_lines(home: Home, run_id: str, as_json: bool = False) -> Iterator[str]:
-    for ev in home.store.stream(run_id):
+    for ev in verified.stream(home.store, run_id):
         if as_json:
             yield json.dumps(ev.to_dict(), sort_keys=True)
         else:
@@ -128,13 +129,13 @@ def changes(parent: RunSummary, child: RunSummary) -> dict[str, Any]:
 def ancestors(home: Home, run_id: str) -> list[dict[str, Any]]:
     """The run, then each run it was derived from, nearest first; each step
     with the relation to the one before and what changed."""
-    summary = RunSummary.of(home.store.stream(run_id))
+    summary = RunSummary.of(verified.stream(home.store, run_id))
     steps = [{**summary.head(), "relation": None, "changes": {}}]
     for _ in range(MAX_DEPTH):
         parent_id, relation = (summary.proto, "proto") if summary.proto else (summary.batch, "batch")
         if not parent_id:
             break
-        parent = RunSummary.of(home.store.stream(parent_id))
+        parent = RunSummary.of(verified.stream(home.store, parent_id))
         if relation == "batch" and parent.pipeline:
             relation = "step"
         steps[-1]["relation"] = relation
@@ -176,7 +177,7 @@ def descendants(home: Home, run_id: str) -> dict[str, Any]:
             for k in kids
         ]
 
-    root = RunSummary.of(home.store.stream(run_id))
+    root = RunSummary.of(verified.stream(home.store, run_id))
     return {**root.head(), "children": tree(run_id, 0)}
 
 
@@ -229,7 +230,7 @@ def tree_text(node: dict[str, Any], indent: str = "") -> str:
 
 def diff_runs(home: Home, a: str, b: str) -> str:
     """Flags, source files (unified diff of changed ones) and attributes."""
-    ea, eb = home.store.stream(a), home.store.stream(b)
+    ea, eb = verified.stream(home.store, a), verified.stream(home.store, b)
     sa, sb = RunSummary.of(ea), RunSummary.of(eb)
     out = [f"--- {a[:8]} {sa.op}", f"+++ {b[:8]} {sb.op}"]
     ch = changes(sa, sb)
@@ -284,7 +285,7 @@ def _files(events: list[Event]) -> dict[str, str]:
 def _text(home: Home, sha: str | None) -> list[str]:
     if sha is None:
         return []
-    data = home.blobs.read(sha)
+    data = verified.read_blob(home.blobs, sha)
     if b"\0" in data[:1024]:
         return [f"(binary, sha256 {sha[:12]})\n"]
     return data.decode("utf-8", "replace").splitlines(keepends=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger import verified
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
 from ledger.executor.batch_spec import flags_from_params
@@ -122,9 +123,9 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
     """The new run of `ledger run --proto` (`opts` is runner.Options), and
     the proto's batch parameters when the proto is a batch (None else)."""
     # a full id is read straight from its stream: one look-up, no index
-    events = home.store.stream(opts.proto) if is_full_id(opts.proto) else []
+    events = verified.stream(home.store, opts.proto) if is_full_id(opts.proto) else []
     proto_id = events[0].run if events else resolve_id(home, opts.proto)
-    proto = read_proto(events or home.store.stream(proto_id))
+    proto = read_proto(events or verified.stream(home.store, proto_id))
     opdef_over = resolve_opdef(home, opts.project_dir, op) if op else None
     source = None
     sources: dict[str, bytes] = {}

@@ -10,6 +10,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ledger import verified
 from ledger.errors import LedgerError
 from ledger.events import (
     CommentAdded,
@@ -31,7 +32,7 @@ from ledger.terminal import printable
 
 
 def attr_text(home: Home, run_id: str, name: str) -> str:
-    attrs = rundir.attrs(home.store.stream(run_id))
+    attrs = rundir.attrs(verified.stream(home.store, run_id))
     if name not in attrs:
         known = ", ".join(sorted(attrs))
         raise LedgerError(f"run {run_id[:8]} has no attribute {name!r} (it has: {known})")
@@ -39,8 +40,8 @@ def attr_text(home: Home, run_id: str, name: str) -> str:
 
 
 def read_output(home: Home, run_id: str) -> bytes:
-    chunks = [e.data for e in home.store.stream(run_id) if isinstance(e.data, OutputCaptured)]
-    return b"".join(home.blobs.read(c.blob) for c in chunks)
+    chunks = [e.data for e in verified.stream(home.store, run_id) if isinstance(e.data, OutputCaptured)]
+    return b"".join(verified.read_blob(home.blobs, c.blob) for c in chunks)
 
 
 def read_run_file(home: Home, run_id: str, rel: str) -> bytes:
@@ -50,21 +51,22 @@ def read_run_file(home: Home, run_id: str, rel: str) -> bytes:
         raise LedgerError(f"{rel} is outside the run directory; give a path inside it (see `ledger ls`)")
     if target.is_file():
         return target.read_bytes()
-    for ev in home.store.stream(run_id):
+    for ev in verified.stream(home.store, run_id):
         if isinstance(ev.data, SourcecodeCopied):
             for f in ev.data.files:
                 if f.path == rel:
-                    return home.blobs.read(f.sha256)
+                    return verified.read_blob(home.blobs, f.sha256)
     raise LedgerError(f"run {run_id[:8]} has no file {rel}; see `ledger ls {run_id[:8]}`")
 
 
 def run_files(home: Home, run_id: str, sourcecode: bool = False, include_meta: bool = False) -> list[str]:
     if sourcecode:
         files: list[str] = []
-        for ev in home.store.stream(run_id):
+        for ev in verified.stream(home.store, run_id):
             if isinstance(ev.data, SourcecodeCopied):
                 files = [f.path for f in ev.data.files]
         return sorted(files)
+    verified.stream_raw(home.store, run_id)  # a run whose events were altered is not listed as if intact
     root = home.run_dir(run_id)
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -85,10 +87,10 @@ def comments_of(events: list[Event]) -> list[tuple[int, CommentAdded]]:
 def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     """`ledger runs info`: Guild's fields, in Guild's order, then the
     ledger's (seed, host, comments) and the last value of each scalar."""
-    events = home.store.stream(run_id)
+    events = verified.stream(home.store, run_id)
     attrs = rundir.attrs(events)
     times = {type(e.data).__name__: e.ts for e in events if isinstance(e.data, (RunStarted, RunStopped))}
-    scalars = summarize(events, home.blobs.read)
+    scalars = summarize(events, lambda sha: verified.read_blob(home.blobs, sha))
     comments = [c for _, c in comments_of(events)]
     fields = [
         ("id", run_id),
