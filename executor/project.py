@@ -165,7 +165,8 @@ def complete_op(
     if not opdef.main or not (wants_import or opdef.flags_dest is None):
         return opdef if opdef.flags_dest else opdef.replace(flags_dest="args" if opdef.exec else "globals")
     module, _args = opdef.main_parts()
-    script = main_script(project_dir, module)
+    # the main module is found where the run will find it: under `sourcecode: root`
+    script = main_script(Path(project_dir, opdef.sourcecode_root or ""), module)
     if script is None:
         if wants_import:
             raise ProjectError(

@@ -8,7 +8,6 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import marshal
 import os
 import shutil
@@ -18,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError, ProjectError
-from ledger.events import NewEvent, RunDeleted, RunStarted, SourceFile
-from ledger.executor import gitinfo, launch, plan, redaction, requires, sourcecode
+from ledger.errors import LedgerError
+from ledger.events import NewEvent, RunDeleted, RunStarted
+from ledger.executor import gitinfo, launch, plan, redaction, requires
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
 from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
@@ -32,11 +31,10 @@ from ledger.executor.recorder import OutputRecorder, artifacts
 from ledger.executor.requires import Resolution
 from ledger.executor.scalars import ScalarParser
 from ledger.executor.script_ast import read_source
+from ledger.executor.source_files import check_main, project_source
 from ledger.home import Home
 from ledger.projections import rundir
 from ledger.store import now_ts
-
-SOURCE_WARN_FILES = 100
 
 
 @dataclass
@@ -91,41 +89,6 @@ def resolve_opdef(home: Home, project_dir: str | os.PathLike[str], spec: str | N
     return resolve_op(project_dir, spec, cache_dir=cache_dir(home))
 
 
-def project_source(
-    home: Home, project_dir: str | os.PathLike[str], opdef: OpDef
-) -> tuple[Source, dict[str, bytes], list[str]]:
-    """The project's source files as the run will hold them."""
-    paths = sourcecode.select(project_dir, opdef.sourcecode, skip_dirs=(home.path,))
-    warnings = []
-    if len(paths) > SOURCE_WARN_FILES:
-        warnings.append(
-            f"WARNING: {len(paths)} source files copied (over {SOURCE_WARN_FILES}); "
-            "use `sourcecode:` rules in the project file to select fewer"
-        )
-    files, contents = [], {}
-    for rel in paths:
-        full = Path(project_dir, rel)
-        data = full.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        files.append(SourceFile(path=rel, sha256=sha, size=len(data), mode=full.stat().st_mode & 0o777))
-        contents[rel] = data
-    digest = sourcecode.digest([(rel, contents[rel]) for rel in paths])
-    return Source(files=tuple(files), digest=digest), contents, warnings
-
-
-def check_main(opdef: OpDef, source: Source) -> None:
-    """Refuse, before anything is written, a main module the run won't have."""
-    if not opdef.main or opdef.exec or opdef.is_no_op:
-        return
-    module, _ = opdef.main_parts()
-    names = {f.path for f in source.files}
-    if find_main(module, names.__contains__) is None:
-        raise ProjectError(
-            f"main module {module!r} of operation {opdef.name!r} is not in the source code;"
-            " check `main:` in the project file or the `sourcecode:` rules"
-        )
-
-
 def prepare(home: Home, req: RunRequest, opdef: OpDef | None = None) -> Prepared:
     """The run `req` asks for (of `opdef` when the caller resolved it)."""
     git = gitinfo.start(req.project_dir)  # git's dirty check runs while the rest is planned
@@ -137,7 +100,7 @@ def prepare(home: Home, req: RunRequest, opdef: OpDef | None = None) -> Prepared
         resolved = resolve(opdef, given)
         flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
         source, contents, warnings = project_source(home, req.project_dir, opdef)
-        check_main(opdef, source)
+        check_main(opdef, source, req.project_dir, home)
         resolutions = requires.resolve(home, opdef, str(req.project_dir), chosen) if opdef.requires else []
     finally:
         checkout = git()  # waited for on bad input too: no process is left behind

@@ -14,7 +14,8 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.errors import ProjectError
@@ -41,6 +42,24 @@ class _Rule:
     default: bool = False
 
 
+# why a file was left out, for the warnings and for a main module that is missing
+SKIPPED_SIZE = "it is over 1 MiB"
+SKIPPED_LIMIT = f"only the first {MAX_FILES} source files are copied"
+SKIPPED_SPECIAL = "it is not a regular file (a FIFO, socket, device or broken link)"
+SKIPPED_UNREADABLE = "it cannot be read"
+_SHOWN_SKIPPED = 5  # files a warning names
+
+
+@dataclass
+class Selection:
+    """The source files (sorted posix paths relative to the source root),
+    the warnings to show, and why some files were left out."""
+
+    files: list[str]
+    warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
 def select(
     project_dir: str | os.PathLike[str],
     rules: tuple | None = None,
@@ -48,7 +67,7 @@ def select(
     root: str | None = None,
 ) -> list[str]:
     """Sorted posix paths, relative to the source root, of the source files."""
-    return select_with_warnings(project_dir, rules, skip_dirs, root)[0]
+    return select_explained(project_dir, rules, skip_dirs, root).files
 
 
 def select_with_warnings(
@@ -58,14 +77,29 @@ def select_with_warnings(
     root: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """(files, warnings): warnings say which files the default limits left out."""
+    selection = select_explained(project_dir, rules, skip_dirs, root)
+    return selection.files, selection.warnings
+
+
+def select_explained(
+    project_dir: str | os.PathLike[str],
+    rules: tuple | None = None,
+    skip_dirs: tuple[str | os.PathLike[str], ...] = (),
+    root: str | None = None,
+) -> Selection:
+    """The selection, with the files the default limits left out named in
+    warnings that say how to take them, and the reason each file that is
+    not a plain readable file was passed over. Only regular files are ever
+    opened: reading a FIFO would wait forever."""
     src = os.path.join(project_dir, root) if root else os.fspath(project_dir)
+    if root and not os.path.isdir(src):
+        raise ProjectError(f"sourcecode root {root!r} is not a folder of {project_dir}; check `sourcecode: root:`")
     skip = {os.path.realpath(p) for p in skip_dirs}
     all_rules = _default_rules() + _ignore_file_rules(src) + [_user_rule(r, src) for r in rules or ()]
     file_rules = [r for r in all_rules if r.type != "dir"]
     dir_rules = [r for r in all_rules if r.type == "dir"]
     selected: list[str] = []
-    warnings: list[str] = []
-    too_many = False
+    skipped: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(src):
         rel_dir = os.path.relpath(dirpath, src)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
@@ -77,24 +111,43 @@ def select_with_warnings(
         for name in sorted(filenames):
             rel = _join(rel_dir, name)
             info = _FileInfo(os.path.join(dirpath, name))
+            if not info.is_regular:
+                skipped[rel] = SKIPPED_SPECIAL
+                continue
             chosen, decided_by = _select_file(file_rules, info, rel)
             if chosen:
                 selected.append(rel)
                 continue
+            if info.unreadable:
+                skipped[rel] = SKIPPED_UNREADABLE
+                continue
             reason = _default_refusal(file_rules, info, rel) if decided_by is None else None
             if reason == "max matches":
-                too_many = True
+                skipped[rel] = SKIPPED_LIMIT
             elif reason == "size":
-                warnings.append(
-                    f"skipped source file {rel}: it is over 1 MiB; "
-                    "select it with a `sourcecode:` rule if the run needs it"
-                )
-    if too_many:
-        warnings.insert(0, (
-            f"found more than {MAX_FILES} source files, copied {MAX_FILES}; "
-            "define `sourcecode:` rules in the project file to choose them"
-        ))
-    return sorted(selected), warnings
+                skipped[rel] = SKIPPED_SIZE
+    return Selection(sorted(selected), _warnings(skipped), skipped)
+
+
+def _warnings(skipped: dict[str, str]) -> list[str]:
+    """What the default limits left out, named, and how to take it."""
+    out = []
+    over = [rel for rel, why in skipped.items() if why == SKIPPED_LIMIT]
+    if over:
+        more = len(over) - _SHOWN_SKIPPED
+        names = ", ".join(over[:_SHOWN_SKIPPED]) + (f" and {more} more" if more > 0 else "")
+        out.append(
+            f"WARNING: found more than {MAX_FILES} source files: copied {MAX_FILES}, skipped {len(over)} ({names});"
+            " choose the files the run needs with `sourcecode:` rules in the project file"
+            " (e.g. `sourcecode: ['*.py', 'conf/*.yml']`), or list folders to leave out in .ledgerignore"
+        )
+    for rel, why in skipped.items():
+        if why == SKIPPED_SIZE:
+            out.append(
+                f"WARNING: skipped source file {rel}: {why}; if the run needs it, select it with a `sourcecode:`"
+                f" rule in the project file (e.g. `sourcecode: [{{include: {rel}}}]`)"
+            )
+    return out
 
 
 def digest(files: list[tuple[str, bytes]]) -> str:
@@ -222,17 +275,14 @@ class _FileInfo:
 
     def __init__(self, full: str) -> None:
         self.full = full
-        self._size: int | None = None
+        try:
+            st = os.stat(full)  # a symlink counts as what it points to
+            self.is_regular = stat.S_ISREG(st.st_mode)
+            self.size = st.st_size
+        except OSError:  # a dangling symlink
+            self.is_regular, self.size = False, 0
+        self.unreadable = False
         self._text: bool | None = None
-
-    @property
-    def size(self) -> int:
-        if self._size is None:
-            try:
-                self._size = os.path.getsize(self.full)
-            except OSError:
-                self._size = 0
-        return self._size
 
     @property
     def is_text(self) -> bool:
@@ -242,6 +292,7 @@ class _FileInfo:
                     self._text = b"\x00" not in f.read(1024)
             except OSError:
                 self._text = False
+                self.unreadable = True
         return self._text
 
 

@@ -1,7 +1,16 @@
 
+import os
+
 import pytest
 
-from ledger.executor.sourcecode import digest, normalize_rules, select, select_with_warnings
+from ledger.executor.sourcecode import (
+    SKIPPED_SPECIAL,
+    digest,
+    normalize_rules,
+    select,
+    select_explained,
+    select_with_warnings,
+)
 
 
 def write(root, rel, data=b"x = 1\n"):
@@ -33,7 +42,10 @@ def tree(tmp_path):
 def test_default_selection(tree):
     files, warnings = select_with_warnings(tree, None, skip_dirs=(tree / "home",))
     assert files == ["README.md", "data/a.csv", "guild.yml", "pkg/__init__.py", "pkg/model.py", "train.py"]
-    assert warnings == ["skipped source file big.txt: it is over 1 MiB; select it with a `sourcecode:` rule if the run needs it"]
+    assert warnings == [
+        "WARNING: skipped source file big.txt: it is over 1 MiB; if the run needs it, select it with a `sourcecode:`"
+        " rule in the project file (e.g. `sourcecode: [{include: big.txt}]`)"
+    ]
 
 
 def test_rules_select_only_listed_globs(tree):
@@ -95,3 +107,14 @@ def test_homes_and_run_directories_are_not_source(tmp_path):
         (tmp_path / folder / marker).write_text("")
         (tmp_path / folder / "script.py").write_text("print(1)\n")
     assert select(tmp_path) == ["train.py"]
+
+
+def test_special_files_are_passed_over_unopened(tmp_path):
+    write(tmp_path, "train.py")
+    os.mkfifo(tmp_path / "fifo.py")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling.py")
+    os.symlink(tmp_path / "train.py", tmp_path / "link.py")
+    selection = select_explained(tmp_path)
+    assert selection.files == ["link.py", "train.py"]
+    assert selection.skipped == {"dangling.py": SKIPPED_SPECIAL, "fifo.py": SKIPPED_SPECIAL}
+    assert selection.warnings == []
