@@ -12,6 +12,7 @@ from ledger.errors import LedgerError
 from ledger.executor.runinfo import read_output, read_run_file, run_files
 from ledger.home import Home
 from ledger.projections.refs import resolve
+from ledger.terminal import printable
 
 app = Commands()
 
@@ -62,4 +63,4 @@ def ls(
         return
     typer.echo(f"{home.run_dir(row['id'])}:")
     for f in files:
-        typer.echo(f"  {f}")
+        typer.echo(f"  {printable(f)}")  # a file the run named with a newline or an escape

@@ -69,3 +69,10 @@ def test_control_characters_in_labels_are_escaped_in_every_listing(ledger: Ledge
         assert not any(c in out for c in "\x1b\x07\r\u202e"), f"{name} printed a control character:\n{out!r}"
         assert shown in out, f"{name} does not show the label escaped:\n{out}"
     assert "t\\x1b[31m" in outputs["runs info"] and "c\\rx" in outputs["runs info"]
+
+
+def test_file_names_a_run_wrote_are_escaped_in_ls(ledger: Ledger, project) -> None:
+    (project / "names.py").write_text("open('bad\\x1b]0;T\\x07\\nname.txt', 'w').write('x')\n")
+    ledger("run", "names.py", "-y")
+    out = ledger("ls").out
+    assert "bad\\x1b]0;T\\x07\\nname.txt" in out and "\x1b" not in out
