@@ -65,13 +65,17 @@ class RunSummary:
     pid: int = 0
     pipeline: bool = False  # it runs `steps`: its children are steps, not trials
     deps: list[dict[str, Any]] = field(default_factory=list)  # requirements as resolved
+    pid_start: int = 0
+    boot_id: str = ""
+    created: str = ""
 
     @classmethod
     def of(cls, events: list[Event]) -> RunSummary:
         if not events or not isinstance(events[0].data, RunCreated):
             raise LedgerError("that run has no RunCreated event; see `ledger log` for what it has")
         c = events[0].data
-        s = cls(id=events[0].run, op=c.op, kind=c.kind, proto=c.proto, batch=c.batch, host=c.host, pid=c.pid)
+        s = cls(id=events[0].run, op=c.op, kind=c.kind, proto=c.proto, batch=c.batch, host=c.host, pid=c.pid,
+                pid_start=c.pid_start, boot_id=c.boot_id, created=events[0].ts)
         if c.params.get("stage"):
             s.status = "staged"
         s.pipeline = "steps" in c.params
@@ -91,7 +95,8 @@ class RunSummary:
             elif isinstance(d, DependencyResolved):
                 s.deps.append({"kind": d.kind, "name": d.name, "run": d.run, "how": d.how,
                                "files": [[f.path, f.sha256] for f in d.files]})  # fmt: skip
-        s.status = effective_status(s.status, s.host, s.pid)  # a dead owner: terminated, not running
+        # a dead owner (or one of another host or boot): terminated, not running
+        s.status = effective_status(s.status, s.host, s.pid, s.pid_start, s.boot_id, s.created)
         return s
 
     def head(self) -> dict[str, Any]:

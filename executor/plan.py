@@ -62,6 +62,8 @@ class RunSpec:
     user: str = ""
     platform: str = ""
     pid: int = 0
+    pid_start: int = 0
+    boot_id: str = ""
     git: dict[str, Any] | None = None
     proto_created: int | None = None  # seq of the proto's RunCreated
 
@@ -86,6 +88,8 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
                 label_template=spec.label_template,
                 random_seed=spec.random_seed,
                 pid=spec.pid,
+                pid_start=spec.pid_start,
+                boot_id=spec.boot_id,
                 host=spec.host,
                 user=spec.user,
                 platform=spec.platform,

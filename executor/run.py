@@ -33,7 +33,7 @@ from ledger.executor.scalars import ScalarParser
 from ledger.executor.script_ast import read_source
 from ledger.executor.source_files import check_main, project_source
 from ledger.home import Home
-from ledger.projections import rundir
+from ledger.projections import liveness, rundir
 from ledger.store import now_ts
 
 
@@ -77,7 +77,7 @@ def context() -> dict[str, Any]:
         user = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid
         user = ""
-    return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", "pid": os.getpid()}
+    return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", **liveness.owner()}
 
 
 def cache_dir(home: Home) -> Path:

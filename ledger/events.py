@@ -47,7 +47,14 @@ class RunCreated(EventData):
     can be replayed without the project file; `params` are the run's
     parameters as given (batch spaces, optimizer, trials, flags as typed...).
     `proto` and `batch` link the run to the run it was derived from and the
-    batch that spawned it."""
+    batch that spawned it.
+
+    The owning ledger process is recorded as (`host`, `boot_id`, `pid`,
+    `pid_start`: its start time in clock ticks after boot, field 22 of
+    /proc/PID/stat), so a reused pid or another boot or host is never
+    taken for it (ledger.projections.liveness). v1 had only host and pid."""
+
+    V: ClassVar[int] = 2
 
     op: str
     opdef: dict[str, Any] = field(default_factory=dict)
@@ -63,6 +70,14 @@ class RunCreated(EventData):
     platform: str = ""
     git: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    pid_start: int = 0  # 0: not recorded (v1, or no /proc)
+    boot_id: str = ""
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        # v1 did not record the owner's start time nor the boot: left unknown,
+        # liveness then judges the pid by the run's creation time
+        return {**data, "pid_start": 0, "boot_id": ""}
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ _STATEMENTS = [
     # runs: one row per RunCreated
     """
     INSERT INTO runs (id, seq, op, kind, status, created, proto, batch, random_seed, project, host,
-                      "user", pid, platform, label_template, opdef, params)
+                      "user", pid, platform, label_template, opdef, params, pid_start, boot_id)
     SELECT run, seq, data->>'op', coalesce(data->>'kind', 'run'),
            CASE WHEN (data->'params'->>'stage') = 'true' THEN 'staged' ELSE 'running' END,
            ts, data->>'proto', data->>'batch', TRY_CAST(data->>'random_seed' AS BIGINT), data->>'project',
            data->>'host', data->>'user', TRY_CAST(data->>'pid' AS BIGINT), data->>'platform',
-           data->>'label_template', data->'opdef', data->'params'
+           data->>'label_template', data->'opdef', data->'params',
+           TRY_CAST(data->>'pid_start' AS BIGINT), data->>'boot_id'
     FROM events WHERE seq > $pos AND type = 'RunCreated'
     """,
     """

@@ -6,7 +6,7 @@ index of another version is rebuilt from the log on next use.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # `position` is one row: the last applied event and where its line ends in
 # the log, written in the same transaction as the rows it accounts for.
@@ -53,7 +53,9 @@ CREATE TABLE runs (
     platform VARCHAR,
     label_template VARCHAR,
     opdef JSON,
-    params JSON
+    params JSON,
+    pid_start BIGINT,
+    boot_id VARCHAR
 );
 CREATE TABLE flags (
     run VARCHAR NOT NULL,

@@ -1,17 +1,92 @@
-"""Whether a run logged as running still is: its owning process's liveness."""
+"""Whether a run logged as running still is: its owning process's liveness.
+
+A run is owned by the ledger process that created it. The log records that
+process as (host, boot id, pid, start time): a pid alone is not an
+identity, since pids are reused (`pid_max` can be as low as 32,768), and
+neither is a host name, since a container or a machine that mounts the same
+home may share it. A run reads `running` only while that exact process is
+alive; anything else means its owner is gone without recording the run's
+end, and the run reads `terminated`.
+
+A run owned by another host or an earlier boot of this one is
+`terminated` too, never `running` and never "unknown": a home is a
+single-machine store (its appends are serialised by a local file lock), so
+an owner elsewhere cannot be checked from here, and a third state would
+need settling by hand. This is the status Guild gives a run whose process
+it cannot find. The status is derived when read, never appended:
+if the owner is in fact alive somewhere and records the run's end, that
+end is what the run reads.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
-from typing import TYPE_CHECKING
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import duckdb
 
+_PROC = "/proc"
+
 
 def this_host() -> str:
     return socket.gethostname()
+
+
+@lru_cache(maxsize=1)
+def boot_id() -> str:
+    """This boot of the machine ("" where the kernel does not say)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (which may hold
+    spaces and parentheses): field 3 (state) is [0], field 22 (start
+    time) is [19]. None if there is no such process (or no /proc)."""
+    try:
+        with open(f"{_PROC}/{pid}/stat", "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    return raw[raw.rfind(b")") + 2 :].decode("ascii", "replace").split()
+
+
+def process_start(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks after boot (field 22 of
+    /proc/PID/stat); None if it does not exist or is a zombie (dead, only
+    not yet reaped by its parent)."""
+    fields = _stat_fields(pid)
+    if not fields or len(fields) < 20 or fields[0] in ("Z", "X", "x"):
+        return None
+    try:
+        return int(fields[19])
+    except ValueError:
+        return None
+
+
+def owner() -> dict[str, Any]:
+    """The identity of this process as a run's owner, as `RunCreated` records it."""
+    pid = os.getpid()
+    return {"pid": pid, "pid_start": process_start(pid) or 0, "boot_id": boot_id()}
+
+
+def _boot_time() -> float | None:
+    """When this machine booted (epoch seconds), from /proc/stat's btime."""
+    try:
+        with open(f"{_PROC}/stat", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"btime "):
+                    return float(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -23,19 +98,74 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True  # exists, owned by someone else
+    except OverflowError:
+        return False
     return True
 
 
-def effective_status(status: str, host: str | None, pid: int | None, *, here: str | None = None) -> str:
-    """A run logged as running whose owning ledger process on this host is
-    gone was killed: it reads `terminated`, never running forever. Runs of
-    other hosts cannot be checked and keep their logged status."""
-    if status == "running" and host == (here or this_host()) and not pid_alive(pid):
+def owner_alive(
+    host: str | None,
+    pid: int | None,
+    pid_start: int | None = 0,
+    boot: str | None = "",
+    created: datetime | str | None = None,
+    *,
+    here: str | None = None,
+) -> bool:
+    """Whether the process that owns a run is still the one alive with its
+    pid. Runs recorded before start times were (`pid_start` 0) are judged
+    by their creation time: the owner started before it created the run,
+    so a process with that pid that started later is another one."""
+    if not pid or pid <= 0 or host != (here or this_host()):
+        return False
+    now_boot = boot_id()
+    if boot and now_boot and boot != now_boot:
+        return False
+    if not os.path.isdir(_PROC):  # no /proc (macOS): the pid is all there is to check
+        return pid_alive(pid)
+    start = process_start(pid)
+    if start is None:
+        return False
+    if pid_start:
+        return start == pid_start
+    return _started_by(start, created)
+
+
+def _started_by(start_ticks: int, created: datetime | str | None) -> bool:
+    booted = _boot_time()
+    when = _epoch(created)
+    if booted is None or when is None:
+        return True  # nothing to compare with: the live pid is the best evidence left
+    started = booted + start_ticks / os.sysconf("SC_CLK_TCK")
+    return started <= when + 1.0  # btime is whole seconds
+
+
+def _epoch(created: datetime | str | None) -> float | None:
+    if created is None:
+        return None
+    if isinstance(created, str):
+        try:
+            created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)  # the index keeps UTC times without a zone
+    return created.timestamp()
+
+
+def effective_status(status: str, host: str | None, pid: int | None, pid_start: int | None = 0,
+                     boot: str | None = "", created: datetime | str | None = None) -> str:  # fmt: skip
+    """A run logged as running whose owning process is gone was killed (or
+    belongs to another host or boot): it reads `terminated`."""
+    if status == "running" and not owner_alive(host, pid, pid_start, boot, created):
         return "terminated"
     return status
 
 
 def dead_running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT id, host, pid, pid_start, boot_id, created FROM runs WHERE status = 'running'"
+    ).fetchall()
     here = this_host()
-    rows = con.execute("SELECT id, host, pid FROM runs WHERE status = 'running' AND host = ?", [here]).fetchall()
-    return [rid for rid, host, pid in rows if effective_status("running", host, pid, here=here) != "running"]
+    return [rid for rid, host, pid, start, boot, created in rows
+            if not owner_alive(host, pid, start, boot, created, here=here)]  # fmt: skip

@@ -110,6 +110,31 @@ def test_kill_9_of_ledger_run(tmp_path: Path) -> None:
     assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "terminated"]
 
 
+def other_host_listing(ledger: Ledger) -> list[str]:
+    """`ledger runs -s` as a machine of another name sees the home (a new
+    container mounting the same volume): `unshare -u` gives it its own
+    host name. The same injected into the log is tested in tests/projections."""
+    script = f"hostname another-host && exec {sys.executable} -m ledger runs -s"
+    proc = subprocess.run(["unshare", "-u", "sh", "-c", script], cwd=ledger.cwd, capture_output=True, text=True,
+                          env={**os.environ, "LEDGER_HOME": str(ledger.home), "COLUMNS": "200"}, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+@pytest.mark.skipif(subprocess.run(["unshare", "-u", "true"], capture_output=True).returncode != 0,
+                    reason="unshare -u needs CAP_SYS_ADMIN; the host is injected in tests/projections/test_index.py")
+def test_another_host_never_reads_running(tmp_path: Path) -> None:
+    ledger, proc, child = start_sleeper(tmp_path)
+    try:
+        assert other_host_listing(ledger) == ["[1]", "sleeper.py", "terminated"]
+        assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "running"]
+    finally:
+        proc.kill()
+        proc.communicate(timeout=20)
+    assert other_host_listing(ledger) == ["[1]", "sleeper.py", "terminated"]
+    assert_ended_terminated(ledger, child)
+
+
 def test_ctrl_c_stops_the_current_trial_and_the_batch(tmp_path: Path) -> None:
     """Both end `terminated`, no later trial starts, and the trial's process
     does not outlive ledger."""

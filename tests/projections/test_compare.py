@@ -58,16 +58,16 @@ def test_the_ops_compare_columns(home):
         NewEvent(y, FlagSet("z", "a", "user")),
         NewEvent(y, ScalarLogged("acc", 0.9)),
     ])  # fmt: skip
-    headers, rows = compare_rows(home)
+    headers, rows = compare_rows(home)  # runs without an owner read terminated
     assert headers == ["run", "op", "status", "label", "rate", "best", "loss", "exit_status", "count loss", "z",
                        "acc", "min acc", "max acc"]  # fmt: skip
     assert rows == [
-        [y, "other", "running", None, None, None, None, None, None, "a", 0.9, 0.9, 0.9],
-        [x, "fit", "running", None, "0.5", 1.0, 2.0, None, 3, None, None, None, None],
+        [y, "other", "terminated", None, None, None, None, None, None, "a", 0.9, 0.9, 0.9],
+        [x, "fit", "terminated", None, "0.5", 1.0, 2.0, None, 3, None, None, None, None],
     ]
     out = io.StringIO()
     compare_csv(home, [], out)
-    assert list(csv.reader(io.StringIO(out.getvalue())))[2] == [x, "fit", "running", "", "0.5", "1.0", "2.0", "", "3", "", "", "", ""]
+    assert list(csv.reader(io.StringIO(out.getvalue())))[2] == [x, "fit", "terminated", "", "0.5", "1.0", "2.0", "", "3", "", "", "", ""]
 
 
 def test_spec_parsing():

@@ -7,14 +7,27 @@ import os
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
-from ledger.events import FlagSet, LabelSet, NewEvent, RunStopped, ScalarLogged, TagAdded
+from ledger.events import (
+    EVENT_TYPES,
+    EventData,
+    FlagSet,
+    LabelSet,
+    NewEvent,
+    RunCreated,
+    RunStopped,
+    ScalarLogged,
+    TagAdded,
+)
 from ledger.home import Home
 from ledger.projections.index import catch_up, connect, rebuild_index
 from ledger.projections.index_listing import list_runs
+from ledger.projections.liveness import effective_status, owner, process_start
 from ledger.store import seal_line
+from ledger.verify import verify
 from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
 TABLES = ["events", "runs", "flags", "scalars", "sourcecode", "artifacts", "trials", "tags", "comments",
@@ -227,26 +240,74 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def test_a_running_run_whose_process_died_reads_terminated(tmp_path):
-    home = Home(tmp_path / "home")
-    here = socket.gethostname()
-    alive, dead, remote = rid("alive"), rid("dead"), rid("remote")
-    home.store.append([
-        NewEvent(alive, ScalarLogged("x", 1.0)),  # events before RunCreated are tolerated
-    ])
-    from ledger.events import RunCreated
+@pytest.fixture
+def other_process():
+    """A live process that is not the owner of any run."""
+    proc = subprocess.Popen(["sleep", "60"])
+    yield proc.pid
+    proc.kill()
+    proc.wait()
 
-    dead_pid = _dead_pid()
+
+def test_running_means_the_exact_owner_process_is_alive(tmp_path, other_process):
+    """(host, boot, pid, start time) must all be the owner's: a reused pid,
+    another boot or another host read `terminated`, never `running`."""
+    home = Home(tmp_path / "home")
+    here, me = socket.gethostname(), owner()
+    names = ("alive", "dead", "reused", "other_boot", "other_host", "other_host_dead")
+    run = {n: rid(n) for n in names}
+    home.store.append([NewEvent(run["alive"], ScalarLogged("x", 1.0))])  # events before RunCreated are tolerated
+    reused = {"pid": other_process, "pid_start": process_start(other_process) - 1, "boot_id": me["boot_id"]}
     home.store.append([
-        NewEvent(alive, RunCreated(op="train", host=here, pid=os.getpid())),
-        NewEvent(dead, RunCreated(op="train", host=here, pid=dead_pid)),
-        NewEvent(remote, RunCreated(op="train", host="elsewhere", pid=dead_pid)),
+        NewEvent(run["alive"], RunCreated(op="train", host=here, **me)),
+        NewEvent(run["dead"], RunCreated(op="train", host=here, **{**me, "pid": _dead_pid()})),
+        NewEvent(run["reused"], RunCreated(op="train", host=here, **reused)),
+        NewEvent(run["other_boot"], RunCreated(op="train", host=here, **{**me, "boot_id": "another-boot"})),
+        NewEvent(run["other_host"], RunCreated(op="train", host="elsewhere", **me)),
+        NewEvent(run["other_host_dead"], RunCreated(op="train", host="elsewhere", pid=_dead_pid())),
     ])
-    status = {r["id"]: r["status"] for r in list_runs(home)}
-    assert status == {alive: "running", dead: "terminated", remote: "running"}
-    assert one(home, "SELECT status FROM runs WHERE id = ?", [dead]) == [("terminated",)]
-    home.store.append([NewEvent(dead, RunStopped("error", 1))])
-    assert {r["id"]: r["status"] for r in list_runs(home)}[dead] == "error"
+    expected = {rid: "terminated" for rid in run.values()}
+    expected[run["alive"]] = "running"
+    assert {r["id"]: r["status"] for r in list_runs(home)} == expected
+    assert one(home, "SELECT count(*) FROM runs WHERE status = 'running'") == [(1,)]
+    home.store.append([NewEvent(run["dead"], RunStopped("error", 1))])
+    assert {r["id"]: r["status"] for r in list_runs(home)}[run["dead"]] == "error"
+    # the live process with the reused pid really is alive: only its start time tells it apart
+    assert effective_status("running", here, other_process, process_start(other_process), me["boot_id"]) == "running"
+
+
+class V1:
+    @dataclass(frozen=True)
+    class RunCreated(EventData):
+        """As v1 recorded a run's owner: host and pid, no start time, no boot."""
+
+        op: str
+        host: str = ""
+        pid: int = 0
+
+
+RunCreatedV1 = V1.RunCreated
+
+
+def test_runs_recorded_before_start_times_are_judged_by_creation_time(tmp_path, monkeypatch):
+    """A v1 RunCreated reads back with the owner's start time and boot
+    unknown; its pid counts as its owner only if that process started
+    before the run was created."""
+    home = Home(tmp_path / "home")
+    run = rid("old")
+    monkeypatch.setitem(EVENT_TYPES, "RunCreated", RunCreatedV1)
+    home.store.append([NewEvent(run, RunCreatedV1(op="train", host=socket.gethostname(), pid=os.getpid()))])
+    monkeypatch.setitem(EVENT_TYPES, "RunCreated", RunCreated)
+    stored = (home.path / "events" / "00000001.jsonl").read_text()
+    assert '"type":"RunCreated","v":1' in stored and "pid_start" not in stored
+    (created,) = home.store.stream(run)
+    assert isinstance(created.data, RunCreated) and (created.data.pid_start, created.data.boot_id) == (0, "")
+    assert {r["id"]: r["status"] for r in list_runs(home)} == {run: "running"}  # this process predates the run
+    assert verify(home).ok
+    # a live process with the same pid that started after the run was created is not its owner
+    here = socket.gethostname()
+    assert effective_status("running", here, os.getpid(), 0, "", created="2000-01-01T00:00:00Z") == "terminated"
+    assert effective_status("running", here, os.getpid(), 0, "", created=created.ts) == "running"
 
 
 @pytest.mark.parametrize("statement", ["CREATE TABLE x (a INT)", "DELETE FROM runs", "INSERT INTO tags VALUES ('a','b',1)"])

@@ -27,6 +27,7 @@ from ledger.events import (
     TrialSpawned,
 )
 from ledger.home import Home
+from ledger.projections.liveness import owner, this_host
 
 OPDEF = {"name": "train", "flags": {"lr": {"default": 0.1}}, "objective": {"minimize": "loss"}}
 BATCH_OPDEF = {"name": "train+", "objective": {"minimize": "loss"}}
@@ -49,8 +50,9 @@ def append(home: Home, events: list[NewEvent]) -> list:
 
 
 def created(run: str, op: str = "train", **kw) -> NewEvent:
+    """A run owned by this (live) process: runs without an end read `running`."""
     opdef = kw.pop("opdef", OPDEF)
-    return NewEvent(run, RunCreated(op=op, opdef=opdef, host="fixture-host", pid=1, **kw))
+    return NewEvent(run, RunCreated(op=op, opdef=opdef, host=this_host(), **owner(), **kw))
 
 
 def build(home: Home) -> Fixture:
