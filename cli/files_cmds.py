@@ -9,7 +9,7 @@ import typer
 
 from ledger.cli.command import Commands
 from ledger.errors import LedgerError
-from ledger.executor.runinfo import read_output, read_run_file, run_files
+from ledger.executor.runinfo import output_chunks, read_run_file, run_files
 from ledger.home import Home
 from ledger.projections.refs import resolve
 from ledger.terminal import printable
@@ -34,12 +34,13 @@ def cat(
     home = Home()
     row = resolve(home, run, flags=False)
     if output:
-        data = read_output(home, row["id"])
+        chunks = output_chunks(home, row["id"])  # streamed: output may be larger than memory
     elif path:
-        data = read_run_file(home, row["id"], path)
+        chunks = iter([read_run_file(home, row["id"], path)])
     else:
         raise LedgerError("say what to print: -p PATH for a file of the run, or --output")
-    sys.stdout.buffer.write(data)
+    for data in chunks:
+        sys.stdout.buffer.write(data)
     sys.stdout.flush()
 
 

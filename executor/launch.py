@@ -1,8 +1,10 @@
 """Starting a run's process and capturing its output.
 
 The process runs in its run directory with its output tee'd live to the
-terminal and handed, line by line with a time stamp, to a sink that records
-it; its stdin is ledger's own (the user's terminal, for input() and pdb).
+terminal and handed, as read (whole lines or not) with a time stamp, to a
+sink that records it; its stdin is ledger's own (the user's terminal, for
+input() and pdb). Output is never split into lines here: a line of a
+gigabyte costs what a gigabyte of short lines does.
 Ctrl-C and SIGTERM stop the process and are reported, not raised, so the
 caller can always record how the run ended.
 """
@@ -23,13 +25,17 @@ from dataclasses import dataclass, field
 
 from ledger.errors import LedgerError
 
-LineSink = Callable[[bytes, int, int], None]  # line, ms since epoch, stream (0 out, 1 err)
+OutputSink = Callable[[bytes, int, int], None]  # bytes as read, ms since epoch, stream (0 out, 1 err)
 
 # How often a quiet process's sink hears `tick()`: a run that prints a line
 # and then computes for an hour must not keep that line in memory only.
 TICK_SECONDS = 0.25
 
 _PR_SET_PDEATHSIG = 1
+READ_BYTES = 1 << 16  # a pipe's default capacity: one read empties it
+# After the run's process exits, how long its output may stay quiet but
+# open (held by a daemon it started) before recording stops.
+OUTPUT_GRACE_SECONDS = 3.0
 
 
 @dataclass
@@ -107,9 +113,10 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
     return proc
 
 
-def capture(proc, sink: LineSink, tee: bool = True, prefix: bytes | None = None) -> Outcome:
+def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = None) -> Outcome:
     """Pump the process's output into `sink` (and the terminal) until it
-    exits. Ctrl-C or SIGTERM is passed on to the process and reported.
+    exits and its output ends, or stays quiet for OUTPUT_GRACE_SECONDS after
+    it exits. Ctrl-C or SIGTERM is passed on to the process and reported.
     A sink with a `tick()` method has it called at least every
     TICK_SECONDS, output or not, so it can record what it holds. With a
     `prefix` (trials run side by side), the terminal gets whole lines, each
@@ -133,42 +140,37 @@ def capture(proc, sink: LineSink, tee: bool = True, prefix: bytes | None = None)
     old_int = signal.signal(signal.SIGINT, on_term) if catch_int else None
     sel = selectors.DefaultSelector()
     outs = {proc.stdout.fileno(): (0, sys.stdout.buffer), proc.stderr.fileno(): (1, sys.stderr.buffer)}
-    partial = {fd: b"" for fd in outs}
     for fd in outs:
         sel.register(fd, selectors.EVENT_READ)
+    shown: dict[int, list[bytes]] = {fd: [] for fd in outs}  # with a prefix: the line the terminal awaits the end of
+    quiet_since = time.monotonic()
     try:
         while sel.get_map():
             try:
-                ready = sel.select(TICK_SECONDS if tick else None)
+                ready = sel.select(TICK_SECONDS)
             except KeyboardInterrupt:
                 interrupted = True
                 _signal(proc, signal.SIGINT)
                 continue
             if tick:
                 tick()
+            if not ready and _held_by_a_child(proc, quiet_since):
+                break
             for key, _ in ready:
                 fd = key.fd
                 stream, term = outs[fd]
-                data = os.read(fd, 65536)
+                data = os.read(fd, READ_BYTES)
                 if not data:
                     sel.unregister(fd)
-                    if partial[fd]:
-                        if tee and prefix is not None:
-                            term.write(prefix + partial[fd] + b"\n")
-                            term.flush()
-                        sink(partial[fd], _ms(), stream)
+                    if tee and prefix is not None and shown[fd]:
+                        to_terminal(term, prefix + b"".join(shown[fd]) + b"\n")
                     continue
-                buf = partial[fd] + data
-                *lines, partial[fd] = buf.split(b"\n")
+                quiet_since = time.monotonic()
                 if tee and prefix is None:
-                    term.write(data)
-                    term.flush()
-                elif tee and lines:
-                    term.write(b"".join(bytes(prefix or b"") + line + b"\n" for line in lines))
-                    term.flush()
-                now = _ms()
-                for line in lines:
-                    sink(line + b"\n", now, stream)
+                    to_terminal(term, data)
+                elif tee:
+                    _prefixed(term, prefix, shown[fd], data)
+                sink(data, _ms(), stream)
         while True:
             try:
                 code = proc.wait()
@@ -185,6 +187,51 @@ def capture(proc, sink: LineSink, tee: bool = True, prefix: bytes | None = None)
         proc.stdout.close()
         proc.stderr.close()
     return Outcome(code, interrupted)
+
+
+def to_terminal(stream, data) -> None:
+    """Write to ledger's stdout or stderr, which may be a pipe whose reader
+    is gone (`| tee` stopped by the same Ctrl-C): then that stream goes to
+    /dev/null from here on, and the run is still recorded and ended."""
+    try:
+        stream.write(data)
+        stream.flush()
+    except (BrokenPipeError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+
+
+def _prefixed(term, prefix: bytes, unfinished: list[bytes], data: bytes) -> None:
+    """Whole lines to the terminal, each after `prefix`; the end of an
+    unfinished line waits in `unfinished` (pieces, joined once: linear)."""
+    head, newline, tail = data.rpartition(b"\n")
+    if not newline:
+        unfinished.append(data)
+        return
+    text = b"".join(unfinished) + head
+    unfinished[:] = [tail] if tail else []
+    to_terminal(term, b"".join(prefix + line + b"\n" for line in text.split(b"\n")))
+
+
+def _held_by_a_child(proc, quiet_since: float) -> bool:
+    """Whether to stop reading: the run's process has exited and its output
+    stayed quiet for OUTPUT_GRACE_SECONDS, yet is still open, held by a
+    process it started (a daemon that kept stdout). Said on the terminal."""
+    if proc.poll() is None or time.monotonic() - quiet_since < OUTPUT_GRACE_SECONDS:
+        return False
+    to_terminal(sys.stderr, f"ledger: the run's process exited, but a process it started still holds its output"
+                            f" open; stopped recording after {OUTPUT_GRACE_SECONDS:g} s of quiet (that process keeps"
+                            " running)\n")  # fmt: skip
+    return True
+
+
+def stop(proc) -> int:
+    """Kill a process ledger started and has not captured yet; its exit status."""
+    _signal(proc, signal.SIGKILL)
+    return proc.wait()
 
 
 def _signal(proc, signum: int) -> None:

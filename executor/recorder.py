@@ -1,8 +1,8 @@
 """Recording a running process: output chunks, scalars, and how it ended.
 
-Output lines are written live to `.ledger/output` (and their times to
-`.ledger/output.index`), and every second (see `tick`) or megabyte they
-become one transaction: the chunk as a blob, an `OutputCaptured` event, and
+Output is written live to `.ledger/output` as read (and the times of its
+lines to `.ledger/output.index`), and every second (see `tick`) or megabyte
+it becomes one transaction, whole lines or not: the chunk as a blob, an `OutputCaptured` event, and
 one `ScalarsLogged` batch per source of points: the scalars parsed from the
 chunk, the points the script logged through `ledger.log` (a spool file the
 recorder tails) and those of TensorBoard event files the run writes. The
@@ -39,6 +39,7 @@ CHUNK_SECONDS = 1.0
 CHUNK_BYTES = 1 << 20
 CHUNK_POINTS = 1 << 20  # a batch of points is appended at least this often, even within a second
 _BULKY = (OutputCaptured, ScalarsLogged)  # not kept once appended: the run directory's attributes ignore them
+PARSED_LINE_BYTES = 1 << 16  # longer lines are kept, not searched for scalars
 ARTIFACT_STORE_BYTES = 64 << 20  # bigger files are recorded (path, size) but not copied
 
 
@@ -61,32 +62,33 @@ class OutputRecorder:
         meta.mkdir(parents=True, exist_ok=True)
         self._out = (meta / "output").open("wb")
         self._index = (meta / "output.index").open("w")
-        self._lines: list[bytes] = []
-        self._times: list[tuple[int, int]] = []
+        self._chunk: list[bytes] = []
+        self._runs: list[list[int]] = []  # [ms, stream, lines] of the chunk's lines
+        self._lines = 0
+        self._size = 0
+        self._ends_line = True  # the last byte recorded ended a line (or there is none)
+        self._last = (0, 0)  # time and stream of the last bytes recorded
+        self._unparsed: dict[int, bytes | None] = {0: b"", 1: b""}  # per stream: its unfinished line (None: too long)
         self._points = ScalarColumns()
         self._sources = sources
-        self._size = 0
         self._last_flush = time.monotonic()
         self.scalars: dict[str, float] = {}  # the last value of each key, whatever its source
         self.appended: list = []  # the events this recorder appended, but for output chunks and scalar batches
         self._pending: list[NewEvent] = list(pending or ())  # go out with the first append
 
-    def __call__(self, line: bytes, ms: int, stream: int) -> None:
-        self._out.write(line)
-        self._index.write(output_index_line(ms, stream))
-        self._lines.append(line)
-        self._times.append((ms, stream))
-        self._size += len(line)
+    def __call__(self, data: bytes, ms: int, stream: int) -> None:
+        """Record output as it was read: any number of lines, the first
+        maybe the rest of an earlier read's, the last maybe unfinished."""
+        self._out.write(data)
+        self._chunk.append(data)
+        self._size += len(data)
+        ended = data.count(b"\n")
+        if ended:
+            self._count_lines(ms, stream, ended)
+        self._ends_line = data.endswith(b"\n")
+        self._last = (ms, stream)
         if self.parser is not None:
-            found = self.parser.feed(line.decode("utf-8", "replace"))
-            if found:
-                add, time_us = self._points.add, ms * 1000
-                for key, value, step in found:
-                    self.scalars[key] = value
-                    try:
-                        add(key, step, value, time_us)
-                    except ValueError:
-                        pass  # a printed step beyond 64 bits: the line stays in the output
+            self._parse(data, ms, stream)
         if (
             self._size >= CHUNK_BYTES
             or len(self._points) >= CHUNK_POINTS
@@ -94,11 +96,53 @@ class OutputRecorder:
         ):
             self._append(self._chunk_events())
 
+    def _count_lines(self, ms: int, stream: int, count: int) -> None:
+        last = self._runs[-1] if self._runs else None
+        if last is not None and last[0] == ms and last[1] == stream:
+            last[2] += count
+        else:
+            self._runs.append([ms, stream, count])
+        self._lines += count
+        self._index.write(output_index_line(ms, stream) * count)
+
+    def _parse(self, data: bytes, ms: int, stream: int) -> None:
+        """Feed the parser the lines `data` completes. Lines longer than
+        PARSED_LINE_BYTES are not parsed (no printed scalar is that long):
+        what is kept of an unfinished line stays bounded."""
+        unfinished = self._unparsed[stream]
+        end = data.rfind(b"\n")
+        if end < 0:
+            if unfinished is not None:
+                unfinished += data
+                self._unparsed[stream] = unfinished if len(unfinished) <= PARSED_LINE_BYTES else None
+            return
+        rest = data[end + 1 :]
+        self._unparsed[stream] = rest if len(rest) <= PARSED_LINE_BYTES else None
+        if not self.parser.might_match(data):
+            if unfinished is None or not self.parser.might_match(unfinished):
+                return
+        lines = data[:end].split(b"\n")
+        if unfinished is None:
+            del lines[0]
+        elif unfinished:
+            lines[0] = unfinished + lines[0]
+        add, time_us = self._points.add, ms * 1000
+        for line in lines:
+            if len(line) > PARSED_LINE_BYTES:
+                continue
+            for key, value, step in self.parser.feed(line.decode("utf-8", "replace")):
+                self.scalars[key] = value
+                try:
+                    add(key, step, value, time_us)
+                except ValueError:
+                    pass  # a printed step beyond 64 bits: the line stays in the output
+
     def tick(self) -> None:
         """Called by the launcher every fraction of a second, output or not:
-        a line followed by a long quiet computation is recorded within a
-        second, not when the next line comes (a kill -9 of `ledger run`
-        then loses at most that second)."""
+        output is recorded within a second, a line followed by a long quiet
+        computation or a progress bar without newlines too, not when the
+        next line comes (a kill -9 of `ledger run` then loses at most that
+        second)."""
         if time.monotonic() - self._last_flush >= CHUNK_SECONDS:
             events = self._chunk_events()
             if events:
@@ -118,18 +162,19 @@ class OutputRecorder:
         batches = [("output", self._points)] if len(self._points) else []
         for source in self._sources:
             batches += source.poll(final)
-        if self._lines:
-            data = b"".join(self._lines)
+        if final and not self._ends_line:
+            self._count_lines(*self._last, 1)  # the run's last line, without its newline
+            self._ends_line = True
+        if self._chunk or self._runs:
+            data = b"".join(self._chunk)
             blob = self.home.blobs.put_bytes(data)
-            events.append(
-                NewEvent(
-                    self.run_id,
-                    OutputCaptured(blob=blob, bytes=len(data), lines=len(self._lines), index=tuple(self._times)),
-                )
-            )
+            index = tuple((ms, stream, count) for ms, stream, count in self._runs)
+            events.append(NewEvent(self.run_id, OutputCaptured(blob=blob, bytes=len(data), lines=self._lines,
+                                                               index=index)))  # fmt: skip
         for name, points in batches:
             events.append(NewEvent(self.run_id, self._batch_event(name, points)))
-        self._lines, self._times, self._points, self._size = [], [], ScalarColumns(), 0
+        self._chunk, self._runs, self._lines, self._size = [], [], 0, 0
+        self._points = ScalarColumns()
         self._last_flush = time.monotonic()
         return events
 

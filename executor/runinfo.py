@@ -7,6 +7,7 @@ and from the run directory for files the run itself wrote.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,9 +40,16 @@ def attr_text(home: Home, run_id: str, name: str) -> str:
     return yamlish.dump(attrs[name]).rstrip("\n")
 
 
-def read_output(home: Home, run_id: str) -> bytes:
+def output_chunks(home: Home, run_id: str) -> Iterator[bytes]:
+    """The run's output a chunk at a time, as recorded (a chunk is at most a
+    few megabytes, whatever the run printed), each checked against its hash."""
     chunks = [e.data for e in verified.stream(home.store, run_id) if isinstance(e.data, OutputCaptured)]
-    return b"".join(verified.read_blob(home.blobs, c.blob) for c in chunks)
+    for c in chunks:
+        yield verified.read_blob(home.blobs, c.blob)
+
+
+def read_output(home: Home, run_id: str) -> bytes:
+    return b"".join(output_chunks(home, run_id))
 
 
 def read_run_file(home: Home, run_id: str, rel: str) -> bytes:

@@ -90,6 +90,11 @@ class ScalarParser:
         self._explicit_step = False
         self._seen: set[str] = set()
 
+    def might_match(self, data: bytes) -> bool:
+        """False when no line in `data` can hold a scalar: output without
+        a ':' under the default pattern skips splitting into lines."""
+        return not self._needs_colon or b":" in data
+
     def feed(self, line: str) -> list[tuple[str, float, int]]:
         """The scalars in one line of output: (key, value, step)."""
         line = line.rstrip("\r\n")

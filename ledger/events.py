@@ -157,13 +157,31 @@ class RunStarted(EventData):
 
 @dataclass(frozen=True)
 class OutputCaptured(EventData):
-    """A chunk of the run's output, stored as blob `blob`. `index` holds,
-    per line, [time in ms, stream (0 out, 1 err)]."""
+    """A chunk of the run's output, stored as blob `blob`: the bytes as the
+    run printed them, whole lines or not (a line, or a progress bar's `\\r`
+    redraws, may span chunks). `index` holds runs of lines, [time in ms,
+    stream (0 out, 1 err), count]: `count` consecutive lines that ended at
+    that time on that stream. A line is counted in the chunk that holds its
+    newline (the last line of a run that ends without one, in its last
+    chunk), so a chunk costs an index entry per read, not per line.
+    v1 chunks held whole lines only, with one [time, stream] per line."""
+
+    V: ClassVar[int] = 2
 
     blob: str
     bytes: int
     lines: int
-    index: tuple[tuple[int, int], ...] = ()
+    index: tuple[tuple[int, int, int], ...] = ()
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        runs: list[list[int]] = []
+        for ms, stream in data.get("index", ()):
+            if runs and runs[-1][0] == ms and runs[-1][1] == stream:
+                runs[-1][2] += 1
+            else:
+                runs.append([ms, stream, 1])
+        return {**data, "index": runs}
 
 
 @dataclass(frozen=True)

@@ -159,9 +159,13 @@ def materialise(run_dir: str | os.PathLike[str], events: list[Event], read_blob:
     write_meta(root, events)
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):
-        _write(root / META / "output", b"".join(read_blob(c.blob) for c in chunks))
-        index = "".join(output_index_line(ms, s) for c in chunks for ms, s in c.index)
-        _write(root / META / "output.index", index.encode())
+        # a chunk at a time: a run's output may be larger than memory
+        (root / META).mkdir(parents=True, exist_ok=True)
+        with open(root / META / "output", "wb") as out, open(root / META / "output.index", "w") as index:
+            for c in chunks:
+                out.write(read_blob(c.blob))
+                for ms, stream, count in c.index:
+                    index.write(output_index_line(ms, stream) * count)
 
 
 def _write(path: Path, data: bytes) -> None:

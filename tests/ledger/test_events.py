@@ -17,7 +17,7 @@ ONE_OF_EACH: list[ev.EventData] = [
     ev.DependencyResolved(kind="operation", name="prepare", how="link", run="r0",
                           files=(ev.ResolvedFile("data.txt", "data.txt", SHA, 4),)),  # fmt: skip
     ev.RunStarted(argv=("python", "-u", "train.py"), env={"A": "1"}, pid=42, cwd="/tmp"),
-    ev.OutputCaptured(blob=SHA, bytes=10, lines=2, index=((0, 0), (5, 1))),
+    ev.OutputCaptured(blob=SHA, bytes=10, lines=2, index=((0, 0, 1), (5, 1, 1))),
     ev.ScalarLogged(key="loss", value=0.5, step=3),
     ev.ScalarsLogged(blob=SHA, points=4, keys=("loss", "acc"), source="api"),
     ev.ArtifactRecorded(path="model.bin", sha256=SHA, size=3, stored=False),

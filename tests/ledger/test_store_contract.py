@@ -65,7 +65,7 @@ PAYLOADS: dict[type, st.SearchStrategy] = {
     ),
     ev.OutputCaptured: st.builds(
         ev.OutputCaptured, blob=shas, bytes=st.integers(0, 2**40), lines=st.integers(0, 10**9),
-        index=st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 1)), max_size=4).map(tuple),
+        index=st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 1), st.integers(1, 10**6)), max_size=4).map(tuple),
     ),
     ev.ScalarLogged: st.builds(
         ev.ScalarLogged, key=texts, value=st.floats(allow_nan=False, allow_infinity=False), step=st.integers()

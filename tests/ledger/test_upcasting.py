@@ -106,3 +106,10 @@ def test_a_missing_upcaster_is_an_error_not_a_guess(monkeypatch, home):
     _define(monkeypatch, MeasuredV3)
     with pytest.raises(EventError, match="upcast_v1_v2"):
         list(home.store.read())
+
+
+def test_v1_output_chunks_read_back_with_their_lines_in_runs():
+    """v1 kept a [time, stream] per line; v2 keeps runs of [time, stream, count]."""
+    v1 = {"blob": "a" * 64, "bytes": 8, "lines": 4, "index": [[5, 0], [5, 0], [5, 1], [7, 0]]}
+    data = ev.parse_data("OutputCaptured", 1, v1)
+    assert data == ev.OutputCaptured(blob="a" * 64, bytes=8, lines=4, index=((5, 0, 2), (5, 1, 1), (7, 0, 1)))

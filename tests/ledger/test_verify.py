@@ -24,7 +24,7 @@ def _run_with_blobs(home: Home, store: EventStore, run: str) -> list[ev.Event]:
         ]
     ) + store.append(
         [
-            ev.NewEvent(run, ev.OutputCaptured(blob=out, bytes=18, lines=1, index=((3, 0),)), cause=2),
+            ev.NewEvent(run, ev.OutputCaptured(blob=out, bytes=18, lines=1, index=((3, 0, 1),)), cause=2),
             ev.NewEvent(run, ev.RunStopped("completed", 0)),
         ]
     )
