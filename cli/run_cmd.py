@@ -93,7 +93,8 @@ def run(
         typer.echo(plan.render_events())
         return
     if print_trials:
-        typer.echo(plan.trials_table())
+        for line in plan.trials_table():
+            typer.echo(line)
         return
     if not yes:
         typer.echo(plan.describe())

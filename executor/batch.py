@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
-from ledger.executor import launch, optimizers, trials
+from ledger.executor import interrupts, launch, optimizers, trials
 from ledger.executor.batch_spec import GRID, BatchSpec, default_optimizer, make_spec
 from ledger.executor.flags import parse_assignments, render_label
 from ledger.executor.plan import Flag, RunSpec, run_events
@@ -36,8 +36,7 @@ DEFAULT_OPT_TRIALS = 20
 
 
 def info(message: str) -> None:
-    sys.stderr.write(f"INFO: [ledger] {message}\n")
-    sys.stderr.flush()
+    launch.to_terminal(sys.stderr, f"INFO: [ledger] {message}\n")
 
 
 def error(message: str) -> None:
@@ -46,8 +45,7 @@ def error(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"WARNING: [ledger] {message}\n")
-    sys.stderr.flush()
+    launch.to_terminal(sys.stderr, f"WARNING: [ledger] {message}\n")
 
 
 class BatchPlan:
@@ -61,6 +59,7 @@ class BatchPlan:
         self.seed = base.spec.random_seed
         self.batch_spec = self._batch_run_spec()
         self.save_to: str | None = None  # --save-trials: write the trials there, run nothing
+        self._spawned: set[int] = set()  # indexes of the trials started (or staged)
 
     @classmethod
     def create(cls, home: Home, prepared: Prepared, opts: Any, file_trials: tuple | None = None) -> BatchPlan:
@@ -132,8 +131,7 @@ class BatchPlan:
             out = [t for row in self.batch.file_trials for t in trials.grid({**flags, **row}, seed=self.seed)]
             return trials.sample(out, self.batch.trials, self.seed) if self.batch.trials else out
         if self.batch.optimizer == GRID:
-            out = trials.grid(flags, seed=self.seed)
-            return trials.sample(out, self.batch.trials, self.seed) if self.batch.trials else out
+            return trials.grid_trials(flags, self.batch.trials, self.seed)
         if self.batch.optimizer == "random":
             return trials.random_trials(flags, self.batch.trials or DEFAULT_OPT_TRIALS, self.seed)
         raise LedgerError(
@@ -143,6 +141,8 @@ class BatchPlan:
 
     def describe(self) -> str:
         b = self.batch
+        if b.optimizer == GRID:
+            self.grid_trials()  # a grid too large is refused before asking to run it
         lines = [f"You are about to run {self.batch_spec.op}"]
         for name, f in sorted(self.base.spec.flags.items()):
             shown = format_space(f.value) if is_space(f.value) else format_value(f.value)
@@ -152,8 +152,11 @@ class BatchPlan:
             lines += [f"  {n}: {format_value(v)}" for n, v in sorted(b.opt_flags.items())]
         return "\n".join(lines)
 
-    def trials_table(self) -> str:
-        return trials.print_table(self.grid_trials())
+    def trials_table(self) -> Iterator[str]:
+        """--print-trials, a line at a time: a whole grid of any size streams."""
+        if self.batch.optimizer == GRID and not self.batch.trials and self.batch.file_trials is None:
+            return trials.grid_table({n: f.value for n, f in self.base.spec.flags.items()}, seed=self.seed)
+        return iter(trials.print_table(self.grid_trials()).splitlines())
 
     def render_events(self) -> str:
         return events_text(run_events(self.batch_spec))
@@ -174,14 +177,18 @@ class BatchPlan:
             return 0
         status, code = "completed", 0
         try:
-            if fixed is not None and b.workers > 1 and not b.stage_trials:
-                status, code = self._run_parallel(home, fixed)
-            else:
-                status, code = self._run_serial(home, fixed)
-        except KeyboardInterrupt:
-            status, code = "terminated", 130
+            with interrupts.sigterm_interrupts():
+                if fixed is not None and b.workers > 1 and not b.stage_trials:
+                    status, code = self._run_parallel(home, fixed)
+                else:
+                    status, code = self._run_serial(home, fixed)
+        except KeyboardInterrupt as e:
+            status, code = "terminated", interrupts.exit_code(e)
         finally:
-            self._stop_batch(home, status, code)
+            with interrupts.deferred():
+                if status == "terminated" and fixed is not None:
+                    self._record_pending(home, fixed)
+                self._stop_batch(home, status, code)
         return code
 
     def execute_as_step(self, home: Home, spawned: Callable[[str], NewEvent]) -> tuple[str | None, int]:
@@ -190,6 +197,28 @@ class BatchPlan:
         self.batch_spec = replace(self.batch_spec, batch=parent.run)
         home.store.append([parent])
         return self.batch_spec.run_id, self.execute(home)
+
+    def _record_pending(self, home: Home, fixed: list[dict]) -> None:
+        """The trials an interrupted batch did not start are recorded, as
+        Guild does, staged: `ledger runs` lists them, all in one append."""
+        planned: list[NewEvent] = []
+        for index, values in enumerate(fixed):
+            if index in self._spawned:
+                continue
+            spec = self._trial_spec(index, values)
+            spec = replace(spec, params={**spec.params, "stage": True})
+            planned.append(NewEvent(self.batch_spec.run_id, TrialSpawned(trial=spec.run_id, index=index, flags=values)))
+            planned += run_events(spec)
+        if not planned:
+            return
+        appended = home.store.append(planned)
+        info(f"{sum(isinstance(e.data, TrialSpawned) for e in planned)} trial(s) not started, recorded as staged")
+        by_run: dict[str, list] = {}
+        for ev in appended:
+            if ev.run != self.batch_spec.run_id:
+                by_run.setdefault(ev.run, []).append(ev)
+        for run, events in by_run.items():
+            rundir.materialise(home.run_dir(run), events, home.blobs.read)
 
     def _start_batch(self, home: Home) -> None:
         spec = self.batch_spec
@@ -239,6 +268,7 @@ class BatchPlan:
     def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True,
                    stage: bool = False) -> launch.Outcome | None:  # fmt: skip
         spec = self._trial_spec(index, values)
+        self._spawned.add(index)
         staged = stage or self.batch.stage_trials
         if staged:
             spec = replace(spec, params={**spec.params, "stage": True})

@@ -8,7 +8,7 @@ written, so bad input fails with nothing appended.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -73,7 +73,7 @@ class SinglePlan:
     def render_events(self) -> str:
         return events_text(run_events(self.prepared.spec))
 
-    def trials_table(self) -> str:
+    def trials_table(self) -> Iterator[str]:
         raise LedgerError("--print-trials needs a batch: give a flag several values, e.g. x=[1,2]")
 
     def execute(self, home: Home) -> int:

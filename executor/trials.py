@@ -12,10 +12,48 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from ledger.errors import FlagError
 from ledger.executor.values import Range, Values, format_value
+
+# A grid larger than this is not listed in full without --max-trials: a
+# typo such as x=range[1:1000] y=range[1:1000] would otherwise plan millions.
+GRID_LIMIT = 10_000
+
+
+def _axes(flags: dict[str, Any]) -> tuple[list[str], list[tuple]]:
+    names = sorted(flags)
+    return names, [flags[n].values if isinstance(flags[n], Values) else (flags[n],) for n in names]
+
+
+def grid_size(flags: dict[str, Any]) -> int:
+    """How many trials the grid of `flags` has (without listing them)."""
+    return math.prod(len(axis) for axis in _axes(flags)[1])
+
+
+def grid_at(flags: dict[str, Any], index: int, seed: int | None = None) -> dict[str, Any]:
+    """Trial `index` of the grid of `flags` (see `grid`), computed alone."""
+    names, axes = _axes(flags)
+    combo = []
+    for axis in reversed(axes):  # the last name varies fastest
+        index, pos = divmod(index, len(axis))
+        combo.append(axis[pos])
+    return _trial(names, combo[::-1], seed, index)
+
+
+def iter_grid(flags: dict[str, Any], seed: int | None = None) -> Iterator[dict[str, Any]]:
+    """The grid's trials one at a time, in `grid`'s order: memory does not
+    grow with the grid's size."""
+    names, axes = _axes(flags)
+    for index, combo in enumerate(itertools.product(*axes)):
+        yield _trial(names, combo, seed, index)
+
+
+def _trial(names: list[str], combo, seed: int | None, index: int) -> dict[str, Any]:
+    rng = _trial_rng(seed, index)
+    return {n: _draw(v, rng) if isinstance(v, Range) else v for n, v in zip(names, combo)}
 
 
 def grid(flags: dict[str, Any], seed: int | None = None) -> list[dict[str, Any]]:
@@ -26,25 +64,37 @@ def grid(flags: dict[str, Any], seed: int | None = None) -> list[dict[str, Any]]
     unchanged. A `Range` (a grid forced with `-o +`) is drawn anew for each
     trial, reproducibly for the same `seed`.
     """
-    names = sorted(flags)
-    axes = [flags[n].values if isinstance(flags[n], Values) else (flags[n],) for n in names]
-    trials = []
-    for index, combo in enumerate(itertools.product(*axes)):
-        rng = _trial_rng(seed, index)
-        trials.append(
-            {n: _draw(v, rng) if isinstance(v, Range) else v for n, v in zip(names, combo)}
+    return list(iter_grid(flags, seed))
+
+
+def grid_trials(flags: dict[str, Any], max_trials: int | None, seed: int) -> list[dict[str, Any]]:
+    """The trials a grid batch runs: all of them, or `max_trials` chosen at
+    random (kept in grid order) without listing the whole grid. A grid over
+    GRID_LIMIT needs `max_trials`."""
+    size = grid_size(flags)
+    if max_trials:
+        return [grid_at(flags, i, seed) for i in _sample_indices(size, max_trials, seed)]
+    if size > GRID_LIMIT:
+        dims = " x ".join(str(len(v.values)) for _, v in sorted(flags.items()) if isinstance(v, Values))
+        raise FlagError(
+            f"this grid has {size:,} trials ({dims}), over {GRID_LIMIT:,}: give --max-trials N to run N of them"
+            " chosen at random, or fewer values"
         )
-    return trials
+    return grid(flags, seed)
+
+
+def _sample_indices(size: int, max_trials: int, seed: int) -> list[int]:
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise FlagError(f"--max-trials must be a whole number of at least 1, got {max_trials!r}")
+    if max_trials >= size:
+        return list(range(size))
+    return sorted(random.Random(seed).sample(range(size), max_trials))
 
 
 def sample(trials: list[dict], max_trials: int, seed: int) -> list[dict]:
-    """At most `max_trials` of `trials`, chosen at random, kept in their order."""
-    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
-        raise FlagError(f"--max-trials must be a whole number of at least 1, got {max_trials!r}")
-    if max_trials >= len(trials):
-        return list(trials)
-    keep = sorted(random.Random(seed).sample(range(len(trials)), max_trials))
-    return [trials[i] for i in keep]
+    """At most `max_trials` of `trials`, chosen at random, kept in their order
+    (the same choice `grid_trials` makes over a grid of that many)."""
+    return [trials[i] for i in _sample_indices(len(trials), max_trials, seed)]
 
 
 def random_trials(flags: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
@@ -120,9 +170,26 @@ def print_table(trials: list[dict[str, Any]]) -> str:
     for index, trial in enumerate(trials, 1):
         rows.append([str(index), *(format_value(trial[n]) if n in trial else "" for n in names)])
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
-    )
+    return "\n".join(_row(row, widths) for row in rows)
+
+
+def grid_table(flags: dict[str, Any], seed: int | None = None) -> Iterator[str]:
+    """`print_table` of the whole grid, a line at a time: the widths come
+    from the values of each flag, so the first row is out at once however
+    many trials there are (a drawn `Range` cell is as wide as it is)."""
+    names, axes = _axes(flags)
+    header = ["#", *names]
+    widths = [len(str(grid_size(flags)))]
+    for name, axis in zip(names, axes):
+        cells = [format_value(v) for v in axis if not isinstance(v, Range)]
+        widths.append(max([len(name), *map(len, cells)]))
+    yield _row(header, widths)
+    for index, trial in enumerate(iter_grid(flags, seed), 1):
+        yield _row([str(index), *(format_value(trial[n]) for n in names)], widths)
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
 
 
 def _trial_rng(seed: int | None, index: int) -> random.Random:
