@@ -14,9 +14,11 @@ from ledger.events import (
     LabelSet,
     NewEvent,
     OutputCaptured,
+    RunCreated,
     RunDeleted,
     RunPurged,
     RunRestored,
+    RunStopped,
     ScalarsLogged,
     SourcecodeCopied,
     TagAdded,
@@ -26,6 +28,7 @@ from ledger.events import (
 from ledger.executor.runinfo import comments_of
 from ledger.home import Home
 from ledger.projections import rundir
+from ledger.projections.liveness import effective_status
 
 
 def _append(home: Home, events: list[NewEvent]) -> None:
@@ -109,11 +112,11 @@ def remove_comments(home: Home, run: str, which: list[int] | None) -> int:
     return len(chosen)
 
 
-def state(home: Home, run: str) -> str:
+def state(home: Home, run: str, events: list | None = None) -> str:
     """`live`, `deleted` or `purged`: the last word of the run's stream.
     A purge is for good: nothing after it brings the run back."""
     now = "live"
-    for ev in home.store.stream(run):
+    for ev in home.store.stream(run) if events is None else events:
         if isinstance(ev.data, RunPurged):
             return "purged"
         if isinstance(ev.data, RunDeleted):
@@ -147,10 +150,30 @@ def check(home: Home, runs: list[str], change: str) -> list[str]:
     wanted, what_to_do = REQUIRED_STATE[change]
     runs = list(dict.fromkeys(runs))
     for run in runs:
-        now = state(home, run)
+        events = home.store.stream(run)
+        now = state(home, run, events)
         if now != wanted:
             raise LedgerError(f"run {run[:8]} is {now}: {what_to_do[now]}")
+        if change in ("delete", "purge"):
+            _refuse_running(run, events, change)
     return runs
+
+
+def _refuse_running(run: str, events: list, change: str) -> None:
+    """A running run keeps writing its directory and appending its events:
+    deleting or purging it under its feet would leave events after the
+    purge and a directory recreated by nobody's command."""
+    created = events[0].data if events else None
+    if not isinstance(created, RunCreated) or created.params.get("stage"):
+        return
+    if any(isinstance(e.data, RunStopped) for e in events):
+        return
+    status = effective_status("running", created.host, created.pid, created.pid_start, created.boot_id, events[0].ts)
+    if status == "running":
+        owner = created.pid
+        raise LedgerError(
+            f"run {run[:8]} is running: stop it first (Ctrl-C where it runs, or `kill {owner}`), then {change} it"
+        )
 
 
 def delete(home: Home, runs: list[str]) -> None:

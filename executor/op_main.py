@@ -101,6 +101,11 @@ def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd
     except SystemExit:
         raise
     except KeyboardInterrupt as e:
+        # a terminal's Ctrl-C reaches this process twice, from the terminal
+        # and passed on by ledger: the second must not cut the traceback short
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _print_user_traceback(e)
         sys.exit(130)
     except BaseException as e:  # as python itself would: traceback, status 1
@@ -125,4 +130,9 @@ def _fail(message: str) -> NoReturn:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        # Ctrl-C before the script began, or a second one while its traceback
+        # printed: the frames would be ledger's, not the script's
+        sys.exit(130)

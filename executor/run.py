@@ -19,7 +19,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted
-from ledger.executor import gitinfo, launch, plan, redaction, requires
+from ledger.executor import gitinfo, interrupts, launch, plan, redaction, requires
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
 from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
@@ -235,6 +235,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
     recorder = None
     written = None
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
+    proc = None
     try:
         values = spec.flag_values
         payload = flags_payload(spec.opdef, values, run_dir, cache_dir(home))
@@ -257,12 +258,16 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         )
         outcome = launch.capture(proc, recorder, tee=tee, prefix=prefix)
         outcome.scalars = recorder.scalars
+    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM before the capture began: the run is terminated
+        outcome = launch.Outcome(launch.stop(proc) if proc else -interrupts.signum_of(e), interrupted=True)
+        raise
     finally:
-        if recorder is None:
-            recorder = OutputRecorder(home, spec.run_id, run_dir, None)
-        files = artifacts(home, run_dir, spec.source.files, copied)
-        events += recorder.finish(outcome.status, outcome.exit_status, files)
-        rundir.write_meta(run_dir, events, written)
+        with interrupts.deferred():
+            if recorder is None:
+                recorder = OutputRecorder(home, spec.run_id, run_dir, None)
+            files = artifacts(home, run_dir, spec.source.files, copied)
+            events += recorder.finish(outcome.status, outcome.exit_status, files)
+            rundir.write_meta(run_dir, events, written)
     return outcome
 
 

@@ -136,8 +136,8 @@ def test_another_host_never_reads_running(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_the_current_trial_and_the_batch(tmp_path: Path) -> None:
-    """Both end `terminated`, no later trial starts, and the trial's process
-    does not outlive ledger."""
+    """Both end `terminated`, no later trial starts (they are recorded as
+    staged), and the trial's process does not outlive ledger."""
     project = tmp_path / "proj"
     project.mkdir()
     (project / "sleeper.py").write_text("import os\nimport time\n\nx = 1\nprint('ready', os.getpid(), flush=True)\n"
@@ -156,7 +156,84 @@ def test_ctrl_c_stops_the_current_trial_and_the_batch(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=20)
     assert proc.returncode in (130, -signal.SIGINT)
-    listing = [line.split() for line in ledger("runs", "-s").out.splitlines()]
-    assert listing == [["[1]", "sleeper.py", "terminated", "x=1"], ["[2]", "sleeper.py+", "terminated"]]
+    assert_batch_terminated_with_the_rest_staged(ledger)
     assert all(gone(pid) for pid in children), "a child of ledger outlived it"
+
+
+def start_grid_through_tee(tmp_path: Path) -> tuple[Ledger, subprocess.Popen, Path]:
+    """`ledger run sleeper.py x=[1,2,3] --keep-batch -y 2>&1 | tee log` in a
+    process group of its own, as a terminal runs it; returns once the first
+    trial's script is in its sleep."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "sleeper.py").write_text("import os\nimport time\n\nx = 1\nprint('ready', os.getpid(), flush=True)\n"
+                                        "time.sleep(60)\n")  # fmt: skip
+    ledger = Ledger(tmp_path / "home", project)
+    log = tmp_path / "tee.log"
+    command = f"{sys.executable} -m ledger run sleeper.py 'x=[1,2,3]' --keep-batch -y 2>&1 | tee {log}"
+
+    def as_a_terminal_job() -> None:
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    proc = subprocess.Popen(["sh", "-c", command], cwd=project, env={**os.environ, "LEDGER_HOME": str(ledger.home)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=as_a_terminal_job)  # fmt: skip
+    while True:
+        line = proc.stdout.readline()
+        assert line, "ledger ended before its first trial printed"
+        if line.startswith("ready"):
+            return ledger, proc, log
+
+
+def assert_batch_terminated_with_the_rest_staged(ledger: Ledger) -> None:
+    listing = [line.split() for line in ledger("runs", "-s").out.splitlines()]
+    assert listing == [
+        ["[1]", "sleeper.py", "staged", "x=3"],
+        ["[2]", "sleeper.py", "staged", "x=2"],
+        ["[3]", "sleeper.py", "terminated", "x=1"],
+        ["[4]", "sleeper.py+", "terminated"],
+    ], listing
     assert ledger("verify").out.startswith("ok:")
+
+
+def test_ctrl_c_with_output_piped_terminates_trial_and_batch_and_records_the_rest(tmp_path: Path) -> None:
+    ledger, proc, log = start_grid_through_tee(tmp_path)
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: ledger, the trial and tee alike
+    rest = proc.communicate(timeout=60)[0]
+    assert_batch_terminated_with_the_rest_staged(ledger)
+    shown = rest + log.read_text()
+    assert "op_main.py" not in shown and "ledger/" not in shown, shown  # only the script's own traceback
+
+
+def test_sigterm_with_output_piped_terminates_trial_and_batch_and_records_the_rest(tmp_path: Path) -> None:
+    ledger, proc, _ = start_grid_through_tee(tmp_path)
+    shell_children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    (ledger_pid,) = [int(p) for p in shell_children if b"ledger" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    os.kill(ledger_pid, signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert_batch_terminated_with_the_rest_staged(ledger)
+
+
+def test_a_running_run_cannot_be_deleted_nor_purged(tmp_path: Path) -> None:
+    ledger, proc, child = start_sleeper(tmp_path)
+    try:
+        assert recorded_output(ledger).startswith("ready")  # the run appends nothing more while it sleeps
+        refused = ledger.fails("delete", "1", "-y")
+        assert "is running: stop it first" in refused.err
+        # a run deleted while running, as ledger allowed before it refused to
+        from ledger.events import NewEvent, RunDeleted
+        from ledger.home import Home
+
+        home = Home(ledger.home)
+        (run,) = {e.run for e in home.store.read()}
+        home.store.append([NewEvent(run, RunDeleted())])
+        refused = ledger.fails("purge", run[:8], "-y")
+        assert "is running: stop it first" in refused.err
+        assert (ledger.home / "runs" / run).is_dir()
+    finally:
+        proc.kill()
+        proc.communicate(timeout=20)
+    assert gone(child)
+    ledger("purge", run[:8], "-y")  # once its owner is gone, it is terminated: purged as any other
+    assert not (ledger.home / "runs" / run).exists()
