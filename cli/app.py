@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
 import sys
+import threading
 from typing import Optional
 
 import typer
@@ -122,6 +124,12 @@ def command() -> typer.core.TyperGroup:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `ledger ARGV...`; the exit code."""
+    import ledger.cli
+
+    if ledger.cli.QUIET_WHILE_LOADING and threading.current_thread() is threading.main_thread():
+        ledger.cli.QUIET_WHILE_LOADING = False
+        if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is handled from here on
     args = sys.argv[1:] if argv is None else list(argv)
     bad = next((arg for arg in args if not _is_utf8(arg)), None)
     if bad is not None:

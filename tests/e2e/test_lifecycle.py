@@ -237,3 +237,15 @@ def test_a_running_run_cannot_be_deleted_nor_purged(tmp_path: Path) -> None:
     assert gone(child)
     ledger("purge", run[:8], "-y")  # once its owner is gone, it is terminated: purged as any other
     assert not (ledger.home / "runs" / run).exists()
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.25, 0.5])
+def test_ctrl_c_while_ledger_loads_shows_none_of_its_frames(tmp_path: Path, delay: float) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "ledger", "runs", "-s"], cwd=tmp_path, text=True,
+                            env={**os.environ, "LEDGER_HOME": str(tmp_path / "home")},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert "ledger/" not in err, err
