@@ -1,7 +1,7 @@
 """Recording a running process: output chunks, scalars, and how it ended.
 
 Output is written live to `.ledger/output` as read (and the times of its
-lines to `.ledger/output.index`), and every second (see `tick`) or megabyte
+lines to `.ledger/output.index`), and every second (see `tick`) or 4 MiB
 it becomes one transaction, whole lines or not: the chunk as a blob, an `OutputCaptured` event, and
 one `ScalarsLogged` batch per source of points: the scalars parsed from the
 chunk, the points the script logged through `ledger.log` (a spool file the
@@ -36,7 +36,7 @@ from ledger.projections.rundir import META, output_index_line
 from ledger.scalar_columns import ScalarColumns
 
 CHUNK_SECONDS = 1.0
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 4 << 20  # fewer, larger durable appends: each costs two fsyncs
 CHUNK_POINTS = 1 << 20  # a batch of points is appended at least this often, even within a second
 _BULKY = (OutputCaptured, ScalarsLogged)  # not kept once appended: the run directory's attributes ignore them
 PARSED_LINE_BYTES = 1 << 16  # longer lines are kept, not searched for scalars

@@ -41,8 +41,8 @@ def attr_text(home: Home, run_id: str, name: str) -> str:
 
 
 def output_chunks(home: Home, run_id: str) -> Iterator[bytes]:
-    """The run's output a chunk at a time, as recorded (a chunk is at most a
-    few megabytes, whatever the run printed), each checked against its hash."""
+    """The run's output a chunk at a time, as recorded (a chunk is at most
+    about 4 MiB, whatever the run printed), each checked against its hash."""
     chunks = [e.data for e in verified.stream(home.store, run_id) if isinstance(e.data, OutputCaptured)]
     for c in chunks:
         yield verified.read_blob(home.blobs, c.blob)
