@@ -2,8 +2,8 @@
 
 Output is written live to `.ledger/output` as read (and the times of its
 lines to `.ledger/output.index`), and every second (see `tick`) or 4 MiB
-it becomes one transaction, whole lines or not: the chunk as a blob, an `OutputCaptured` event, and
-one `ScalarsLogged` batch per source of points: the scalars parsed from the
+it becomes one transaction, whole lines or not: the chunk as a blob, an
+`OutputCaptured` event, and one `ScalarsLogged` batch per source of points: the scalars parsed from the
 chunk, the points the script logged through `ledger.log` (a spool file the
 recorder tails) and those of TensorBoard event files the run writes. The
 last chunk is appended together with `RunStopped`, so a run's end is a
