@@ -168,7 +168,7 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 quiet_since = time.monotonic()
                 if tee and prefix is None:
                     to_terminal(term, data)
-                elif tee:
+                elif tee and prefix is not None:
                     _prefixed(term, prefix, shown[fd], data)
                 sink(data, _ms(), stream)
         while True:
