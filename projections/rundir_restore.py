@@ -55,7 +55,7 @@ def planned_files(events: list[Event]) -> dict[str, Planned]:
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):
         files[f"{rundir.META}/output"] = Planned(blobs=tuple(c.blob for c in chunks))
-        index = "".join(rundir.output_index_line(ms, s) for c in chunks for ms, s in c.index)
+        index = "".join(rundir.output_index_line(ms, s) * count for c in chunks for ms, s, count in c.index)
         files[f"{rundir.META}/output.index"] = Planned(data=index.encode())
     return files
 
