@@ -66,8 +66,9 @@ class OutputRecorder:
         self._runs: list[list[int]] = []  # [ms, stream, lines] of the chunk's lines
         self._lines = 0
         self._size = 0
-        self._ends_line = True  # the last byte recorded ended a line (or there is none)
-        self._last = (0, 0)  # time and stream of the last bytes recorded
+        # per stream: the time of its last bytes when they left a line unfinished
+        # (stdout and stderr are read apart, so one's newline does not end the other's line)
+        self._unfinished: dict[int, int] = {}
         self._unparsed: dict[int, bytes | None] = {0: b"", 1: b""}  # per stream: its unfinished line (None: too long)
         self._points = ScalarColumns()
         self._sources = sources
@@ -85,8 +86,10 @@ class OutputRecorder:
         ended = data.count(b"\n")
         if ended:
             self._count_lines(ms, stream, ended)
-        self._ends_line = data.endswith(b"\n")
-        self._last = (ms, stream)
+        if data.endswith(b"\n"):
+            self._unfinished.pop(stream, None)
+        else:
+            self._unfinished[stream] = ms
         if self.parser is not None:
             self._parse(data, ms, stream)
         if (
@@ -162,9 +165,10 @@ class OutputRecorder:
         batches = [("output", self._points)] if len(self._points) else []
         for source in self._sources:
             batches += source.poll(final)
-        if final and not self._ends_line:
-            self._count_lines(*self._last, 1)  # the run's last line, without its newline
-            self._ends_line = True
+        if final:  # each stream's last line, without its newline
+            for stream, ms in sorted(self._unfinished.items(), key=lambda item: item[1]):
+                self._count_lines(ms, stream, 1)
+            self._unfinished = {}
         if self._chunk or self._runs:
             data = b"".join(self._chunk)
             blob = self.home.blobs.put_bytes(data)

@@ -63,7 +63,7 @@ def test_label_tag_comment(ledger: Ledger) -> None:
     ledger("label", "2", "best")
     assert out(ledger, "select", "-Fl", "best").strip() == out(ledger, "select", "2").strip()
     assert_output("[1]  echo  completed  second", out(ledger, "runs", "-s", "-Fl", "sec"))
-    ledger("label", "2", "--clear")
+    ledger("label", "2", "--clear", "-y")  # Guild's --clear asks first, as every option form does
     assert out(ledger, "runs", "-s").splitlines()[1].split() == ["[2]", "echo", "completed"]
 
     ledger("tag", "1", "-a", "keep", "-a", "paper")
