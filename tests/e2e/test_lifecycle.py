@@ -128,6 +128,10 @@ def test_another_host_never_reads_running(tmp_path: Path) -> None:
     try:
         assert other_host_listing(ledger) == ["[1]", "sleeper.py", "terminated"]
         assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "running"]
+        # output is recorded within about a second: a kill -9 after that keeps it
+        deadline = time.monotonic() + 15
+        while "ready" not in ledger("cat", "--output").out and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         proc.kill()
         proc.communicate(timeout=20)

@@ -60,7 +60,9 @@ def test_a_chatty_run_during_and_after(ledger: Ledger) -> None:
     )
     ledger("run", "echo", "-y")
     env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
-    run = subprocess.Popen([sys.executable, "-m", "ledger", "run", "chatty.py", "-y"], cwd=ledger.cwd, env=env,
+    label = "long " * 1000  # its event is a log line far over 4 KiB
+    run = subprocess.Popen([sys.executable, "-m", "ledger", "run", "chatty.py", "-l", label, "-y"], cwd=ledger.cwd,
+                           env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -74,7 +76,7 @@ def test_a_chatty_run_during_and_after(ledger: Ledger) -> None:
     assert run.returncode == 0, run.stderr.read()
     assert "chatty.py" in ledger("runs").out
     longest = max(len(line) for line in ledger.log_bytes().splitlines())
-    assert longest > 5000  # an output chunk's line index: the event is far over 4 KiB
+    assert longest > 5000
     _still_works(ledger)
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from ledger.errors import RunRefError
-from ledger.events import FlagSet, NewEvent, RunCreated, ScalarLogged
+from ledger.events import FlagSet, NewEvent, RunCreated, RunStopped, ScalarLogged
 from ledger.projections.compare import CompareError, Options, compare_csv, compare_rows, parse_spec
 from tests.projections.test_index_fixture import Fixture, fixture_ledger, rid  # noqa: F401
 
@@ -89,6 +89,7 @@ def sweep(home) -> list[str]:
         events += [NewEvent(run, RunCreated(op="fit")), NewEvent(run, FlagSet("lr", 0.1 * (n + 1), "user"))]
         if loss is not None:
             events += [NewEvent(run, ScalarLogged("loss", 9.0, 0)), NewEvent(run, ScalarLogged("loss", loss, 1))]
+        events.append(NewEvent(run, RunStopped("completed", 0)))
     home.store.append(events)
     return ids
 
@@ -109,6 +110,6 @@ def test_min_and_max_sort_with_missing_values_last_and_top_keeps_the_first(home)
     _, rows = compare_rows(home, options=Options(sort=("lr", "max")))  # flags are text: sorted as numbers
     assert [r[0] for r in rows] == s[::-1]
     headers, rows = compare_rows(home, options=Options(cols=("=lr",), sort=("min loss", "min"), top=1))
-    assert headers[-1] == "min loss" and rows == [[s[1], "fit", "running", None, "0.2", 0.1]]
+    assert headers[-1] == "min loss" and rows == [[s[1], "fit", "completed", None, "0.2", 0.1]]
     with pytest.raises(CompareError, match="no run attribute"):
         compare_rows(home, options=Options(cols=("=lr",), sort=(".nosuch", "min")))
