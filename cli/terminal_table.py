@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import IO, Any
 
+from ledger.projections.sql import cell_text
 from ledger.terminal import printable
 
 STATUS_STYLES = {
@@ -35,16 +36,13 @@ def on_terminal(stream: IO[str] | None = None) -> bool:
 
 
 def shown(value: Any) -> str:
-    """A cell as a person reads it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format(value, f".{SIGNIFICANT}g") if math.isfinite(value) else str(value)
+    """A cell as a person reads it: as the plain table writes it, but for
+    finite numbers with a fraction, which are rounded."""
     if isinstance(value, Decimal):
-        return shown(float(value))
-    return str(value)
+        value = float(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return format(value, f".{SIGNIFICANT}g")
+    return cell_text(value)
 
 
 def is_number(value: Any) -> bool:
