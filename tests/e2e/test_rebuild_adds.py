@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.e2e.conftest import Ledger
@@ -70,6 +71,9 @@ def test_a_running_run_is_left_alone(tmp_path: Path) -> None:
         assert line.startswith("ready"), line + proc.stderr.read()
         script_pid = int(line.split()[1])
         run_dir = _run_dir(ledger)
+        deadline = time.monotonic() + 15  # the run records its output within about a second
+        while b"ready" not in (run_dir / ".ledger" / "output").read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.1)
         scratch = run_dir / "checkpoint.tmp"
         scratch.write_text("the run is writing this")
         before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
