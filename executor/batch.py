@@ -184,6 +184,9 @@ class BatchPlan:
                     status, code = self._run_serial(home, fixed)
         except KeyboardInterrupt as e:
             status, code = "terminated", interrupts.exit_code(e)
+        except BaseException:  # whatever stopped it, a batch cut short is never recorded completed
+            status, code = "error", 1
+            raise
         finally:
             with interrupts.deferred():
                 if status == "terminated" and fixed is not None:
