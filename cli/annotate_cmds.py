@@ -14,8 +14,7 @@ from typing import Any, Optional
 import typer
 
 from ledger.cli.command import Commands
-from ledger.cli.prompts import go_ahead
-from ledger.cli.render import runs_table
+from ledger.cli.prompts import go_ahead_with_runs
 from ledger.errors import LedgerError, RunRefError
 from ledger.executor import manage
 from ledger.executor.run import context
@@ -35,13 +34,6 @@ def _runs(home: Home, refs: list[str]) -> list[dict[str, Any]]:
 
 def _run_ids(home: Home, refs: list[str]) -> list[str]:
     return [r["id"] for r in _runs(home, refs)]
-
-
-def _ask(verb: str, rows: list[dict[str, Any]], yes: bool) -> None:
-    if not yes:
-        typer.echo(f"You are about to {verb} the following runs:")
-        typer.echo("\n".join(f"  {line}" for line in runs_table(rows, simple=False).splitlines()))
-    go_ahead("Continue?", default=True, yes=yes)
 
 
 def _without(label: str, text: str) -> str:
@@ -88,7 +80,7 @@ def label(
             new[row["id"]] = _without(old, remove)
         else:
             new[row["id"]] = ""
-    _ask("label", rows, yes)
+    go_ahead_with_runs("label", rows, yes=yes)
     manage.set_labels(home, new)
     typer.echo(f"Labelled {len(rows)} run(s)")
 
@@ -130,7 +122,7 @@ def tag(
     if clear:
         if any(not t.strip() for t in added):
             raise LedgerError("a tag cannot be empty; give its text, e.g. -a baseline")
-        _ask("clear the tags of", rows, yes)
+        go_ahead_with_runs("clear the tags of", rows, yes=yes)
         for row in rows:
             gone_from[row["id"]] = [t for t in manage.tags_of(home, row["id"]) if t not in added]
             if gone_from[row["id"]]:
@@ -185,11 +177,11 @@ def comment(
                 typer.echo(printable(f"  [{n}] {c.user}: {c.text}" if c.user else f"  [{n}] {c.text}"))
         return
     if add is not None:
-        _ask("comment on", rows, yes)
+        go_ahead_with_runs("comment on", rows, yes=yes)
         manage.comment(home, [r["id"] for r in rows], add, author)
         return
     if delete and len(rows) != 1:
         raise LedgerError("comment numbers belong to one run: give one run with --delete")
-    _ask("remove comments of", rows, yes)
+    go_ahead_with_runs("remove comments of", rows, yes=yes)
     removed = sum(manage.remove_comments(home, r["id"], list(delete) if delete else None) for r in rows)
     typer.echo(f"Removed {removed} comment(s)")

@@ -9,8 +9,7 @@ from typing import Any
 import typer
 
 from ledger.cli.command import Commands
-from ledger.cli.prompts import go_ahead
-from ledger.cli.render import runs_table
+from ledger.cli.prompts import go_ahead_with_runs
 from ledger.errors import RunRefError
 from ledger.executor import manage
 from ledger.home import Home
@@ -33,14 +32,6 @@ def _runs(home: Home, refs: list[str], change: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _ask(verb: str, rows: list[dict[str, Any]], yes: bool, default: bool, warning: str = "") -> None:
-    if not yes:
-        typer.echo(f"You are about to {verb} the following runs:")
-        typer.echo("\n".join(f"  {line}" for line in runs_table(rows, simple=False).splitlines()))
-        if warning:
-            typer.echo(warning)
-    go_ahead("Continue?", default=default, yes=yes)
-
 
 @app.command("delete")
 def delete(
@@ -53,7 +44,7 @@ def delete(
     """
     home = Home()
     rows = _runs(home, runs, "delete")
-    _ask("delete", rows, yes, default=True)
+    go_ahead_with_runs("delete", rows, yes=yes, default=True)
     manage.delete(home, [r["id"] for r in rows])
     typer.echo(f"Deleted {len(rows)} run(s)")
 
@@ -69,7 +60,7 @@ def restore(
     """
     home = Home()
     rows = _runs(home, runs, "restore")
-    _ask("restore", rows, yes, default=True)
+    go_ahead_with_runs("restore", rows, yes=yes, default=True)
     manage.restore(home, [r["id"] for r in rows])
     typer.echo(f"Restored {len(rows)} run(s)")
 
@@ -85,6 +76,6 @@ def purge(
     """
     home = Home()
     rows = _runs(home, runs, "purge")
-    _ask("purge", rows, yes, default=False, warning="Their files cannot be restored.")
+    go_ahead_with_runs("purge", rows, yes=yes, default=False, warning="Their files cannot be restored.")
     blobs = manage.purge(home, [r["id"] for r in rows])
     typer.echo(f"Purged {len(rows)} run(s), {blobs} blob(s) removed")
