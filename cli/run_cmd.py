@@ -35,7 +35,20 @@ def run(
         show_default=False,
     ),
     yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask before running."),
-    label: Optional[str] = typer.Option(None, "-l", "--label", metavar="TEXT", help="The run's label."),
+    label: Optional[str] = typer.Option(
+        None, "-l", "--label", metavar="TEXT", help="The run's label; ${FLAG} is the flag's value, per trial in a batch."
+    ),
+    tags: Optional[list[str]] = typer.Option(None, "-t", "--tag", metavar="TAG", help="Tag the run; repeatable."),
+    comment: Optional[str] = typer.Option(None, "-c", "--comment", metavar="TEXT", help="Comment on the run."),
+    batch_label: Optional[str] = typer.Option(
+        None, "-bl", "--batch-label", metavar="TEXT", help="The batch run's label (not its trials')."
+    ),
+    batch_tags: Optional[list[str]] = typer.Option(
+        None, "-bt", "--batch-tag", metavar="TAG", help="Tag the batch run; repeatable."
+    ),
+    batch_comment: Optional[str] = typer.Option(
+        None, "-bc", "--batch-comment", metavar="TEXT", help="Comment on the batch run."
+    ),
     proto: Optional[str] = typer.Option(
         None, "--proto", metavar="RUN", help="Start from this run: its operation, flags, source code and seed."
     ),
@@ -73,6 +86,9 @@ def run(
         False, "-O", "--optimize", help="Run a batch with the operation's default optimizer."
     ),
     needed: bool = typer.Option(False, "--needed", help="Run only if no completed run has the same flags."),
+    force_flags: bool = typer.Option(
+        False, "-f", "--force-flags", help="Accept flags the operation does not define, and values it would refuse."
+    ),
 ) -> None:
     """Run an operation, a script, a batch, or a new run from a proto.
 
@@ -83,7 +99,8 @@ def run(
         opt_flags=list(opt_flags or ()), trials=trials, keep_batch=keep_batch, print_trials=print_trials,
         stage=stage, stage_trials=stage_trials, random_seed=random_seed, workers=workers,
         fail_on_trial_error=fail_on_trial_error, keep_run=keep_run, save_trials=save_trials, optimize=optimize,
-        needed=needed,
+        needed=needed, tags=list(tags or ()), comment=comment, batch_label=batch_label,
+        batch_tags=list(batch_tags or ()), batch_comment=batch_comment, force_flags=force_flags,
     )  # fmt: skip
     home = Home()
     plan = plan_request(home, opts)

@@ -113,7 +113,8 @@ class BatchPlan:
         opt = self.batch.opt_flags
         given = self.batch.opt_flags_given
         params = {**self.batch.params(), **{k: v for k, v in base.params.items() if k in ("stage", "label")}}
-        label = base.params.get("label") if "label" in base.params else optimizers.label(opt) if opt else ""
+        # as Guild: -l labels the trials; the batch's own label is --batch-label, else its optimizer flags
+        label = optimizers.label(opt) if opt else ""
         return replace(
             base,
             run_id=new_run_id(),
@@ -251,7 +252,7 @@ class BatchPlan:
             n: Flag(values[n], origin) if is_space(f.value) or (n in values and values[n] != f.value) else f
             for n, f in base.flags.items()
         }
-        label = base.params.get("label") or render_label(base.label_template, values)
+        label = render_label(base.label_template, {n: f.value for n, f in flags.items()})
         given = base.params.get("flags", {})
         params = {"flags": {n: values.get(n, v) for n, v in given.items()}, "trial": index}
         if self.batch.stage_trials:

@@ -112,7 +112,7 @@ def resolve(
             known = ", ".join(sorted(opdef.flags)) or "none"
             raise FlagError(
                 f"unknown flag '{name}' for operation '{opdef.name}' (flags: {known}); "
-                "check the name or define the flag in the project file"
+                "check the name, define the flag in the project file, or run with --force-flags"
             )
         flagdef = opdef.flags[name]
         out[name] = (_coerce_any(_parse_given(raw, flagdef), flagdef, opdef.name), origin)

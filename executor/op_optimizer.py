@@ -85,7 +85,7 @@ class OpOptimizerPlan:
             opdef=optimizer.replace(env={**optimizer.env, **env}),
             kind="batch",
             flags={n: Flag(v, origin) for n, (v, origin) in resolved.items()},
-            label=base.params.get("label") or optimizers.label(batch.opt_flags),
+            label=optimizers.label(batch.opt_flags),
             params={**_params(batch), **{k: v for k, v in base.params.items() if k in ("stage", "label")}},
         )
         self.prepared = replace(prepared, spec=spec, resolutions=())

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.events import (
+    CommentAdded,
     FlagSet,
     LabelSet,
     NewEvent,
     RunCreated,
     SourcecodeCopied,
     SourceFile,
+    TagAdded,
 )
 from ledger.executor import op_main
 from ledger.executor.flags import flag_args, render_exec
@@ -66,6 +68,8 @@ class RunSpec:
     boot_id: str = ""
     git: dict[str, Any] | None = None
     proto_created: int | None = None  # seq of the proto's RunCreated
+    tags: tuple[str, ...] = ()  # -t: recorded as `ledger tag` records them
+    comment: str | None = None  # -c: recorded as `ledger comment` records it
 
     @property
     def flag_values(self) -> dict[str, Any]:
@@ -73,7 +77,8 @@ class RunSpec:
 
 
 def run_events(spec: RunSpec) -> list[NewEvent]:
-    """The first transaction of a run: created, flags, label, source."""
+    """The first transaction of a run: created, flags, label, tags and
+    comment, source."""
     run = spec.run_id
     events = [
         NewEvent(
@@ -102,6 +107,9 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
     for name, flag in sorted(spec.flags.items()):
         events.append(NewEvent(run, FlagSet(name=name, value=flag.value, origin=flag.origin), cause=flag.cause))  # type: ignore[arg-type]
     events.append(NewEvent(run, LabelSet(label=spec.label)))
+    events += [NewEvent(run, TagAdded(tag=tag)) for tag in dict.fromkeys(spec.tags)]
+    if spec.comment:
+        events.append(NewEvent(run, CommentAdded(text=spec.comment, user=spec.user)))
     src = spec.source
     events.append(
         NewEvent(

@@ -17,6 +17,7 @@ from typing import Any
 from ledger import verified
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, RunCreated, SourcecodeCopied
+from ledger.executor import forced_flags
 from ledger.executor.batch_spec import flags_from_params
 from ledger.executor.flags import parse_assignments, render_label, resolve
 from ledger.executor.gitinfo import git_info
@@ -53,6 +54,7 @@ class Overrides:
     source: Source | None = None  # --force-sourcecode: the project's files
     git: dict[str, Any] | None = None  # ...and the project's git state
     stage: bool = False
+    force_flags: bool = False
 
 
 def read_proto(events: list[Event]) -> Proto:
@@ -77,6 +79,8 @@ def replay(proto: Proto, over: Overrides, run_id: str, ctx: dict[str, Any]) -> R
     what `run_id` and `ctx` bring in."""
     created = proto.data
     opdef = over.opdef or OpDef.from_dict(created.opdef)
+    if over.force_flags:
+        opdef = forced_flags.force(opdef, over.args)
     if created.kind == "batch":
         base_values = _batch_trial_values(created)
     else:
@@ -87,8 +91,9 @@ def replay(proto: Proto, over: Overrides, run_id: str, ctx: dict[str, Any]) -> R
         cause = proto.flag_seqs.get(name) if origin == "proto" and created.kind != "batch" else None
         flags[name] = Flag(value, origin, cause)
     template = created.label_template if over.opdef is None or created.label_template else opdef.label
-    values = {n: f.value for n, f in flags.items()}
-    label = over.label if over.label is not None else render_label(template, values)
+    if over.label is not None:
+        template = over.label
+    label = render_label(template, {n: f.value for n, f in flags.items()})
     params: dict[str, Any] = {"flags": {n: f.value for n, f in sorted(flags.items()) if f.origin == "user"}}
     if over.label is not None:
         params["label"] = over.label
@@ -148,6 +153,7 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
         source=source,
         git=git_info(opts.project_dir) if opts.force_sourcecode else None,
         stage=opts.stage,
+        force_flags=opts.force_flags,
     )
     spec = replay(proto, over, new_run_id(), context())
     prepared = Prepared(spec=spec, sources=sources, warnings=warnings)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted
-from ledger.executor import gitinfo, interrupts, launch, plan, redaction, requires
+from ledger.executor import forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
 from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
@@ -48,6 +48,7 @@ class RunRequest:
     stage: bool = False
     random_seed: int | None = None
     keep_run: bool = False  # keep a `delete-on-success` operation's run
+    force_flags: bool = False  # accept flags the operation does not define, and values it refuses
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def prepare(home: Home, req: RunRequest, opdef: OpDef | None = None) -> Prepared
         given = parse_assignments(req.args)
         # `OPERATION=RUN` picks the run a requirement resolves to: not a flag
         chosen = {n: given.pop(n) for n in requires.run_names(opdef) if n in given and n not in opdef.flags}
+        if req.force_flags:
+            opdef = forced_flags.force(opdef, given)
         resolved = resolve(opdef, given)
         flags = {name: Flag(value, origin) for name, (value, origin) in resolved.items()}
         source, contents, warnings = project_source(home, req.project_dir, opdef)
@@ -116,8 +119,10 @@ def prepare(home: Home, req: RunRequest, opdef: OpDef | None = None) -> Prepared
 def build_spec(opdef: OpDef, flags: dict[str, Flag], source: Source, req: RunRequest, project: str,
                **links: Any) -> RunSpec:  # fmt: skip
     values = {n: f.value for n, f in flags.items()}
-    template = links.pop("label_template", None) or opdef.label
-    label = req.label if req.label is not None else render_label(template, values)
+    # as Guild: a label given with -l is the run's template, `${flag}` filled from its flags
+    given = links.pop("label_template", None)
+    template = req.label if req.label is not None else given or opdef.label
+    label = render_label(template, values)
     params: dict[str, Any] = {"flags": {n: f.value for n, f in sorted(flags.items()) if f.origin == "user"}}
     if req.stage:
         params["stage"] = True

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.events import NewEvent
-from ledger.executor import batch_files
+from ledger.executor import batch_files, run_annotations
 from ledger.executor.batch import BatchPlan
 from ledger.executor.batch_spec import default_optimizer
 from ledger.executor.flags import resolve
@@ -51,6 +51,12 @@ class Options:
     save_trials: str | None = None
     optimize: bool = False
     needed: bool = False
+    tags: list[str] = field(default_factory=list)
+    comment: str | None = None
+    batch_label: str | None = None
+    batch_tags: list[str] = field(default_factory=list)
+    batch_comment: str | None = None
+    force_flags: bool = False
 
     def split_op(self) -> tuple[str | None, list[str]]:
         """The operation (the first argument without `=` or a leading `@`) and the flags."""
@@ -94,6 +100,23 @@ Plan = SinglePlan | BatchPlan | PipelinePlan | NeededPlan | OpOptimizerPlan
 
 
 def plan_request(home: Home, opts: Options) -> Plan:
+    return annotated(planned(home, opts), opts)
+
+
+def annotated(plan: Plan, opts: Options) -> Plan:
+    """`plan` with the tags, comment and batch label given on the command line."""
+    run = run_annotations.of_run(opts)
+    if isinstance(plan, BatchPlan):
+        plan.base = replace(plan.base, spec=run.apply(plan.base.spec))  # each trial's
+        plan.batch_spec = run_annotations.batch_spec(plan.batch_spec, opts)
+    elif isinstance(plan, OpOptimizerPlan):  # its trials are runs the optimizer starts
+        plan.prepared = replace(plan.prepared, spec=run_annotations.batch_spec(plan.prepared.spec, opts))
+    elif isinstance(plan, (SinglePlan, PipelinePlan)):
+        plan.prepared = replace(plan.prepared, spec=run.apply(plan.prepared.spec))
+    return plan
+
+
+def planned(home: Home, opts: Options) -> Plan:
     if opts.workers < 1:
         raise LedgerError("--workers must be 1 or more")
     op, flag_args = opts.split_op()
@@ -125,6 +148,7 @@ def plan_request(home: Home, opts: Options) -> Plan:
         stage=opts.stage,
         random_seed=opts.random_seed,
         keep_run=opts.keep_run,
+        force_flags=opts.force_flags,
     )
     home.ensure_writable()
     file_trials = tuple(typed_trials(opdef, batch_files.load_all(files, opts.project_dir))) if files else None
