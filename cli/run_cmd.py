@@ -36,7 +36,7 @@ def run(
     ),
     yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask before running."),
     label: Optional[str] = typer.Option(
-        None, "-l", "--label", metavar="TEXT", help="The run's label; ${FLAG} is the flag's value, per trial in a batch."
+        None, "-l", "--label", metavar="TEXT", help="The run's label; ${...} around a flag's name is its value."
     ),
     tags: Optional[list[str]] = typer.Option(None, "-t", "--tag", metavar="TAG", help="Tag the run; repeatable."),
     comment: Optional[str] = typer.Option(None, "-c", "--comment", metavar="TEXT", help="Comment on the run."),
