@@ -30,7 +30,7 @@ from ledger.executor.render import gist
 from ledger.executor.values import format_value
 from ledger.home import Home
 from ledger.projections import rundir, yamlish
-from ledger.projections.liveness import effective_status
+from ledger.projections.liveness import stream_status
 from ledger.projections.refs import Filters, listing
 from ledger.terminal import printable
 
@@ -96,7 +96,7 @@ class RunSummary:
                 s.deps.append({"kind": d.kind, "name": d.name, "run": d.run, "how": d.how,
                                "files": [[f.path, f.sha256] for f in d.files]})  # fmt: skip
         # a dead owner (or one of another host or boot): terminated, not running
-        s.status = effective_status(s.status, s.host, s.pid, s.pid_start, s.boot_id, s.created)
+        s.status = stream_status(events)
         return s
 
     def head(self) -> dict[str, Any]:

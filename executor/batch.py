@@ -11,6 +11,7 @@ with the trial's own first events; its searched flags have origin `batch`
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,7 @@ from ledger.executor.flags import parse_assignments, render_label
 from ledger.executor.plan import Flag, RunSpec, run_events
 from ledger.executor.redaction import redact_argv
 from ledger.executor.render import events_text
-from ledger.executor.run import Prepared, context, execute, exit_code, new_run_id, store_sources
+from ledger.executor.run import Prepared, execute, exit_code, new_run_id, store_sources
 from ledger.executor.trials import format_trial
 from ledger.executor.values import format_space, format_value, is_space
 from ledger.home import Home
@@ -229,7 +230,7 @@ class BatchPlan:
         store_sources(home, spec, self.base.sources)
         planned = run_events(spec)
         if not spec.params.get("stage"):  # the batch runs in this very process: started now
-            planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=context()["pid"])))
+            planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=os.getpid())))
         events = home.store.append(planned)
         rundir.materialise(home.run_dir(spec.run_id), events, home.blobs.read)
 

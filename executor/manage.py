@@ -14,11 +14,9 @@ from ledger.events import (
     LabelSet,
     NewEvent,
     OutputCaptured,
-    RunCreated,
     RunDeleted,
     RunPurged,
     RunRestored,
-    RunStopped,
     ScalarsLogged,
     SourcecodeCopied,
     TagAdded,
@@ -28,7 +26,7 @@ from ledger.events import (
 from ledger.executor.runinfo import comments_of
 from ledger.home import Home
 from ledger.projections import rundir
-from ledger.projections.liveness import effective_status
+from ledger.projections.liveness import running_owner
 
 
 def _append(home: Home, events: list[NewEvent]) -> None:
@@ -163,16 +161,10 @@ def _refuse_running(run: str, events: list, change: str) -> None:
     """A running run keeps writing its directory and appending its events:
     deleting or purging it under its feet would leave events after the
     purge and a directory recreated by nobody's command."""
-    created = events[0].data if events else None
-    if not isinstance(created, RunCreated) or created.params.get("stage"):
-        return
-    if any(isinstance(e.data, RunStopped) for e in events):
-        return
-    status = effective_status("running", created.host, created.pid, created.pid_start, created.boot_id, events[0].ts)
-    if status == "running":
-        owner = created.pid
+    if running_owner(events) is not None:
         raise LedgerError(
-            f"run {run[:8]} is running: stop it first (Ctrl-C where it runs, or `kill {owner}`), then {change} it"
+            f"run {run[:8]} is running: stop it first (Ctrl-C where it runs, or `ledger stop {run[:8]}`),"
+            f" then {change} it"
         )
 
 

@@ -27,6 +27,7 @@ from ledger.executor import op_main
 from ledger.executor.flags import flag_args, render_exec
 from ledger.executor.opdef import OpDef
 from ledger.executor.redaction import redact_env
+from ledger.projections import liveness
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,6 @@ class RunSpec:
     host: str = ""
     user: str = ""
     platform: str = ""
-    pid: int = 0
-    pid_start: int = 0
-    boot_id: str = ""
     git: dict[str, Any] | None = None
     proto_created: int | None = None  # seq of the proto's RunCreated
     tags: tuple[str, ...] = ()  # -t: recorded as `ledger tag` records them
@@ -78,7 +76,9 @@ class RunSpec:
 
 def run_events(spec: RunSpec) -> list[NewEvent]:
     """The first transaction of a run: created, flags, label, tags and
-    comment, source."""
+    comment, source. The run is owned by the process that appends these
+    events, which may not be the one that planned them (a run sent to the
+    background)."""
     run = spec.run_id
     events = [
         NewEvent(
@@ -92,9 +92,7 @@ def run_events(spec: RunSpec) -> list[NewEvent]:
                 batch=spec.batch,
                 label_template=spec.label_template,
                 random_seed=spec.random_seed,
-                pid=spec.pid,
-                pid_start=spec.pid_start,
-                boot_id=spec.boot_id,
+                **liveness.owner(),
                 host=spec.host,
                 user=spec.user,
                 platform=spec.platform,

@@ -78,7 +78,7 @@ def context() -> dict[str, Any]:
         user = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid
         user = ""
-    return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}", **liveness.owner()}
+    return {"host": u.nodename, "user": user, "platform": f"{u.sysname} {u.release} {u.machine}"}
 
 
 def cache_dir(home: Home) -> Path:
@@ -252,7 +252,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         proc = launch.start(argv, run_dir, env, flags=pipe)
         started = RunStarted(
             argv=redaction.redact_argv(argv, redaction.user_names(env)), env=redaction.redact_env(env),
-            pid=proc.pid, cwd=str(run_dir), time=when,
+            pid=proc.pid, cwd=str(run_dir), time=when, **liveness.started_owner(),
         )
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them

@@ -12,6 +12,7 @@ pipeline, which then ends in error.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
@@ -27,7 +28,7 @@ from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, Source, run_events
 from ledger.executor.redaction import redact_argv
 from ledger.executor.render import events_text
-from ledger.executor.run import Prepared, RunRequest, build_spec, context, describe, resolve_opdef
+from ledger.executor.run import Prepared, RunRequest, build_spec, describe, resolve_opdef
 from ledger.executor.sourcecode import digest
 from ledger.executor.values import format_value, is_space
 from ledger.home import Home
@@ -119,7 +120,7 @@ class PipelinePlan:
         spec = replace(spec, params={**spec.params, "steps": [s["name"] for s in self.steps]})
         planned = [*extra, *run_events(spec)]
         if not spec.params.get("stage"):
-            planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=context()["pid"])))
+            planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=os.getpid())))
         events = [e for e in home.store.append(planned) if e.run == spec.run_id]
         run_dir = home.run_dir(spec.run_id)
         rundir.materialise(run_dir, events, home.blobs.read)

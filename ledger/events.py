@@ -146,13 +146,29 @@ class RunStarted(EventData):
     """The run's process started: argv, environment (secrets redacted), pid,
     and `time` (UTC, as envelope times), when it was spawned: the event may
     be appended later, with the run's first output, to save a durable write
-    on every run's start."""
+    on every run's start.
+
+    A run can start more than once (a staged run started later, a stopped
+    run restarted in place), each time under another ledger process: the
+    process that records this start owns the run from here on, named as
+    RunCreated names its creator (`host`, `boot_id`, `owner_pid`,
+    `owner_start`). v1 had no owner: the creator owned the run."""
+
+    V: ClassVar[int] = 2
 
     argv: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
     pid: int = 0
     cwd: str = ""
     time: str = ""
+    owner_pid: int = 0  # 0: the run's creator owns it
+    owner_start: int = 0
+    boot_id: str = ""
+    host: str = ""
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        return data  # no owner named: the creator's, as the fields' defaults say
 
 
 @dataclass(frozen=True)

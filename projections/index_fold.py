@@ -59,6 +59,16 @@ _STATEMENTS = [
         QUALIFY row_number() OVER (PARTITION BY run ORDER BY seq DESC) = 1
     ) u WHERE runs.id = u.run
     """,
+    # the owner: the process that recorded the last start naming itself (a
+    # run started later or restarted), else the creator, as RunCreated set it
+    """
+    UPDATE runs SET host = u.data->>'host', pid = TRY_CAST(u.data->>'owner_pid' AS BIGINT),
+                    pid_start = TRY_CAST(u.data->>'owner_start' AS BIGINT), boot_id = u.data->>'boot_id'
+    FROM (
+        SELECT run, arg_max(data, seq) AS data FROM events
+        WHERE seq > $pos AND type = 'RunStarted' AND TRY_CAST(data->>'owner_pid' AS BIGINT) > 0 GROUP BY run
+    ) u WHERE runs.id = u.run
+    """,
     # deleted: the last of deleted/restored/purged; purged once is purged for good
     """
     UPDATE runs SET deleted = u.deleted, purged = runs.purged OR u.purged FROM (

@@ -6,7 +6,7 @@ index of another version is rebuilt from the log on next use.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # `position` is one row: the last applied event and where its line ends in
 # the log, written in the same transaction as the rows it accounts for.

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from ledger.events import Event, RunCreated, RunStarted, RunStopped
 
 if TYPE_CHECKING:
     import duckdb
@@ -160,6 +163,54 @@ def effective_status(status: str, host: str | None, pid: int | None, pid_start: 
     if status == "running" and not owner_alive(host, pid, pid_start, boot, created):
         return "terminated"
     return status
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The ledger process that owns a run: it records the run's output and end."""
+
+    host: str
+    pid: int
+    pid_start: int
+    boot_id: str
+
+
+def stream_state(events: list[Event]) -> tuple[str, Owner | None]:
+    """A run's status from its own events, and its owner: `staged` until it
+    first starts, then as its last start or stop says; a start reads
+    `running` only while its owner lives. The owner is the process that
+    recorded the last start when it names itself (a run started later or
+    restarted), else the process that created the run."""
+    if not events or not isinstance(events[0].data, RunCreated):
+        return "terminated", None
+    created = events[0].data
+    status = "staged" if created.params.get("stage") else "running"
+    owner = Owner(created.host, created.pid, created.pid_start, created.boot_id)
+    for ev in events[1:]:
+        d = ev.data
+        if isinstance(d, RunStarted):
+            status = "running"
+            if d.owner_pid:
+                owner = Owner(d.host, d.owner_pid, d.owner_start, d.boot_id)
+        elif isinstance(d, RunStopped):
+            status = d.status
+    return effective_status(status, owner.host, owner.pid, owner.pid_start, owner.boot_id, events[0].ts), owner
+
+
+def stream_status(events: list[Event]) -> str:
+    return stream_state(events)[0]
+
+
+def running_owner(events: list[Event]) -> Owner | None:
+    """The owner of a running run (None: the run is not running)."""
+    status, owner = stream_state(events)
+    return owner if status == "running" else None
+
+
+def started_owner() -> dict[str, Any]:
+    """This process as the owner a `RunStarted` names."""
+    me = owner()
+    return {"owner_pid": me["pid"], "owner_start": me["pid_start"], "boot_id": me["boot_id"], "host": this_host()}
 
 
 def dead_running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 
 from ledger import verified
 from ledger.errors import CorruptLogError
-from ledger.events import ArtifactRecorded, Event, RunCreated, RunStarted, RunStopped
+from ledger.events import ArtifactRecorded, Event, RunCreated
 from ledger.home import Home
-from ledger.projections.liveness import effective_status
+from ledger.projections.liveness import stream_status
 from ledger.projections.rundir_restore import Restore, planned_files
 
 LOST_AND_FOUND = "lost+found"
@@ -41,15 +41,7 @@ def live_runs(home: Home) -> list[str]:
 def is_running(events: list[Event]) -> bool:
     """Still running, or cannot be told apart from it: its owning process
     lives, or it runs on another host. Staged runs are not running."""
-    created = next((e.data for e in events if isinstance(e.data, RunCreated)), None)
-    if created is None:
-        return False
-    last = next((e.data for e in reversed(events) if isinstance(e.data, (RunStarted, RunStopped))), None)
-    if isinstance(last, RunStopped):
-        return False
-    if last is None and created.params.get("stage"):
-        return False
-    return effective_status("running", created.host, created.pid) == "running"
+    return stream_status(events) == "running"
 
 
 class RunDirRebuild:

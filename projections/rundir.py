@@ -98,6 +98,8 @@ def attrs(events: Iterable[Event]) -> dict[str, Any]:
             out["sourcecode_digest"] = d.digest
         elif isinstance(d, RunStarted):
             out.update(cmd=list(d.argv), env=dict(d.env), started=ts_micros(d.time or ev.ts))
+            out.pop("stopped", None)  # a restarted run has not stopped again yet
+            out.pop("exit_status", None)
         elif isinstance(d, RunStopped):
             out["stopped"] = ts_micros(ev.ts)
             if d.exit_status is not None:

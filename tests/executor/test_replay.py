@@ -20,7 +20,7 @@ ECHO = OpDef(
     },
     label="x=${x|%.2f} y=${y} z=${z}",
 )
-CTX = {"host": "h", "user": "u", "platform": "p", "pid": 1}
+CTX = {"host": "h", "user": "u", "platform": "p"}
 FILES = (SourceFile("echo.py", "a" * 64, 10), SourceFile("guild.yml", "b" * 64, 20))
 
 
