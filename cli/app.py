@@ -31,6 +31,8 @@ from ledger.errors import LedgerError
 # `ledger --help` lists them.
 COMMANDS = {
     "run": "run_cmd",
+    "watch": "lifecycle_cmds",
+    "stop": "lifecycle_cmds",
     "ops": "ops_cmds",
     "runs": "runs_cmds",
     "select": "runs_cmds",

@@ -12,7 +12,9 @@ import typer
 
 from ledger.cli.command import Commands
 from ledger.cli.prompts import go_ahead
-from ledger.executor.runner import Options, plan_request
+from ledger.errors import LedgerError
+from ledger.executor.restart import RestartPlan, plan_restart
+from ledger.executor.runner import Options, Plan, plan_request
 from ledger.home import Home
 from ledger.limits import INT64_MAX, fits_int64
 
@@ -89,6 +91,13 @@ def run(
     force_flags: bool = typer.Option(
         False, "-f", "--force-flags", help="Accept flags the operation does not define, and values it would refuse."
     ),
+    start: Optional[str] = typer.Option(None, "--start", metavar="RUN", help="Start a staged run."),
+    restart: Optional[str] = typer.Option(
+        None, "--restart", metavar="RUN", help="Run a stopped run again in place; flags given replace its own."
+    ),
+    background: bool = typer.Option(
+        False, "-b", "--background", help="Run in the background; follow it with `ledger watch`."
+    ),
 ) -> None:
     """Run an operation, a script, a batch, or a new run from a proto.
 
@@ -102,8 +111,11 @@ def run(
         needed=needed, tags=list(tags or ()), comment=comment, batch_label=batch_label,
         batch_tags=list(batch_tags or ()), batch_comment=batch_comment, force_flags=force_flags,
     )  # fmt: skip
+    if start and restart:
+        raise LedgerError("give --start or --restart, not both")
     home = Home()
-    plan = plan_request(home, opts)
+    plan = plan_restart(home, start or restart or "", opts.args, staged=restart is None) if start or restart \
+        else plan_request(home, opts)  # fmt: skip
     for warning in plan.warnings:
         typer.echo(warning, err=True)
     if show_plan:
@@ -116,4 +128,18 @@ def run(
     if not yes:
         typer.echo(plan.describe())
     go_ahead("Continue?", default=True, yes=yes)
+    if background:
+        in_background(home, plan)
+        return
     raise typer.Exit(plan.execute(home))
+
+
+def in_background(home: Home, plan: Plan | RestartPlan) -> None:
+    from ledger.executor.background import planned_spec, start_in_background
+
+    spec = planned_spec(plan)
+    if spec is None:  # nothing to run
+        raise typer.Exit(plan.execute(home))
+    pid = start_in_background(home, plan, spec.run_id)
+    typer.echo(f"{spec.op} started in background as {spec.run_id} (pid {pid})")
+    typer.echo(f"To follow its output: ledger watch {spec.run_id[:8]}")

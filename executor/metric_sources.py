@@ -93,11 +93,14 @@ class ApiSpool:
 class TensorBoardFiles:
     """Scalars of the `events.out.tfevents.*` files anywhere in the run
     directory, read with the tensorboard package's event-file loader as
-    they grow. Without that package, says once how to get it."""
+    they grow. Without that package, says once how to get it. With
+    `read_before` (a run started again in its directory), files already
+    there are not read: their points were recorded when they were written."""
 
-    def __init__(self, run_dir: str) -> None:
+    def __init__(self, run_dir: str, read_before: bool = False) -> None:
         self.run_dir = run_dir
         self._loaders: dict[str, object] = {}
+        self._before = frozenset(self._event_files()) if read_before else frozenset()
         self._last_scan = 0.0
         self._missing_said = False
 
@@ -106,7 +109,7 @@ class TensorBoardFiles:
         if not final and now - self._last_scan < TENSORBOARD_SCAN_SECONDS:
             return []
         self._last_scan = now
-        paths = self._event_files()
+        paths = [p for p in self._event_files() if p not in self._before]
         if not paths:
             return []
         loader_class = self._loader_class(len(paths))

@@ -52,16 +52,18 @@ class OutputRecorder:
         scalar_parser,
         pending: list | None = None,
         sources: tuple = (),
+        again: bool = False,
     ) -> None:
         """`sources` are other sources of points (ledger.executor.metric_sources),
-        polled at each chunk for `(name, ScalarColumns)` batches."""
+        polled at each chunk for `(name, ScalarColumns)` batches. A run
+        started `again` adds its output to the run directory's, as the log does."""
         self.home = home
         self.run_id = run_id
         self.parser = scalar_parser
         meta = Path(run_dir, META)
         meta.mkdir(parents=True, exist_ok=True)
-        self._out = (meta / "output").open("wb")
-        self._index = (meta / "output.index").open("w")
+        self._out = (meta / "output").open("ab" if again else "wb")
+        self._index = (meta / "output.index").open("a" if again else "w")
         self._chunk: list[bytes] = []
         self._runs: list[list[int]] = []  # [ms, stream, lines] of the chunk's lines
         self._lines = 0

@@ -232,10 +232,12 @@ def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
 
 
 def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = True,
-          prefix: bytes | None = None) -> launch.Outcome:  # fmt: skip
+          prefix: bytes | None = None, again: bool = False) -> launch.Outcome:  # fmt: skip
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
-    is already running, so neither delays it."""
+    is already running, so neither delays it. A run started `again` (staged
+    before, or stopped) is recorded as started at once, so it reads running
+    from now on, and its output is added to what it had."""
     run_dir = home.run_dir(spec.run_id)
     recorder = None
     written = None
@@ -254,12 +256,17 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
             argv=redaction.redact_argv(argv, redaction.user_names(env)), env=redaction.redact_env(env),
             pid=proc.pid, cwd=str(run_dir), time=when, **liveness.started_owner(),
         )
+        announced = [plan.NewEvent(spec.run_id, started)]
+        if again:
+            events += home.store.append(announced)
+            announced = []
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
         parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values))
-        sources = (ApiSpool(env["LEDGER_METRICS_FILE"]), TensorBoardFiles(os.fspath(run_dir)))
+        tensorboard = TensorBoardFiles(os.fspath(run_dir), read_before=again)
+        sources = (ApiSpool(env["LEDGER_METRICS_FILE"]), tensorboard)
         recorder = OutputRecorder(
-            home, spec.run_id, run_dir, parser, pending=[plan.NewEvent(spec.run_id, started)], sources=sources
+            home, spec.run_id, run_dir, parser, pending=announced, sources=sources, again=again
         )
         outcome = launch.capture(proc, recorder, tee=tee, prefix=prefix)
         outcome.scalars = recorder.scalars
@@ -269,7 +276,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
     finally:
         with interrupts.deferred():
             if recorder is None:
-                recorder = OutputRecorder(home, spec.run_id, run_dir, None)
+                recorder = OutputRecorder(home, spec.run_id, run_dir, None, again=again)
             files = artifacts(home, run_dir, spec.source.files, copied)
             events += recorder.finish(outcome.status, outcome.exit_status, files)
             rundir.write_meta(run_dir, events, written)

@@ -74,6 +74,18 @@ def process_start(pid: int) -> int | None:
         return None
 
 
+def parent_pid(pid: int) -> int | None:
+    """The parent of live process `pid` (field 4 of /proc/PID/stat); None
+    if there is no such process or it is a zombie."""
+    fields = _stat_fields(pid)
+    if not fields or len(fields) < 2 or fields[0] in ("Z", "X", "x"):
+        return None
+    try:
+        return int(fields[1])
+    except ValueError:
+        return None
+
+
 def owner() -> dict[str, Any]:
     """The identity of this process as a run's owner, as `RunCreated` records it."""
     pid = os.getpid()

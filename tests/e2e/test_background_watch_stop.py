@@ -1,0 +1,133 @@
+"""`ledger run --background` returns at once and the run goes on, recorded;
+`ledger watch` follows its output from the log and ends with it; `ledger
+stop` stops it (SIGTERM, SIGKILL after the timeout) and it reads
+`terminated`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Ledger, assert_output
+
+TICKER = """\
+import time
+n = 600
+for i in range(n):
+    print(i, flush=True)
+    time.sleep(0.1)
+"""
+
+STUBBORN = """\
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "sleep.py").write_text(TICKER)
+    (project / "stubborn.py").write_text(STUBBORN)
+    (project / "fails.py").write_text("print('before')\nraise SystemExit(3)\n")
+    return Ledger(tmp_path / "home", project)
+
+
+def status(ledger: Ledger, run_id: str) -> str:
+    rows = json.loads(ledger("sql", "-f", "json", f"SELECT status, exit_status FROM runs WHERE id = '{run_id}'").out)
+    return rows[0]["status"]
+
+
+def wait_for_output(ledger: Ledger, text: str, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while text not in ledger("cat", "--output", "1").out:
+        assert time.monotonic() < deadline, f"no {text!r} in the run's output"
+        time.sleep(0.1)
+
+
+def watching(ledger: Ledger, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
+    return subprocess.Popen([sys.executable, "-m", "ledger", "watch", *args], cwd=ledger.cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_guild_run_in_background_then_stop(ledger: Ledger) -> None:
+    """Guild's "Run in background" doc test, with `guild` renamed (ledger
+    prints the pid where Guild names a pidfile)."""
+    started = time.monotonic()
+    assert_output(
+        """
+        sleep.py started in background as ... (pid ...)
+        To follow its output: ledger watch ...
+        """,
+        ledger("run", "sleep.py", "--background", "-y").out,
+    )
+    assert time.monotonic() - started < 5, "--background waited for the run"
+    wait_for_output(ledger, "1\n")
+    assert_output("Stopping ... (pid ...)", ledger("stop", "-y").out)
+    assert ledger("cat", "--output").out.startswith("0\n1\n")
+
+
+def test_background_run_is_watched_then_stopped_and_recorded_terminated(ledger: Ledger) -> None:
+    out = ledger("run", "sleep.py", "-b", "-y").out
+    run_id = out.split(" as ")[1].split()[0]
+    owner = int(out.split("(pid ")[1].split(")")[0])
+    assert status(ledger, run_id) == "running"  # right away: the run is recorded before the command returns
+
+    watch = watching(ledger)  # no RUN: the newest running run
+    assert watch.stdout.readline() == "0\n"  # from the start of its output, as recorded
+    assert watch.stdout.readline() == "1\n"
+
+    asked = ledger("stop", input="y\n")
+    assert "You are about to stop the following runs:" in asked.out and run_id[:8] in asked.out
+    assert f"Stopping {run_id} (pid {owner})" in asked.out
+
+    rest, err = watch.communicate(timeout=30)
+    assert watch.returncode == 1  # the run was terminated
+    assert f"Watching run {run_id}" in err and f"Run {run_id} stopped with a status of 'terminated'" in err
+    assert status(ledger, run_id) == "terminated"
+    assert ledger("cat", "--output", "1").out.startswith("0\n1\n2\n")
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):  # the owner ends once it has recorded the end
+            os.kill(owner, 0)
+            time.sleep(0.1)
+
+    refused = ledger.fails("stop", run_id[:8], "-y")
+    assert "is terminated, not running" in refused.err
+    assert ledger("stop", "-y").out == "Nothing to stop.\n"
+    ledger("verify")
+
+
+def test_stop_kills_a_run_that_ignores_sigterm_after_the_timeout(ledger: Ledger) -> None:
+    ledger("run", "stubborn.py", "-b", "-y")
+    wait_for_output(ledger, "ready")
+    run_id = ledger("select", "1").out.strip()
+    begun = time.monotonic()
+    stopped = ledger("stop", "1", "-t", "0.5", "-y")
+    assert f"Run {run_id} did not stop within 0.5 s: killing it" in stopped.out
+    assert time.monotonic() - begun < 10
+    assert status(ledger, run_id) == "terminated"
+    events = json.loads(ledger("sql", "-f", "json", f"SELECT data FROM events WHERE run = '{run_id}'"
+                                                    " AND type = 'RunStopped'").out)  # fmt: skip
+    assert len(events) == 1
+
+
+def test_watch_of_a_finished_run_prints_its_output_and_exits_with_its_status(ledger: Ledger) -> None:
+    ledger("run", "fails.py", "-y", check=False)
+    watched = ledger("watch", "1", check=False)
+    assert watched.out == "before\n"
+    assert watched.code == 1 and "stopped with a status of 'error'" in watched.err
+    ledger("run", "sleep.py", "n=2", "-y")
+    assert ledger("watch", "1").out == "0\n1\n"
+    ledger.fails("watch")  # nothing running
+    ledger.fails("stop", "1", "-y")  # finished
+    ledger.fails("stop", "-t", "-1", "-y")

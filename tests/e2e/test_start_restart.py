@@ -1,0 +1,121 @@
+"""`ledger run --start` runs a staged run; `ledger run --restart` runs a
+stopped run again in place: a new start, its output after the old, flags
+given on the command line over its own, nothing overwritten."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Ledger
+
+COUNT = """\
+x = 1
+n = 2
+for i in range(n):
+    print(f"step {i} x={x}")
+"""
+
+SLEEPER = """\
+print("ready", flush=True)
+import time
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "count.py").write_text(COUNT)
+    (project / "sleeper.py").write_text(SLEEPER)
+    return Ledger(tmp_path / "home", project)
+
+
+def types_of(ledger: Ledger, run: str) -> list[str]:
+    rows = json.loads(ledger("sql", "-f", "json", f"SELECT type FROM events WHERE run = '{run}' ORDER BY seq").out)
+    return [r["type"] for r in rows]
+
+
+def run_status(ledger: Ledger, run_id: str) -> str:
+    rows = json.loads(ledger("sql", "-f", "json", f"SELECT status FROM runs WHERE id = '{run_id}'").out)
+    return rows[0]["status"]
+
+
+def test_start_runs_a_staged_run_once(ledger: Ledger) -> None:
+    ledger("run", "count.py", "x=3", "--stage", "-y")
+    run_id = ledger("select", "1").out.strip()
+    assert run_status(ledger, run_id) == "staged"
+    assert ledger("cat", "--output", "1").out == ""
+
+    shown = ledger("run", "--start", run_id[:8], "-y")
+    assert shown.out == "step 0 x=3\nstep 1 x=3\n"
+    assert run_status(ledger, run_id) == "completed"
+    assert types_of(ledger, run_id).count("RunStarted") == 1
+    assert ledger("select", "1").out.strip() == run_id  # started in place: no new run
+
+    refused = ledger.fails("run", "--start", run_id[:8], "-y")
+    assert "not staged" in refused.err and "--restart" in refused.err
+
+
+def test_restart_runs_again_in_place_and_keeps_the_first_output(ledger: Ledger) -> None:
+    ledger("run", "count.py", "-y")
+    run_id = ledger("select", "1").out.strip()
+    run_dir = Path(ledger("select", "1", "--path").out.strip())
+
+    asked = ledger("run", "--restart", "1", "x=5", input="y\n")
+    assert f"You are about to restart {run_id[:8]} (count.py)" in asked.out
+    assert "step 0 x=5" in asked.out
+
+    both = "step 0 x=1\nstep 1 x=1\nstep 0 x=5\nstep 1 x=5\n"
+    assert ledger("cat", "--output", "1").out == both
+    assert (run_dir / ".ledger" / "output").read_text() == both
+    assert len((run_dir / ".ledger" / "output.index").read_text().splitlines()) == 4
+    assert types_of(ledger, run_id) == [
+        "RunCreated", "FlagSet", "FlagSet", "LabelSet", "SourcecodeCopied",
+        "RunStarted", "OutputCaptured", "RunStopped",
+        "FlagSet", "RunStarted", "OutputCaptured", "RunStopped",
+    ]  # fmt: skip
+    flags = json.loads(ledger("sql", "-f", "json", f"SELECT name, value, origin FROM flags WHERE run = '{run_id}'"
+                                                   " ORDER BY name").out)  # fmt: skip
+    assert flags == [{"name": "n", "value": 2, "origin": "default"}, {"name": "x", "value": 5, "origin": "user"}]
+    assert (run_dir / ".ledger" / "attrs" / "flags").read_text() == "n: 2\nx: 5\n"
+
+    # without overrides it runs again with the flags it has now; a rebuilt
+    # directory equals the one the runs wrote
+    ledger("run", "--restart", "1", "-y")
+    assert ledger("cat", "--output", "1").out == both + "step 0 x=5\nstep 1 x=5\n"
+    assert types_of(ledger, run_id).count("FlagSet") == 3
+    before = {p.relative_to(run_dir): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    ledger("rebuild")
+    after = {p.relative_to(run_dir): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    assert after == before
+    ledger("verify")
+
+
+def test_restart_and_start_refuse_what_they_cannot_run(ledger: Ledger) -> None:
+    ledger("run", "count.py", "-y")
+    refused = ledger.fails("run", "--start", "1", "-y")
+    assert "is completed, not staged" in refused.err
+    ledger.fails("run", "--restart", "1", "nosuch=1", "-y")
+    ledger.fails("run", "--restart", "1", "x=[1,2]", "-y")  # several values: a batch, not this run
+    ledger.fails("run", "--restart", "9", "-y")
+    ledger.fails("run", "--start", "1", "--restart", "1", "-y")
+
+
+def test_restart_of_a_running_run_is_refused(ledger: Ledger) -> None:
+    started = ledger("run", "sleeper.py", "-b", "-y")
+    run_id = started.out.split(" as ")[1].split()[0]
+    try:
+        deadline = time.monotonic() + 10
+        while "RunStarted" not in types_of(ledger, run_id) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        refused = ledger.fails("run", "--restart", run_id[:8], "-y")
+        assert f"run {run_id[:8]} is running" in refused.err and "ledger stop" in refused.err
+        ledger.fails("run", "--start", run_id[:8], "-y")
+    finally:
+        ledger("stop", run_id[:8], "-y")
+    assert run_status(ledger, run_id) == "terminated"
