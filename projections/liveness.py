@@ -65,23 +65,23 @@ def process_start(pid: int) -> int | None:
     """When process `pid` started, in clock ticks after boot (field 22 of
     /proc/PID/stat); None if it does not exist or is a zombie (dead, only
     not yet reaped by its parent)."""
-    fields = _stat_fields(pid)
-    if not fields or len(fields) < 20 or fields[0] in ("Z", "X", "x"):
-        return None
-    try:
-        return int(fields[19])
-    except ValueError:
-        return None
+    return _live_stat_field(pid, 19)
 
 
 def parent_pid(pid: int) -> int | None:
     """The parent of live process `pid` (field 4 of /proc/PID/stat); None
     if there is no such process or it is a zombie."""
+    return _live_stat_field(pid, 1)
+
+
+def _live_stat_field(pid: int, index: int) -> int | None:
+    """Field `index` of `_stat_fields(pid)` as a number; None for a process
+    that does not exist or is a zombie."""
     fields = _stat_fields(pid)
-    if not fields or len(fields) < 2 or fields[0] in ("Z", "X", "x"):
+    if not fields or len(fields) <= index or fields[0] in ("Z", "X", "x"):
         return None
     try:
-        return int(fields[1])
+        return int(fields[index])
     except ValueError:
         return None
 

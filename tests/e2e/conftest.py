@@ -91,6 +91,15 @@ def assert_output(expected: str, actual: str) -> None:
     assert matches(expected, actual), f"expected:\n{expected.strip()}\n\ngot:\n{actual.strip()}"
 
 
+def with_scripts(tmp_path: Path, scripts: dict[str, str]) -> Ledger:
+    """`ledger` on a fresh home, in a project of the given files (name -> text)."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    for name, text in scripts.items():
+        (project / name).write_text(text)
+    return Ledger(tmp_path / "home", project)
+
+
 def copy_example(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(EXAMPLES / name, target)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Ledger, assert_output
+from tests.e2e.conftest import Ledger, assert_output, with_scripts
 
 TICKER = """\
 import time
@@ -34,12 +34,8 @@ time.sleep(60)
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "sleep.py").write_text(TICKER)
-    (project / "stubborn.py").write_text(STUBBORN)
-    (project / "fails.py").write_text("print('before')\nraise SystemExit(3)\n")
-    return Ledger(tmp_path / "home", project)
+    fails = "print('before')\nraise SystemExit(3)\n"
+    return with_scripts(tmp_path, {"sleep.py": TICKER, "stubborn.py": STUBBORN, "fails.py": fails})
 
 
 def status(ledger: Ledger, run_id: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Ledger
+from tests.e2e.conftest import Ledger, with_scripts
 
 COUNT = """\
 x = 1
@@ -28,11 +28,7 @@ time.sleep(60)
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Ledger:
-    project = tmp_path / "proj"
-    project.mkdir()
-    (project / "count.py").write_text(COUNT)
-    (project / "sleeper.py").write_text(SLEEPER)
-    return Ledger(tmp_path / "home", project)
+    return with_scripts(tmp_path, {"count.py": COUNT, "sleeper.py": SLEEPER})
 
 
 def types_of(ledger: Ledger, run: str) -> list[str]:
