@@ -127,3 +127,40 @@ def test_watch_of_a_finished_run_prints_its_output_and_exits_with_its_status(led
     ledger.fails("watch")  # nothing running
     ledger.fails("stop", "1", "-y")  # finished
     ledger.fails("stop", "-t", "-1", "-y")
+
+
+def test_guild_batch_terminate(tmp_path: Path) -> None:
+    """Guild's "Batch Terminate Behavior" doc test, with `guild` renamed:
+    stopping a batch stops its running trial, and the trials it did not
+    start are left staged. Then stopping a trial alone lets its batch go on."""
+    sleep = "import time\nseconds = 1\nprint('sleeping', seconds, flush=True)\ntime.sleep(seconds)\n"
+    ledger = with_scripts(tmp_path, {"sleep.py": sleep})
+    assert_output("sleep.py+ started in background as ... (pid ...)\n...",
+                  ledger("run", "sleep.py", "seconds=[99,99]", "--background", "--yes").out)  # fmt: skip
+    wait_for_output(ledger, "sleeping")
+    assert_output(
+        """
+        [1:...]  sleep.py   ...  running  seconds=99
+        [2:...]  sleep.py+  ...  running
+        """,
+        ledger("runs").out,
+    )
+    assert_output("Stopping ... (pid ...)", ledger("stop", "2", "-y").out)
+    assert_output(
+        """
+        [1:...]  sleep.py   ...  staged      seconds=99
+        [2:...]  sleep.py   ...  terminated  seconds=99
+        [3:...]  sleep.py+  ...  terminated
+        """,
+        ledger("runs").out,
+    )
+
+    ledger("run", "sleep.py", "seconds=[99,0]", "--background", "--yes")
+    wait_for_output(ledger, "sleeping 99")
+    trial = ledger("select", "1").out.strip()
+    ledger("stop", "1", "-y")
+    deadline = time.monotonic() + 20
+    while "sleeping 0" not in ledger("cat", "--output", "1").out:  # the next trial runs
+        assert time.monotonic() < deadline, ledger("runs").out
+        time.sleep(0.2)
+    assert status(ledger, trial) == "terminated"
