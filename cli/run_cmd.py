@@ -6,15 +6,18 @@ operation (`lr=0.1`, `x=[1,2]`, `x=-1`) and reach the planner untouched.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import typer
 
+from ledger.cli import run_previews
 from ledger.cli.command import Commands
 from ledger.cli.prompts import go_ahead
 from ledger.errors import LedgerError
+from ledger.executor import notices
 from ledger.executor.restart import RestartPlan, plan_restart
-from ledger.executor.runner import Options, Plan, plan_request
+from ledger.executor.runner import Options, Plan, SinglePlan, flags_of, plan_request
 from ledger.home import Home
 from ledger.limits import INT64_MAX, fits_int64
 
@@ -98,6 +101,22 @@ def run(
     background: bool = typer.Option(
         False, "-b", "--background", help="Run in the background; follow it with `ledger watch`."
     ),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No INFO lines from ledger; the run's output still shows."),
+    edit_flags: bool = typer.Option(False, "-e", "--edit-flags", help="Edit the flags in $VISUAL or $EDITOR first."),
+    run_dir: Optional[str] = typer.Option(
+        None, "-d", "--run-dir", metavar="DIR", help="Run in DIR instead, unrecorded: nothing is appended."
+    ),
+    run_id: Optional[str] = typer.Option(
+        None, "--run-id", metavar="ID", help="Start the run (a batch's own run) with this id, 32 hex digits."
+    ),
+    print_cmd: bool = typer.Option(False, "--print-cmd", help="Print the command the run would start; run nothing."),
+    help_op: bool = typer.Option(False, "--help-op", help="Show the operation's help and flags; run nothing."),
+    test_sourcecode: bool = typer.Option(
+        False, "--test-sourcecode", help="Show the source files a run would copy and why; run nothing."
+    ),
+    test_output_scalars: Optional[str] = typer.Option(
+        None, "--test-output-scalars", metavar="FILE", help="Show the scalars found in FILE (- for stdin); run nothing."
+    ),
 ) -> None:
     """Run an operation, a script, a batch, or a new run from a proto.
 
@@ -109,29 +128,63 @@ def run(
         stage=stage, stage_trials=stage_trials, random_seed=random_seed, workers=workers,
         fail_on_trial_error=fail_on_trial_error, keep_run=keep_run, save_trials=save_trials, optimize=optimize,
         needed=needed, tags=list(tags or ()), comment=comment, batch_label=batch_label,
-        batch_tags=list(batch_tags or ()), batch_comment=batch_comment, force_flags=force_flags,
+        batch_tags=list(batch_tags or ()), batch_comment=batch_comment, force_flags=force_flags, run_id=run_id,
     )  # fmt: skip
     if start and restart:
         raise LedgerError("give --start or --restart, not both")
     home = Home()
-    plan = plan_restart(home, start or restart or "", opts.args, staged=restart is None) if start or restart \
-        else plan_request(home, opts)  # fmt: skip
+    notices.set_quiet(quiet)
+    if run_previews.show(home, opts, help_op, test_sourcecode, test_output_scalars):
+        return
+    if run_dir is not None and (stage or start or restart or background):
+        raise LedgerError("--run-dir cannot be used with --stage, --start, --restart or -b: a run in DIR is unrecorded")
+    plan: Plan | RestartPlan
+    if start or restart:
+        if edit_flags:
+            raise LedgerError("--edit-flags edits a new run's flags; give --restart the flags to change instead")
+        plan = plan_restart(home, start or restart or "", opts.args, staged=restart is None)
+    else:
+        plan = plan_request(home, opts)
+        if edit_flags:
+            from ledger.executor.edit_flags import edited_args
+
+            opts = replace(opts, args=edited_args(opts.args, flags_of(plan), opts.split_op()[0] or "the script"))
+            plan = plan_request(home, opts)
     for warning in plan.warnings:
         typer.echo(warning, err=True)
     if show_plan:
         typer.echo(plan.render_events())
         return
+    if print_cmd:
+        from ledger.executor.previews import commands
+
+        typer.echo("\n".join(commands(plan)))
+        return
     if print_trials:
         for line in plan.trials_table():
             typer.echo(line)
         return
+    single = plan if isinstance(plan, SinglePlan) else None
+    if run_dir is not None and single is None:
+        raise LedgerError("--run-dir runs one operation: give each flag one value")
     if not yes:
         typer.echo(plan.describe())
     go_ahead("Continue?", default=True, yes=yes)
+    if run_dir is not None and single is not None:
+        from ledger.executor.run_elsewhere import run_in
+
+        raise typer.Exit(run_in(home, single.prepared, run_dir))
     if background:
         in_background(home, plan)
         return
-    raise typer.Exit(plan.execute(home))
+    code = plan.execute(home)
+    if stage:
+        from ledger.executor.background import planned_spec
+
+        if (spec := planned_spec(plan)) is not None:
+            typer.echo(f"{spec.op} staged as {spec.run_id}")
+            typer.echo(f"To start it, use 'ledger run --start {spec.run_id}'")
+    raise typer.Exit(code)
 
 
 def in_background(home: Home, plan: Plan | RestartPlan) -> None:

@@ -24,6 +24,7 @@ from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpa
 from ledger.executor import interrupts, launch, optimizers, trials
 from ledger.executor.batch_spec import GRID, BatchSpec, default_optimizer, make_spec
 from ledger.executor.flags import parse_assignments, render_label
+from ledger.executor.notices import info
 from ledger.executor.plan import Flag, RunSpec, run_events
 from ledger.executor.redaction import redact_argv
 from ledger.executor.render import events_text
@@ -34,10 +35,6 @@ from ledger.home import Home
 from ledger.projections import rundir
 
 DEFAULT_OPT_TRIALS = 20
-
-
-def info(message: str) -> None:
-    launch.to_terminal(sys.stderr, f"INFO: [ledger] {message}\n")
 
 
 def error(message: str) -> None:

@@ -20,7 +20,7 @@ from ledger.executor.batch_spec import default_optimizer
 from ledger.executor.flags import resolve
 from ledger.executor.op_optimizer import OpOptimizerPlan, optimizer_op, spawned_in, trial_parent
 from ledger.executor.opdef import OpDef
-from ledger.executor.plan import run_events
+from ledger.executor.plan import Flag, run_events
 from ledger.executor.render import events_text
 from ledger.executor.replay import prepare_from_proto
 from ledger.executor.run import Prepared, RunRequest, describe, execute, exit_code, prepare, resolve_opdef
@@ -28,6 +28,7 @@ from ledger.executor.startcheck import check_prepared
 from ledger.executor.steps import NeededPlan, PipelinePlan, needed_run, plan_pipeline
 from ledger.executor.values import Range, is_space
 from ledger.home import Home
+from ledger.projections.refs import is_full_id
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Options:
     batch_tags: list[str] = field(default_factory=list)
     batch_comment: str | None = None
     force_flags: bool = False
+    run_id: str | None = None  # the id of the run started (a batch's own run), chosen beforehand
 
     def split_op(self) -> tuple[str | None, list[str]]:
         """The operation (the first argument without `=` or a leading `@`) and the flags."""
@@ -100,7 +102,24 @@ Plan = SinglePlan | BatchPlan | PipelinePlan | NeededPlan | OpOptimizerPlan
 
 
 def plan_request(home: Home, opts: Options) -> Plan:
-    return annotated(planned(home, opts), opts)
+    plan = annotated(planned(home, opts), opts)
+    return with_run_id(home, plan, opts.run_id) if opts.run_id is not None else plan
+
+
+def with_run_id(home: Home, plan: Plan, run_id: str) -> Plan:
+    """`plan` starting its run (a batch's own run) as `run_id`, as Guild's
+    --run-id does for tools that choose the id before the run exists."""
+    if not is_full_id(run_id):
+        raise LedgerError(f"--run-id {run_id!r} is not a run id: give 32 lowercase hex digits (a uuid4's hex)")
+    if home.store.stream(run_id):
+        raise LedgerError(f"run {run_id[:8]} exists already; give --run-id an id no run has")
+    if isinstance(plan, SinglePlan):
+        plan.prepared = replace(plan.prepared, spec=replace(plan.prepared.spec, run_id=run_id))
+    elif isinstance(plan, BatchPlan):
+        plan.batch_spec = replace(plan.batch_spec, run_id=run_id)
+    else:
+        raise LedgerError("--run-id names a run or a batch's own run; this operation starts neither itself")
+    return plan
 
 
 def annotated(plan: Plan, opts: Options) -> Plan:
@@ -114,6 +133,15 @@ def annotated(plan: Plan, opts: Options) -> Plan:
     elif isinstance(plan, (SinglePlan, PipelinePlan)):
         plan.prepared = replace(plan.prepared, spec=run.apply(plan.prepared.spec))
     return plan
+
+
+def flags_of(plan: Plan) -> dict[str, Flag]:
+    """The flags a plan runs with: a run's, or a batch's trials' with their lists and ranges."""
+    if isinstance(plan, BatchPlan):
+        return plan.base.spec.flags
+    if isinstance(plan, (SinglePlan, PipelinePlan)):
+        return plan.prepared.spec.flags
+    raise LedgerError("there are no flags to edit here: --edit-flags edits a run's or a batch's trials' flags")
 
 
 def planned(home: Home, opts: Options) -> Plan:

@@ -129,6 +129,24 @@ def select_explained(
     return Selection(sorted(selected), _warnings(skipped), skipped)
 
 
+def describe_rules(project_dir: str | os.PathLike[str], rules: tuple | None = None,
+                   root: str | None = None) -> list[str]:  # fmt: skip
+    """The rules a selection applies, in order (the last that matches a
+    file decides), one line each: `exclude dir '.*'`, `include text '*'
+    size < 1048576, max match 100`."""
+    src = os.path.join(project_dir, root) if root else os.fspath(project_dir)
+    lines = []
+    for rule in _default_rules() + _ignore_file_rules(src) + [_user_rule(r, src) for r in rules or ()]:
+        words = ["include" if rule.include else "exclude", *([rule.type] if rule.type else []), repr(rule.pattern)]
+        if rule.sentinels:
+            words.append("with " + " or ".join(repr(s) for s in rule.sentinels))
+        limits = ([f"size < {rule.size_limit}"] if rule.size_limit else []) + (
+            [f"max match {rule.max_matches}"] if rule.max_matches else []
+        )
+        lines.append(" ".join(words) + (" " + ", ".join(limits) if limits else ""))
+    return lines
+
+
 def _warnings(skipped: dict[str, str]) -> list[str]:
     """What the default limits left out, named, and how to take it."""
     out = []

@@ -24,6 +24,7 @@ from typing import Any
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import NewEvent, RunStarted, RunStopped, TrialSpawned
 from ledger.executor.flags import parse_assignments, resolve
+from ledger.executor.notices import info
 from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag, Source, run_events
 from ledger.executor.redaction import redact_argv
@@ -38,11 +39,6 @@ from ledger.projections.refs import Filters, listing
 _REF = re.compile(r"\$\{([^}]+)\}")
 # plans a step: (its arguments: OP and NAME=VALUE, whether it is `needed`) -> a plan
 StepPlanner = Callable[[list[str], bool], Any]
-
-
-def info(message: str) -> None:
-    sys.stderr.write(f"INFO: [ledger] {message}\n")
-    sys.stderr.flush()
 
 
 def plan_pipeline(home: Home, opts: Any, plan_step: StepPlanner, prepared: Prepared | None = None,

@@ -44,3 +44,14 @@ def test_combined_and_equals_forms_of_listing_options(ledger: Ledger) -> None:
     assert ledger("runs", "-s", "--filter-label=best").out.split() == ["[1]", "echo", "completed", "best"]
     assert ledger("select", "--", "2").out == ledger("select", "2").out
     assert ledger("select", "9", check=False).err.startswith("ledger: there is no run [9]: 3 run(s) listed")
+
+
+def test_run_id_chooses_the_new_runs_id(ledger: Ledger) -> None:
+    chosen = "0123456789abcdef0123456789abcdef"
+    ledger("run", "echo", "x=1", "--run-id", chosen, "-y")
+    assert ledger("select").out.strip() == chosen
+    assert "exists already" in ledger.fails("run", "echo", "--run-id", chosen, "-y").err
+    assert "not a run id" in ledger.fails("run", "echo", "--run-id", "abc", "-y").err
+    batch = "1123456789abcdef0123456789abcdef"
+    ledger("run", "echo", "x=[1,2]", "--run-id", batch, "--keep-batch", "-y")  # a batch's own run
+    assert ledger("select", "--attr", "op", batch).out.startswith("name: echo+\n")
