@@ -142,7 +142,7 @@ def run(
     if start or restart:
         if edit_flags:
             raise LedgerError("--edit-flags edits a new run's flags; give --restart the flags to change instead")
-        plan = plan_restart(home, start or restart or "", opts.args, staged=restart is None)
+        plan = plan_restart(home, start or restart or "", opts, staged=restart is None)
     else:
         plan = plan_request(home, opts)
         if edit_flags:

@@ -12,23 +12,29 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger import verified
-from ledger.errors import LedgerError
-from ledger.events import Event, FlagSet, NewEvent, RunCreated
+from ledger.errors import LedgerError, RunRefError
+from ledger.events import Event, FlagSet, NewEvent, RunCreated, SourcecodeCopied
 from ledger.executor import manage
 from ledger.executor.flags import format_value, parse_assignments
 from ledger.executor.plan import RunSpec
 from ledger.executor.render import events_text
 from ledger.executor.replay import Overrides, read_proto, replay
-from ledger.executor.run import context, exit_code, start
+from ledger.executor.run import context, copy_sources, exit_code, start, store_sources
+from ledger.executor.source_files import project_source
+from ledger.executor.steps import NeededPlan
 from ledger.executor.values import is_space
 from ledger.home import Home
 from ledger.projections import rundir
 from ledger.projections.liveness import stream_status
-from ledger.projections.refs import resolve_id
+from ledger.projections.refs import Filters, listing, resolve_id
+
+if TYPE_CHECKING:
+    from ledger.executor.runner import Options
 
 
 @dataclass
@@ -40,6 +46,7 @@ class RestartPlan:
     overrides: list[NewEvent]
     staged: bool
     warnings: list[str] = field(default_factory=list)
+    sources: dict[str, bytes] | None = None  # --force-sourcecode: the project's files, as read
 
     def describe(self) -> str:
         verb = "start" if self.staged else "restart"
@@ -59,18 +66,28 @@ class RestartPlan:
         if not os.path.isdir(run_dir):  # a home whose run directories were removed: the log has them
             rundir.materialise(run_dir, self.events, home.blobs.read)
         events = list(self.events)
-        if self.overrides:
-            events += home.store.append(self.overrides)
+        overrides = list(self.overrides)
+        if self.sources is not None:
+            store_sources(home, self.spec, self.sources)
+            copy_sources(home, run_dir, self.spec, self.sources)
+            src = self.spec.source
+            overrides.append(NewEvent(self.spec.run_id, SourcecodeCopied(files=src.files, digest=src.digest)))
+        if overrides:
+            events += home.store.append(overrides)
         return exit_code(start(home, self.spec, events, file_stats(run_dir), again=True))
 
 
-def plan_restart(home: Home, ref: str, args: list[str], *, staged: bool) -> RestartPlan:
-    """The run `ref` names, ready to start again with the flags `args`
-    (NAME=VALUE) over its own; with `staged`, only a staged run is taken."""
-    run_id = resolve_id(home, ref)
+def plan_restart(home: Home, ref: str, opts: Options, *, staged: bool) -> RestartPlan | NeededPlan:
+    """The run `ref` names, ready to start again with the flags of `opts`
+    over its own; with `staged`, only a staged run is taken. With --needed,
+    a run whose flags would not change is not run again."""
+    option = "--start" if staged else "--restart"
+    op, args = opts.split_op()
+    if op is not None:
+        raise LedgerError(f"{option} runs the run's own operation: give flags only (NAME=VALUE), not {op!r}")
+    run_id = run_named(home, ref)
     events = verified.stream(home.store, run_id)
     short = run_id[:8]
-    option = "--start" if staged else "--restart"
     now = manage.state(home, run_id, events)
     if now != "live":
         raise LedgerError(f"run {short} is {now}; restore it first (`ledger restore {short}`)"
@@ -88,7 +105,8 @@ def plan_restart(home: Home, ref: str, args: list[str], *, staged: bool) -> Rest
         raise LedgerError(f"run {short} is a batch or pipeline, which {option} does not run again;"
                           f" start a new one from it with `ledger run --proto {short}`")  # fmt: skip
     given = parse_assignments(args)
-    spec = replay(read_proto(events), Overrides(args=given), run_id, context())
+    proto = read_proto(events)
+    spec = replay(proto, Overrides(args=given), run_id, context())
     spaces = [name for name in given if name in spec.flags and is_space(spec.flags[name].value)]
     if spaces:
         raise LedgerError(f"{spaces[0]} is given several values: a run runs again with one value per flag"
@@ -98,7 +116,24 @@ def plan_restart(home: Home, ref: str, args: list[str], *, staged: bool) -> Rest
         for name in sorted(given)
         if name in spec.flags
     ]
-    return RestartPlan(spec=spec, events=events, overrides=overrides, staged=status == "staged")
+    if opts.needed and all(n in proto.flags and proto.flags[n].value == spec.flags[n].value for n in given):
+        return NeededPlan(run_id, spec.op)
+    plan = RestartPlan(spec=spec, events=events, overrides=overrides, staged=status == "staged")
+    if opts.force_sourcecode:
+        source, plan.sources, plan.warnings = project_source(home, opts.project_dir, spec.opdef)
+        plan.spec = replace(spec, source=source)
+    return plan
+
+
+def run_named(home: Home, ref: str) -> str:
+    """The run `ref` names; as Guild allows, an operation's name names its newest run."""
+    try:
+        return resolve_id(home, ref)
+    except RunRefError:
+        newest = listing(home, Filters(ops=(ref,)), limit=1, flags=False)
+        if not newest:
+            raise
+        return newest[0]["id"]
 
 
 def file_stats(run_dir: str | os.PathLike[str]) -> dict[str, tuple[int, int]]:

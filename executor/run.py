@@ -178,16 +178,8 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
     spec = prepared.spec
     store_sources(home, spec, prepared.sources)
     run_dir = home.run_dir(spec.run_id)
-    copied = {}
     try:  # the files first: a disk that fills up here leaves no run appended
-        for f in spec.source.files:
-            dest = Path(run_dir, f.path)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            data = prepared.sources.get(f.path)
-            dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
-            dest.chmod(f.mode)
-            st = dest.stat()
-            copied[f.path] = (st.st_size, st.st_mtime_ns)
+        copied = copy_sources(home, run_dir, spec, prepared.sources)
         if prepared.resolutions:
             requires.materialise(run_dir, prepared.resolutions)
         # a fresh uuid4 stream: no expected version to check (that would cost
@@ -209,6 +201,22 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
         )
         delete_run(home, spec.run_id)
     return outcome
+
+
+def copy_sources(home: Home, run_dir: str | os.PathLike[str], spec: RunSpec,
+                 sources: dict[str, bytes]) -> dict[str, tuple[int, int]]:  # fmt: skip
+    """Write the run's source files (their bytes as read from the project,
+    else from the blob store); path -> (size, mtime_ns) as written."""
+    copied = {}
+    for f in spec.source.files:
+        dest = Path(run_dir, f.path)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        data = sources.get(f.path)
+        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+        dest.chmod(f.mode)
+        st = dest.stat()
+        copied[f.path] = (st.st_size, st.st_mtime_ns)
+    return copied
 
 
 def delete_run(home: Home, run_id: str) -> None:

@@ -115,3 +115,42 @@ def test_restart_of_a_running_run_is_refused(ledger: Ledger) -> None:
     finally:
         ledger("stop", run_id[:8], "-y")
     assert run_status(ledger, run_id) == "terminated"
+
+
+def test_guild_restarting_runs(tmp_path: Path, project: Path) -> None:
+    """Guild's "Restarting runs" doc test through the command line, with
+    `guild` renamed: the run's own flags unless others are given, an
+    operation's name for its newest run, --needed, and the source code the
+    run has unless --force-sourcecode."""
+    ledger = Ledger(tmp_path / "home", project)
+    assert ledger("run", "echo.py", "-y").out == "1.0 2 'a'\n"
+    assert ledger("run", "echo.py", "x=2.0", "y=3", "z=b", "-y").out == "2.0 3 'b'\n"
+    first, second = ledger("select", "2").out.strip(), ledger("select", "1").out.strip()
+    assert ledger("run", "--restart", second, "-y").out == "2.0 3 'b'\n"
+    assert ledger("run", "--restart", "echo.py", "-y").out == "2.0 3 'b'\n"
+    assert ledger("run", "--restart", second, "x=10", "-y").out == "10 3 'b'\n"
+    assert ledger("run", "--restart", second, "-y").out == "10 3 'b'\n"
+    assert ledger("run", "--restart", "echo.py", "-y").out == "10 3 'b'\n"
+    skipped = ledger("run", "--restart", second, "--needed", "-y", merged=True).out
+    assert "Skipping echo.py" in skipped and "(--needed)" in skipped
+    skipped = ledger("run", "--restart", second, "x=10", "y=3", "z=b", "--needed", "-y", merged=True).out
+    assert "Skipping echo.py" in skipped
+    assert ledger("run", "--restart", second, "x=100", "y=3", "z=b", "--needed", "-y").out == "100 3 'b'\n"
+    assert ledger("run", "--restart", first, "z=d", "--needed", "-y").out == "1.0 2 'd'\n"
+    ledger.fails("run", "--restart", first, "echo2.py", "-y")  # an operation is not a flag
+
+
+def test_guild_restarts_and_source_code(tmp_path: Path) -> None:
+    """Guild's "Restarts and Source Code" doc test, with `guild` renamed."""
+    ledger = with_scripts(tmp_path, {"hello.py": "print('hello-1')\n"})
+    assert ledger("run", "hello.py", "-y").out == "hello-1\n"
+    assert ledger("cat", "-p", "hello.py").out == "print('hello-1')\n"
+    (ledger.cwd / "hello.py").write_text("print('hello-2')\n")
+    assert ledger("run", "hello.py", "-y").out == "hello-2\n"
+    assert ledger("cat", "--path", "hello.py").out == "print('hello-2')\n"
+    run_id = ledger("select", "2").out.strip()
+    assert ledger("run", "--restart", run_id, "-y").out == "hello-1\n"
+    assert ledger("run", "--restart", run_id, "--force-sourcecode", "-y").out == "hello-2\n"
+    assert ledger("cat", run_id[:8], "-p", "hello.py").out == "print('hello-2')\n"
+    assert ledger("cat", "--output", run_id[:8]).out == "hello-1\nhello-1\nhello-2\n"
+    ledger("verify")
