@@ -132,6 +132,8 @@ def run(
     )  # fmt: skip
     if start and restart:
         raise LedgerError("give --start or --restart, not both")
+    if background and (stage or stage_trials):
+        raise LedgerError("a staged run does not start: nothing to run in the background; drop -b or --stage")
     home = Home()
     notices.set_quiet(quiet)
     if run_previews.show(home, opts, help_op, test_sourcecode, test_output_scalars):

@@ -92,19 +92,36 @@ def stop(home: Home, targets: list[Target], timeout: float = STOP_TIMEOUT,
 
 def _signal(t: Target, signum: int, owner: bool = True) -> None:
     """`signum` to the run's owner (its group, when it leads one) or, for a
-    trial or with `owner` False, to the run's own process only: its owner
-    then records how it ended."""
-    try:
-        if owner and not t.trial:
-            group = t.group
-            if group is not None:
-                os.killpg(group, signum)
-            else:
-                os.kill(t.owner.pid, signum)
-        elif t.process:
-            os.kill(t.process, signum)
-    except ProcessLookupError:
-        pass  # it ended meanwhile
+    trial or with `owner` False, to the run's own process, whose owner then
+    records how it ended; and to the processes the run's process started,
+    as a terminal's Ctrl-C reaches every process of its job."""
+    if owner and not t.trial and (group := t.group) is not None:
+        try:
+            os.killpg(group, signum)
+        except ProcessLookupError:
+            pass  # it ended meanwhile
+        return
+    started = descendants(t.process) if t.process else []
+    first = t.owner.pid if owner and not t.trial else t.process
+    for pid in [first, *started] if first else started:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+
+def descendants(pid: int) -> list[int]:
+    """The live processes `pid` started, and theirs, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if entry.isdigit() and (parent := parent_pid(int(entry))) is not None:
+            children.setdefault(parent, []).append(int(entry))
+    out, todo = [], list(children.get(pid, ()))
+    while todo:
+        child = todo.pop()
+        out.append(child)
+        todo += children.get(child, ())
+    return out
 
 
 def _wait(home: Home, targets: list[Target], seconds: float) -> list[Target]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Ledger, assert_output, with_scripts
+from tests.e2e.test_lifecycle import gone
 
 TICKER = """\
 import time
@@ -71,6 +72,58 @@ def test_guild_run_in_background_then_stop(ledger: Ledger) -> None:
     wait_for_output(ledger, "1\n")
     assert_output("Stopping ... (pid ...)", ledger("stop", "-y").out)
     assert ledger("cat", "--output").out.startswith("0\n1\n")
+
+
+WORKERS = """\
+import multiprocessing, os, time
+
+def work():
+    time.sleep(60)
+
+if __name__ == "__main__":
+    workers = [multiprocessing.Process(target=work) for _ in range(3)]
+    for w in workers:
+        w.start()
+    print(os.getpid(), flush=True)
+    for w in workers:
+        print(w.pid, flush=True)
+    for w in workers:
+        w.join()
+"""
+
+
+def test_guild_stop_ends_every_process_of_the_run(tmp_path: Path) -> None:
+    """Guild's "Stopping Runs" doc test, with `guild` renamed (the run named
+    by its index rather than `-Fl LABEL`): a run in the background and the
+    processes its script started all end."""
+    ledger = with_scripts(tmp_path, {"test.py": WORKERS})
+    assert_output("test.py started in background as ... (pid ...)\n...",
+                  ledger("run", "test.py", "-l", "run-stop-test", "--background", "-y").out)  # fmt: skip
+    deadline = time.monotonic() + 20
+    while len(pids := [int(s) for s in ledger("cat", "--output", "1").out.split()]) < 4:
+        assert time.monotonic() < deadline, pids
+        time.sleep(0.2)
+    for pid in pids:
+        os.kill(pid, 0)  # alive: ProcessLookupError otherwise
+    assert_output("Stopping ... (pid ...)", ledger("stop", "1", "-y").out)
+    assert all(gone(pid) for pid in pids)
+    assert ledger("runs", "-s").out.split() == ["[1]", "test.py", "terminated", "run-stop-test"]
+
+
+def test_stop_of_a_run_in_another_terminal_ends_the_processes_its_script_started(tmp_path: Path) -> None:
+    ledger = with_scripts(tmp_path, {"test.py": WORKERS})
+    env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
+    foreground = subprocess.Popen([sys.executable, "-m", "ledger", "run", "test.py", "-y"], cwd=ledger.cwd, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    pids = [int(foreground.stdout.readline()) for _ in range(4)]
+    deadline = time.monotonic() + 20
+    while len(ledger("cat", "--output", "1").out.split()) < 4:  # recorded, with the run's start
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert_output("Stopping ... (pid ...)", ledger("stop", "1", "-y").out)
+    assert foreground.wait(timeout=30) == 143  # ended by SIGTERM, as `ledger run` reports it
+    assert all(gone(pid) for pid in pids)
+    assert ledger("runs", "-s").out.split() == ["[1]", "test.py", "terminated"]
 
 
 def test_background_run_is_watched_then_stopped_and_recorded_terminated(ledger: Ledger) -> None:

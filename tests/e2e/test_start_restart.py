@@ -100,6 +100,7 @@ def test_restart_and_start_refuse_what_they_cannot_run(ledger: Ledger) -> None:
     ledger.fails("run", "--restart", "1", "x=[1,2]", "-y")  # several values: a batch, not this run
     ledger.fails("run", "--restart", "9", "-y")
     ledger.fails("run", "--start", "1", "--restart", "1", "-y")
+    ledger.fails("run", "count.py", "--stage", "-b", "-y")  # a staged run does not start
 
 
 def test_restart_of_a_running_run_is_refused(ledger: Ledger) -> None:
