@@ -18,6 +18,7 @@ from ledger.events import (
     LabelSet,
     NewEvent,
     RunCreated,
+    RunStarted,
     RunStopped,
     ScalarLogged,
     TagAdded,
@@ -25,7 +26,7 @@ from ledger.events import (
 from ledger.home import Home
 from ledger.projections.index import catch_up, connect, rebuild_index
 from ledger.projections.index_listing import list_runs
-from ledger.projections.liveness import effective_status, owner, process_start
+from ledger.projections.liveness import effective_status, owner, process_start, stream_status
 from ledger.store import seal_line
 from ledger.verify import verify
 from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
@@ -274,6 +275,35 @@ def test_running_means_the_exact_owner_process_is_alive(tmp_path, other_process)
     assert {r["id"]: r["status"] for r in list_runs(home)}[run["dead"]] == "error"
     # the live process with the reused pid really is alive: only its start time tells it apart
     assert effective_status("running", here, other_process, process_start(other_process), me["boot_id"]) == "running"
+
+
+def test_the_owner_is_the_process_that_recorded_the_last_start(tmp_path):
+    """A run created by a process now gone reads `running` once a live
+    process records a start of its own (a staged run started later, a run
+    restarted), and `terminated` again when a start's owner is gone: the
+    index and the run's own events agree, folded at once or event by event."""
+    here, me = socket.gethostname(), owner()
+    live = {"host": here, "owner_pid": me["pid"], "owner_start": me["pid_start"], "boot_id": me["boot_id"]}
+    gone = {**live, "owner_pid": _dead_pid()}
+    run = rid("restarted")
+    steps = [
+        (RunCreated(op="train", host=here, **{**me, "pid": _dead_pid()}, params={"stage": True}), "staged"),
+        (RunStarted(argv=("python",), pid=1, **live), "running"),
+        (RunStopped("completed", 0), "completed"),
+        (RunStarted(argv=("python",), pid=1, **gone), "terminated"),
+        (RunStarted(argv=("python",), pid=1, **live), "running"),
+        (RunStarted(argv=("python",), pid=1), "running"),  # no owner named: the last one named stays
+    ]
+    at_once, one_by_one = Home(tmp_path / "at_once"), Home(tmp_path / "one_by_one")
+    for data, status in steps:
+        one_by_one.store.append([NewEvent(run, data)])
+        assert stream_status(one_by_one.store.stream(run)) == status, data
+        assert [r["status"] for r in list_runs(one_by_one)] == [status], data
+    at_once.store.append([NewEvent(run, data) for data, _ in steps])
+    assert [r["status"] for r in list_runs(at_once)] == ["running"]
+    folded = "SELECT status, host, pid, pid_start, boot_id, exit_status, stopped IS NULL FROM runs"
+    assert one(at_once, folded) == [("running", here, me["pid"], me["pid_start"], me["boot_id"], None, True)]
+    assert one(one_by_one, folded) == one(at_once, folded)
 
 
 class V1:
