@@ -17,6 +17,7 @@ import sys
 import time
 from typing import Any
 
+from ledger.errors import LedgerError
 from ledger.executor.batch import BatchPlan
 from ledger.executor.op_optimizer import OpOptimizerPlan
 from ledger.executor.plan import RunSpec
@@ -63,8 +64,9 @@ def start_in_background(home: Home, plan: Any, run_id: str) -> int:
 def _wait_for_start(home: Home, run_id: str, before: int, pid: int) -> None:
     deadline = time.monotonic() + START_SECONDS
     while home.store.version(run_id) <= before and time.monotonic() < deadline:
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):
-            return  # it ended before recording anything: a source file gone, a full disk
+        if os.waitpid(pid, os.WNOHANG) != (0, 0) and home.store.version(run_id) <= before:
+            # a source file gone, a full disk: what it said went nowhere
+            raise LedgerError(f"run {run_id[:8]} did not start in the background; run it without -b to see why")
         time.sleep(0.02)
 
 

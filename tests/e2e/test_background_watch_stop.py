@@ -217,3 +217,12 @@ def test_guild_batch_terminate(tmp_path: Path) -> None:
         assert time.monotonic() < deadline, ledger("runs").out
         time.sleep(0.2)
     assert status(ledger, trial) == "terminated"
+
+
+def test_a_background_run_that_cannot_start_says_so(ledger: Ledger) -> None:
+    run_id = "a" * 32
+    ledger("runs")
+    (ledger.home / "runs").mkdir(exist_ok=True)
+    (ledger.home / "runs" / run_id).write_text("in the way of the run's directory")
+    refused = ledger.fails("run", "sleep.py", "--run-id", run_id, "-b", "-y")
+    assert f"run {run_id[:8]} did not start in the background" in refused.err
