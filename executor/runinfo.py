@@ -97,7 +97,12 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     ledger's (seed, host, comments) and the last value of each scalar."""
     events = verified.stream(home.store, run_id)
     attrs = rundir.attrs(events)
-    times = {type(e.data).__name__: e.ts for e in events if isinstance(e.data, (RunStarted, RunStopped))}
+    times: dict[str, str] = {}
+    for e in events:
+        if isinstance(e.data, RunStarted):  # a run started again has not stopped since
+            times = {"RunStarted": e.ts}
+        elif isinstance(e.data, RunStopped):
+            times["RunStopped"] = e.ts
     scalars = summarize(events, lambda sha: verified.read_blob(home.blobs, sha))
     comments = [c for _, c in comments_of(events)]
     fields = [

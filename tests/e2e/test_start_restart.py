@@ -155,3 +155,19 @@ def test_guild_restarts_and_source_code(tmp_path: Path) -> None:
     assert ledger("cat", run_id[:8], "-p", "hello.py").out == "print('hello-2')\n"
     assert ledger("cat", "--output", run_id[:8]).out == "hello-1\nhello-1\nhello-2\n"
     ledger("verify")
+
+
+def test_a_run_restarted_in_the_background_is_running_and_has_not_stopped(ledger: Ledger) -> None:
+    ledger("run", "sleeper.py", "-b", "-y")
+    run_id = ledger("select", "1").out.strip()
+    ledger("stop", "1", "-y")
+    assert "stopped: 2" in ledger("runs", "info", "1").out
+    restarted = ledger("run", "--restart", "1", "-b", "-y")
+    assert f"sleeper.py started in background as {run_id}" in restarted.out
+    try:
+        assert run_status(ledger, run_id) == "running"
+        info = ledger("runs", "info", "1").out.splitlines()
+        assert "status: running" in info and "stopped:" in info
+    finally:
+        ledger("stop", "1", "-y")
+    assert types_of(ledger, run_id).count("RunStopped") == 2
