@@ -56,6 +56,16 @@ class BlobStore:
         except FileNotFoundError:
             raise StoreError(f"blob {sha[:12]} is missing (purged?); `ledger verify` lists what is lost") from None
 
+    def intact(self, sha: str) -> bytes | None:
+        """The blob's bytes when it is present and still matches its name;
+        None when it is gone or was altered (a projection then treats it as
+        lost rather than spread what no longer proves itself)."""
+        try:
+            data = self.path(sha).read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha else None
+
     def remove(self, sha: str) -> None:
         self.path(sha).unlink(missing_ok=True)
 

@@ -216,12 +216,11 @@ def _fill_output_tails(con: Any, blobs: BlobStore) -> None:
         buf = b""
         enough = False
         for sha in newest_first:
-            try:
-                with open(blobs.path(sha), "rb") as fh:
-                    buf = fh.read() + buf
-            except OSError:
-                enough = True  # purged or lost: the tail stops at the gap
+            data = blobs.intact(sha)
+            if data is None:
+                enough = True  # purged, lost or altered: the tail stops at the gap
                 break
+            buf = data + buf
             if buf.count(b"\n") > TAIL_LINES:
                 enough = True
                 break
@@ -237,8 +236,8 @@ def _fill_output_tails(con: Any, blobs: BlobStore) -> None:
 def _fold_scalar_batches(con, pos: int, blobs: BlobStore) -> None:
     """Rows of `scalars` from every `ScalarsLogged` batch after `pos`: the
     blob's columns go to DuckDB as NumPy arrays, without a Python object per
-    point. A batch whose blob is gone (purged) or unreadable adds no rows:
-    `verify` is what reports a damaged blob."""
+    point. A batch whose blob is gone (purged), altered or unreadable adds
+    no rows: `verify` is what reports a damaged blob."""
     batches = con.execute(
         "SELECT seq, run, data->>'blob', data->'keys' FROM events"
         " WHERE seq > ? AND type = 'ScalarsLogged' ORDER BY seq",
@@ -253,10 +252,12 @@ def _fold_scalar_batches(con, pos: int, blobs: BlobStore) -> None:
     from ledger.scalar_columns import decode
 
     for seq, run, sha, keys_json in batches:
+        data = blobs.intact(sha)
+        if data is None:
+            continue
         try:
-            with open(blobs.path(sha), "rb") as fh:
-                key_index, steps, values, times = decode(fh.read())
-        except (OSError, ValueError):
+            key_index, steps, values, times = decode(data)
+        except ValueError:
             continue
         keys = json.loads(keys_json)
         batch_key = np.frombuffer(key_index, dtype=np.uint32)

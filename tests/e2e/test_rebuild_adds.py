@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -105,3 +106,31 @@ def test_an_altered_blob_refuses_rebuild_and_force_never_writes_it(ledger: Ledge
     assert "does not verify" in result.err
     assert not model.exists()  # the forged bytes went nowhere
     assert not list(model.parent.glob(".rebuild-*"))
+
+
+def test_force_never_folds_an_altered_blob_into_the_index(ledger: Ledger) -> None:
+    """The index's output tails and scalars are read from blobs: with
+    --force, a blob that fails its hash is treated as lost, not served."""
+    (ledger.cwd / "train.py").write_text("v = 0.0\nprint(f'loss: {v}')\nprint('said', v)\n")
+
+    def run_blobs(value: str) -> dict[str, Path]:
+        ledger("run", "train.py", f"v={value}", "-y")
+        events = [json.loads(line) for line in ledger("log", "--json").out.splitlines()]
+        shas = {e["type"]: e["data"]["blob"] for e in events if e["type"] in ("OutputCaptured", "ScalarsLogged")}
+        return {kind: ledger.home / "objects" / sha[:2] / sha[2:] for kind, sha in shas.items()}
+
+    def served() -> list[dict]:
+        sql = ("SELECT f.value AS v, s.value, o.tail FROM flags f LEFT JOIN scalars s ON s.run = f.run"
+               " LEFT JOIN output o ON o.run = f.run WHERE f.name = 'v' ORDER BY v")  # fmt: skip
+        return json.loads(ledger("sql", sql, "--format", "json").out)
+
+    forged_from = run_blobs("9.5")
+    target = run_blobs("0.5")
+    assert set(target) == {"OutputCaptured", "ScalarsLogged"}
+    assert [(r["value"], r["tail"]) for r in served()] == [(0.5, "loss: 0.5\nsaid 0.5\n"), (9.5, "loss: 9.5\nsaid 9.5\n")]
+    for kind, blob in target.items():  # another run's valid bytes under this run's names
+        blob.chmod(0o644)
+        blob.write_bytes(forged_from[kind].read_bytes())
+    (ledger.home / "index.duckdb").unlink()
+    ledger("rebuild", "--force")
+    assert [(r["value"], r["tail"]) for r in served()] == [(None, None), (9.5, "loss: 9.5\nsaid 9.5\n")]
