@@ -35,6 +35,11 @@ class VerifyReport:
     problem: str | None = None  # one line: what is wrong and where
     tip: tuple[int, str] | None = None  # (seq, hash) of the last event walked
     quarantined: list[str] = field(default_factory=list)  # files set aside beside the segments
+    # not damage to the log, but not its either: a directory under runs/ no
+    # live run owns (planted, or left by a purge that was cut short), and
+    # blobs no event refers to (a run writes a chunk just before its event)
+    orphan_dirs: list[str] = field(default_factory=list)
+    orphan_blobs: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -49,11 +54,28 @@ class VerifyReport:
         )
         if self.quarantined:
             text += f"; quarantined beside the log: {', '.join(self.quarantined)}"
+        if self.orphan_dirs:
+            text += (
+                f"; {len(self.orphan_dirs)} run {_plural(len(self.orphan_dirs), 'directory')} no run in the log owns:"
+                f" {_first(self.orphan_dirs)}"
+            )
+        if self.orphan_blobs:
+            text += (
+                f"; {len(self.orphan_blobs)} {_plural(len(self.orphan_blobs), 'blob')} no event refers to:"
+                f" {_first(self.orphan_blobs)}"
+            )
         return text
 
 
+def _first(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _plural(n: int, word: str) -> str:
-    return word if n == 1 else word + "s"
+    if n == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
 
 
 class _Bad(Exception):
@@ -68,14 +90,18 @@ class _Bad(Exception):
 
 @dataclass
 class _BlobRefs:
-    """Which runs refer to which blobs, and which blobs a purge removed."""
+    """Which runs exist, which blobs they refer to, and which blobs a purge removed."""
 
+    created: set[str] = field(default_factory=set)
     first_seq: dict[str, int] = field(default_factory=dict)
     runs: dict[str, set[str]] = field(default_factory=dict)
     purged: dict[str, set[str]] = field(default_factory=dict)
 
     def note(self, raw: dict[str, Any]) -> None:
         kind, data = raw["type"], raw["data"]
+        if kind == "RunCreated":
+            self.created.add(raw["run"])
+            return
         if kind == "SourcecodeCopied":
             shas = [f["sha256"] for f in data["files"]]
         elif kind in ("OutputCaptured", "ScalarsLogged"):
@@ -215,7 +241,17 @@ def verify(home: Home, since: tuple[int, str] | None = None) -> VerifyReport:
         )
     blob_problem = _check_blobs(home, refs, report)
     report.problem = report.problem or blob_problem
+    if report.problem is None:  # on a damaged log, what it owns is not known
+        report.orphan_dirs = _orphan_dirs(home, refs)
     return report
+
+
+def _orphan_dirs(home: Home, refs: _BlobRefs) -> list[str]:
+    try:
+        names = sorted(p.name for p in home.runs_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except FileNotFoundError:
+        return []
+    return [name for name in names if name not in refs.created or name in refs.purged]
 
 
 def _recorded_tip(root: Path) -> tuple[int, str] | None:
@@ -256,6 +292,8 @@ def _check_blobs(home: Home, refs: _BlobRefs, report: VerifyReport) -> str | Non
             report.bad_blob = sha
             return f"blob {sha} ({blobs.path(sha)}) does not match its hash; it was altered"
         report.blobs += 1
+        if sha not in refs.first_seq:
+            report.orphan_blobs.append(sha[:12])
     for sha, seq in sorted(refs.first_seq.items(), key=lambda item: item[1]):
         if not blobs.has(sha) and not refs.may_be_missing(sha):
             report.bad_blob = sha

@@ -260,3 +260,18 @@ def test_the_first_bad_seq_and_the_first_bad_blob_are_both_named(home):
     report = verify(home)
     assert (report.bad_seq, report.bad_blob) == (1, sha)
     assert report.problem.startswith("seq 1 ") and report.summary().startswith("FAILED: seq 1 ")
+
+
+def test_run_directories_and_blobs_the_log_does_not_own_are_reported_not_failed(home):
+    _run_with_blobs(home, home.store, "kept")
+    _run_with_blobs(home, home.store, "gone")
+    home.store.append([ev.NewEvent("gone", ev.RunPurged(blobs=()))])
+    for name in ("kept", "gone", "planted"):
+        home.run_dir(name).mkdir(parents=True)
+    stray = home.blobs.put_bytes(b"bytes no event refers to\n")
+    report = verify(home)
+    assert report.ok
+    assert (report.orphan_dirs, report.orphan_blobs) == (["gone", "planted"], [stray[:12]])
+    assert report.summary().endswith(
+        f"; 2 run directories no run in the log owns: gone, planted; 1 blob no event refers to: {stray[:12]}"
+    )
