@@ -21,6 +21,7 @@ from typing import Any
 from ledger.errors import CorruptLogError, EventError, LedgerError
 from ledger.events import from_dict
 from ledger.home import Home
+from ledger.progress import Progress
 from ledger.store import GENESIS, EventStore, check_line
 from ledger.tail import quarantined
 
@@ -138,12 +139,14 @@ class _Walk:
         self.anchors: dict[int, str] = {}  # seq -> hash the log must have there
         self.seen: dict[int, str] = {}  # of those seqs, the hash it has
 
-    def segment(self, path: Path, size: int) -> None:
+    def segment(self, path: Path, size: int, progress: Progress) -> None:
         if self.tx is not None:
             where = f"the end of the segment before {path.name}"
             raise _Bad(self.next_seq - 1, where, f"transaction {self.tx[0]} does not end there")
         for pos, line in _lines(path, size):
             self.event(path, pos, line)
+            if self.next_seq % 4096 == 0:
+                progress.advance_to(self.next_seq)
 
     def event(self, path: Path, pos: int, line: bytes) -> None:
         seq, where = self.next_seq, f"{path.name} byte {pos}"
@@ -224,8 +227,9 @@ def verify(home: Home, since: tuple[int, str] | None = None) -> VerifyReport:
         if anchor is not None:
             walk.anchors[anchor[0]] = anchor[1]
     try:
-        for path, size in segments:
-            walk.segment(path, size)
+        with Progress("verifying the log", recorded[0] if recorded else 0, "events") as progress:
+            for path, size in segments:
+                walk.segment(path, size, progress)
         # an unfinished transaction at the very end is a writer's, still in
         # progress (opening the store cut off any crash remnant)
     except _Bad as bad:

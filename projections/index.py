@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from ledger.errors import StoreError
 from ledger.home import Home
+from ledger.progress import Progress
 from ledger.projections import index_fold, index_source
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
 from ledger.projections.liveness import dead_running_runs
@@ -52,6 +53,8 @@ _EVENT_COLUMNS = (
 # How long a writer waits for readers to let go before copying instead, and
 # how long a reader retries a file held read-write outside our protocol.
 _WRITER_PATIENCE = 0.15
+# How much of the log one transaction of a catch-up or rebuild applies.
+FOLD_BYTES = 32 << 20
 _READER_PATIENCE = 10.0
 
 
@@ -128,25 +131,43 @@ def rebuild_index(home: Home) -> int:
 
 def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None = None) -> int | None:
     """Catch `con` up; None when the index cannot be caught up and must be
-    rebuilt (schema version, or a log that is not the one it was built from)."""
+    rebuilt (schema version, or a log that is not the one it was built from).
+
+    The new events are applied FOLD_BYTES of log at a time, each part in its
+    own transaction with the position it reaches: a whole-history rebuild
+    then needs the memory of one part, not of the history, and an
+    interrupted one keeps what it finished."""
     pos = _position(con)
     if pos is None or pos[0] != SCHEMA_VERSION:
         return None
-    _, seq, prev_hash, segment, offset = pos
+    _, first, prev_hash, segment, offset = pos
+    seq = first
+    con.execute("SET enable_progress_bar = false")  # ours, below, counts events and stays off pipes
+    con.execute("SET memory_limit = '256MB'")
     store = EventStore(home.path / "events")
     try:
-        plan = index_source.plan(store, seq, prev_hash, segment, offset)
-    except index_source.LogMismatch:
-        if _same_log(con, store):
-            raise LogBehind(
-                f"the log does not extend what the index applied (seq {seq}): events were lost, cut back or"
-                " rewritten; run `ledger verify`"
-            ) from None
-        return None  # an index copied from another home: it is only a projection
+        with Progress("indexing the log", store.last_seq - first, "events") as progress:
+            while True:
+                try:
+                    plan = index_source.plan(store, seq, prev_hash, segment, offset, max_bytes=FOLD_BYTES)
+                except index_source.LogMismatch:
+                    if _same_log(con, store):
+                        raise LogBehind(
+                            f"the log does not extend what the index applied (seq {seq}): events were lost,"
+                            " cut back or rewritten; run `ledger verify`"
+                        ) from None
+                    return None  # an index copied from another home: it is only a projection
+                if plan.empty:
+                    return seq - first
+                _apply_part(home, con, plan, seq, scratch)
+                seq, prev_hash, segment, offset = plan.last_seq, plan.last_hash, plan.segment, plan.offset
+                progress.advance_to(seq - first)
     finally:
         store.close()
-    if plan.empty:
-        return 0
+
+
+def _apply_part(home: Home, con: duckdb.DuckDBPyConnection, plan: index_source.Plan, seq: int,
+                scratch: str | None) -> None:  # fmt: skip
     with index_source.SliceFiles(plan, scratch or home.path) as paths:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -164,7 +185,6 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    return plan.last_seq - seq
 
 
 def _is_out_of_space(err: BaseException) -> bool:

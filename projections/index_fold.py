@@ -229,8 +229,12 @@ def _fill_output_tails(con: Any, blobs: BlobStore) -> None:
             text = old_tail + text
         tail = "".join(text.splitlines(keepends=True)[-TAIL_LINES:])
         updates.append((tail or None, run))
-    if updates:
-        con.executemany("UPDATE output SET tail = ? WHERE run = ?", updates)
+    if updates:  # one statement: a row-by-row UPDATE would scan the table once per run
+        con.execute(
+            "UPDATE output SET tail = u.tail FROM (SELECT unnest($tails) AS tail, unnest($runs) AS run) u"
+            " WHERE output.run = u.run",
+            {"tails": [tail for tail, _ in updates], "runs": [run for _, run in updates]},
+        )
 
 
 def _fold_scalar_batches(con, pos: int, blobs: BlobStore) -> None:

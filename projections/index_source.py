@@ -87,9 +87,13 @@ def _end_of_lines(path: Path, offset: int, count: int) -> int:
             return pos + cut + 1
 
 
-def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offset: int) -> Plan:
+def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offset: int,
+         max_bytes: int | None = None) -> Plan:  # fmt: skip
     """The slices holding events seq+1 .. store.last_seq, starting the
-    search at (segment, offset), where the index's last applied line ends."""
+    search at (segment, offset), where the index's last applied line ends.
+    With `max_bytes`, only the first part of that: the events in at most
+    that many bytes of one segment (a whole-history fold is applied part
+    by part, so its memory does not grow with the history)."""
     last = store.last_seq
     if last < seq:
         raise LogMismatch("the log is shorter than the index")
@@ -108,22 +112,37 @@ def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offse
             raise LogMismatch(f"event {expected} is not where the index left off")
         nxt = _first_line(_segment_path(store, segs[i + 1]), 0) if i + 1 < len(segs) else None
         size = path.stat().st_size
-        if nxt is not None and nxt["seq"] <= last + 1:
-            slices.append(Slice(path, start, size, start == 0))
-            expected = nxt["seq"]
-            if expected > last:
-                return Plan(slices, last, nxt["prev"], seg, size)
-            continue
-        end = _end_of_lines(path, start, last - first["seq"] + 1)
+        rest_committed = nxt is not None and nxt["seq"] <= last + 1
+        end = size if rest_committed else _end_of_lines(path, start, last - first["seq"] + 1)
+        if max_bytes is not None and end - start > max_bytes:
+            end = _line_end_after(path, start + max_bytes)
+            rest_committed = False
         slices.append(Slice(path, start, end, start == 0 and end == size))
-        return Plan(slices, last, _last_hash(path, end), seg, end)
+        if rest_committed:
+            assert nxt is not None
+            expected = nxt["seq"]
+            if expected > last or max_bytes is not None:
+                return Plan(slices, expected - 1, nxt["prev"], seg, size)
+            continue
+        line = _last_line(path, end)
+        return Plan(slices, line["seq"], line["hash"], seg, end)
     raise LogMismatch(f"event {expected} is missing from the log")
 
 
-def _last_hash(path: Path, end: int) -> str:
-    """The hash of the event on the line that ends at `end`, however long
-    that line is (a chatty run's output chunk or a long label can be far
-    over any fixed window): read backwards until its start is found."""
+def _line_end_after(path: Path, pos: int) -> int:
+    """Where the line holding byte `pos` ends (just after its newline)."""
+    with open(path, "rb") as fh:
+        fh.seek(pos)
+        line = fh.readline()
+        if not line.endswith(b"\n"):
+            raise LogMismatch(f"{path.name} ends in a cut line")
+        return pos + len(line)
+
+
+def _last_line(path: Path, end: int) -> dict:
+    """The event on the line that ends at `end`, however long that line is
+    (a chatty run's output chunk or a long label can be far over any fixed
+    window): read backwards until its start is found."""
     chunk = 4096
     with open(path, "rb") as fh:
         while True:
@@ -132,7 +151,7 @@ def _last_hash(path: Path, end: int) -> str:
             tail = fh.read(end - start)
             cut = tail.rfind(b"\n", 0, len(tail) - 1)
             if cut >= 0 or start == 0:
-                return json.loads(tail[cut + 1 :])["hash"]
+                return json.loads(tail[cut + 1 :])
             chunk *= 4
 
 
