@@ -24,7 +24,7 @@ from ledger.executor.flags import format_value, parse_assignments
 from ledger.executor.plan import RunSpec
 from ledger.executor.render import events_text
 from ledger.executor.replay import Overrides, read_proto, replay
-from ledger.executor.run import context, copy_sources, exit_code, start, store_sources
+from ledger.executor.run import context, copy_sources, exit_code, start, started_elsewhere, store_sources
 from ledger.executor.source_files import project_source
 from ledger.executor.steps import NeededPlan
 from ledger.executor.values import is_space
@@ -62,10 +62,13 @@ class RestartPlan:
         raise LedgerError("--print-trials needs a batch: give a flag several values, e.g. x=[1,2]")
 
     def execute(self, home: Home) -> int:
+        # read again: the user may have tagged it, or started it elsewhere, while asked
+        events = verified.stream(home.store, self.spec.run_id)
+        if stream_status(events) == "running":
+            raise started_elsewhere(self.spec.run_id)
         run_dir = home.run_dir(self.spec.run_id)
         if not os.path.isdir(run_dir):  # a home whose run directories were removed: the log has them
-            rundir.materialise(run_dir, self.events, home.blobs.read)
-        events = list(self.events)
+            rundir.materialise(run_dir, events, home.blobs.read)
         overrides = list(self.overrides)
         if self.sources is not None:
             store_sources(home, self.spec, self.sources)
@@ -73,7 +76,7 @@ class RestartPlan:
             src = self.spec.source
             overrides.append(NewEvent(self.spec.run_id, SourcecodeCopied(files=src.files, digest=src.digest)))
         if overrides:
-            events += home.store.append(overrides)
+            events += home.store.append(overrides, expected_version=len(events))
         return exit_code(start(home, self.spec, events, file_stats(run_dir), again=True))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.errors import ConcurrencyError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted
 from ledger.executor import forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
@@ -245,10 +245,13 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it. A run started `again` (staged
     before, or stopped) is recorded as started at once, so it reads running
-    from now on, and its output is added to what it had."""
+    from now on, and its output is added to what it had; `events` are then
+    its whole stream, and if another command started it meanwhile, the
+    process is killed before it could do anything and nothing is recorded."""
     run_dir = home.run_dir(spec.run_id)
     recorder = None
     written = None
+    taken = False  # started again by another command first
     outcome = launch.Outcome(1, interrupted=False)  # a process that never started is an error
     proc = None
     try:
@@ -266,7 +269,12 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         )
         announced = [plan.NewEvent(spec.run_id, started)]
         if again:
-            events += home.store.append(announced)
+            try:
+                events += home.store.append(announced, expected_version=len(events))
+            except ConcurrencyError:
+                taken = True
+                launch.stop(proc)
+                raise started_elsewhere(spec.run_id) from None
             announced = []
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
@@ -283,12 +291,18 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         raise
     finally:
         with interrupts.deferred():
-            if recorder is None:
-                recorder = OutputRecorder(home, spec.run_id, run_dir, None, again=again)
-            files = artifacts(home, run_dir, spec.source.files, copied)
-            events += recorder.finish(outcome.status, outcome.exit_status, files)
-            rundir.write_meta(run_dir, events, written)
+            if not taken:  # the command that started it records it
+                if recorder is None:
+                    recorder = OutputRecorder(home, spec.run_id, run_dir, None, again=again)
+                files = artifacts(home, run_dir, spec.source.files, copied)
+                events += recorder.finish(outcome.status, outcome.exit_status, files)
+                rundir.write_meta(run_dir, events, written)
     return outcome
+
+
+def started_elsewhere(run_id: str) -> LedgerError:
+    return LedgerError(f"run {run_id[:8]} was started by another command meanwhile;"
+                       f" follow it with `ledger watch {run_id[:8]}`")  # fmt: skip
 
 
 def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLike[str],

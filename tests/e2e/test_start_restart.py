@@ -5,6 +5,9 @@ given on the command line over its own, nothing overwritten."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -171,3 +174,20 @@ def test_a_run_restarted_in_the_background_is_running_and_has_not_stopped(ledger
     finally:
         ledger("stop", "1", "-y")
     assert types_of(ledger, run_id).count("RunStopped") == 2
+
+
+def test_two_restarts_at_once_run_it_once(ledger: Ledger) -> None:
+    (ledger.cwd / "nap.py").write_text("import time\ntime.sleep(2)\nprint('woke')\n")
+    ledger("run", "nap.py", "-y")
+    run_id = ledger("select", "1").out.strip()
+    env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
+    both = [subprocess.Popen([sys.executable, "-m", "ledger", "run", "--restart", run_id, "-y"], cwd=ledger.cwd,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = sorted((p.wait(timeout=60), p.stderr.read()) for p in both)
+    assert [code for code, _ in results] == [0, 2], results
+    refused = [line for line in results[1][1].splitlines() if line.strip()]
+    assert len(refused) == 1 and "Traceback" not in refused[0]
+    assert "is running" in refused[0] or "started by another command" in refused[0]
+    assert types_of(ledger, run_id).count("RunStarted") == 2
+    assert ledger("cat", "--output", "1").out == "woke\nwoke\n"
+    ledger("verify")
