@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,9 +53,11 @@ def wait_for_output(ledger: Ledger, text: str, within: float = 10.0) -> None:
 
 
 def watching(ledger: Ledger, *args: str) -> subprocess.Popen:
+    """`ledger watch ARGS` as from a terminal, where Ctrl-C is not ignored."""
     env = {**os.environ, "LEDGER_HOME": str(ledger.home)}
     return subprocess.Popen([sys.executable, "-m", "ledger", "watch", *args], cwd=ledger.cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
 
 
 def test_guild_run_in_background_then_stop(ledger: Ledger) -> None:
@@ -154,6 +157,21 @@ def test_background_run_is_watched_then_stopped_and_recorded_terminated(ledger: 
     assert "is terminated, not running" in refused.err
     assert ledger("stop", "-y").out == "Nothing to stop.\n"
     ledger("verify")
+
+
+def test_ctrl_c_stops_watching_and_the_run_goes_on(ledger: Ledger) -> None:
+    ledger("run", "sleep.py", "-b", "-y")
+    run_id = ledger("select", "1").out.strip()
+    watch = watching(ledger, run_id[:8])
+    try:
+        assert watch.stdout.readline() == "0\n"
+        watch.send_signal(signal.SIGINT)
+        _, err = watch.communicate(timeout=30)
+        assert watch.returncode == 130
+        assert f"Stopped watching {run_id} (the run goes on)" in err and "Traceback" not in err
+        assert status(ledger, run_id) == "running"
+    finally:
+        ledger("stop", run_id[:8], "-y")
 
 
 def test_stop_kills_a_run_that_ignores_sigterm_after_the_timeout(ledger: Ledger) -> None:
