@@ -6,6 +6,8 @@ command line replace the run's own (a `FlagSet` of origin `user` each,
 appended before it starts). Its new start is a new `RunStarted`, its
 output is added to what it printed before (the log keeps both), and it
 ends with a new `RunStopped`. Nothing the run recorded is overwritten.
+With --force-sourcecode the project's files replace the run's source code
+(a new `SourcecodeCopied`); otherwise it runs the code it has.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ledger import verified
 from ledger.errors import LedgerError, RunRefError
-from ledger.events import Event, FlagSet, NewEvent, RunCreated, SourcecodeCopied
+from ledger.events import FlagSet, NewEvent, RunCreated, SourcecodeCopied
 from ledger.executor import manage
 from ledger.executor.flags import format_value, parse_assignments
 from ledger.executor.plan import RunSpec
@@ -42,7 +44,6 @@ class RestartPlan:
     """A run to start again: `staged` when it was never started."""
 
     spec: RunSpec
-    events: list[Event]
     overrides: list[NewEvent]
     staged: bool
     warnings: list[str] = field(default_factory=list)
@@ -121,7 +122,7 @@ def plan_restart(home: Home, ref: str, opts: Options, *, staged: bool) -> Restar
     ]
     if opts.needed and all(n in proto.flags and proto.flags[n].value == spec.flags[n].value for n in given):
         return NeededPlan(run_id, spec.op)
-    plan = RestartPlan(spec=spec, events=events, overrides=overrides, staged=status == "staged")
+    plan = RestartPlan(spec=spec, overrides=overrides, staged=status == "staged")
     if opts.force_sourcecode:
         source, plan.sources, plan.warnings = project_source(home, opts.project_dir, spec.opdef)
         plan.spec = replace(spec, source=source)
