@@ -244,3 +244,11 @@ def test_a_background_run_that_cannot_start_says_so(ledger: Ledger) -> None:
     (ledger.home / "runs" / run_id).write_text("in the way of the run's directory")
     refused = ledger.fails("run", "sleep.py", "--run-id", run_id, "-b", "-y")
     assert f"run {run_id[:8]} did not start in the background" in refused.err
+
+
+def test_watching_a_batch_follows_its_trials_in_turn(ledger: Ledger) -> None:
+    out = ledger("run", "sleep.py", "n=[2,3]", "-b", "-y").out
+    batch = out.split(" as ")[1].split()[0]
+    watched = ledger("watch", batch[:8])
+    assert watched.out == "0\n1\n0\n1\n2\n"
+    assert f"Run {batch} stopped with a status of 'completed'" in watched.err
