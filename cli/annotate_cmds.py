@@ -15,25 +15,31 @@ import typer
 
 from ledger.cli.command import Commands
 from ledger.cli.prompts import go_ahead_with_runs
+from ledger.cli.run_filters import with_filters
 from ledger.errors import LedgerError, RunRefError
 from ledger.executor import manage
 from ledger.executor.run import context
 from ledger.home import Home
-from ledger.projections.refs import select
+from ledger.projections.refs import Filters, select
 
 app = Commands()
 
 Yes = typer.Option(False, "-y", "--yes", help="Do not ask.")
 
 
-def _runs(home: Home, refs: list[str]) -> list[dict[str, Any]]:
-    if not refs:
+def _runs(home: Home, refs: list[str], filters: Filters) -> list[dict[str, Any]]:
+    """The runs named, each once, among those the filters keep; with filters
+    and no runs named, every run they keep."""
+    if not refs and not filters.narrowing:
         raise RunRefError("name the run(s): an index from `ledger runs`, an id prefix, or a range like 1:3")
-    return list({r["id"]: r for r in select(home, refs, flags=False)}.values())
+    rows = list({r["id"]: r for r in select(home, refs, filters, flags=False)}.values())
+    if not rows:
+        raise RunRefError("no runs match the filters; see `ledger runs` with the same filters")
+    return rows
 
 
-def _run_ids(home: Home, refs: list[str]) -> list[str]:
-    return [r["id"] for r in _runs(home, refs)]
+def _run_ids(home: Home, refs: list[str], filters: Filters) -> list[str]:
+    return [r["id"] for r in _runs(home, refs, filters)]
 
 
 def _without(label: str, text: str) -> str:
@@ -42,6 +48,7 @@ def _without(label: str, text: str) -> str:
 
 
 @app.command("label")
+@with_filters
 def label(
     args: Optional[list[str]] = typer.Argument(
         None, metavar="[RUN...] [LABEL]", help="RUN LABEL; with an option below, only the runs."
@@ -52,6 +59,7 @@ def label(
     remove: Optional[str] = typer.Option(None, "-rm", "--remove", metavar="TEXT", help="Take TEXT out."),
     clear: bool = typer.Option(False, "-c", "--clear", help="Remove the label."),
     yes: bool = Yes,
+    filters: Filters = Filters(),
 ) -> None:
     """Set, change or clear runs' labels.
 
@@ -64,9 +72,9 @@ def label(
     if not changes:
         if not args or len(args) != 2:
             raise LedgerError("give the new label (RUN LABEL), or runs and --set/--append/--prepend/--remove/--clear")
-        manage.set_label(home, _run_ids(home, args[:1]), args[1])
+        manage.set_label(home, _run_ids(home, args[:1], filters), args[1])
         return
-    rows = _runs(home, list(args or ()))
+    rows = _runs(home, list(args or ()), filters)
     new = {}
     for row in rows:
         old = row.get("label") or ""
@@ -86,6 +94,7 @@ def label(
 
 
 @app.command("tag")
+@with_filters
 def tag(
     runs: Optional[list[str]] = typer.Argument(
         None, metavar="RUN", help="Runs: index (1 = newest), range A:B or id prefix."
@@ -100,6 +109,7 @@ def tag(
     ),
     list_all: bool = typer.Option(False, "-l", "--list-all", help="List every tag in use, with its run count."),
     yes: bool = Yes,
+    filters: Filters = Filters(),
 ) -> None:
     """Add or remove tags.
 
@@ -116,7 +126,7 @@ def tag(
         finally:
             con.close()
         return
-    rows = _runs(home, list(runs or ()))
+    rows = _runs(home, list(runs or ()), filters)
     added, removed = list(add or ()), list(remove or ())
     gone_from = {row["id"]: removed for row in rows}  # the tags each run loses
     if clear:
@@ -140,6 +150,7 @@ def tag(
 
 
 @app.command("comment")
+@with_filters
 def comment(
     args: Optional[list[str]] = typer.Argument(
         None, metavar="[RUN...] [TEXT]", help="RUN TEXT; with an option below, only the runs."
@@ -152,6 +163,7 @@ def comment(
     clear: bool = typer.Option(False, "-c", "--clear", help="Remove every comment."),
     user: Optional[str] = typer.Option(None, "-u", "--user", metavar="USER", help="Comment as USER."),
     yes: bool = Yes,
+    filters: Filters = Filters(),
 ) -> None:
     """Add, list or remove comments on runs.
 
@@ -167,9 +179,10 @@ def comment(
     if add is None and not (list_ or delete or clear):
         if not args or len(args) != 2:
             raise LedgerError("give RUN TEXT, or runs and one of --add/--list/--delete/--clear")
-        manage.comment(home, _run_ids(home, args[:1]), args[1], author)
+        manage.comment(home, _run_ids(home, args[:1], filters), args[1], author)
         return
-    rows = _runs(home, list(args or ()) or ["1"]) if list_ else _runs(home, list(args or ()))
+    named = list(args or ())
+    rows = _runs(home, named or ([] if filters.narrowing else ["1"]), filters) if list_ else _runs(home, named, filters)
     if list_:
         for row in rows:
             typer.echo(f"[{row['id'][:8]}]  {printable(row['op'])}")

@@ -49,15 +49,27 @@ def to_json(value: Any) -> str:
 
 
 def runs_listing(
-    home: Any, filters: Any, *, all_: bool, limit: int | None, simple: bool, as_json: bool
+    home: Any, filters: Any, *, all_: bool, limit: int | None, simple: bool, as_json: bool, comments: bool = False
 ) -> tuple[str, str]:
     """What `ledger runs` prints: the listing (stdout) and a note (stderr)
     on the older runs the default window of 20 leaves out; either may be
-    empty."""
+    empty. `comments` shows each run's comments under its line."""
     rows, note = runs_window(home, filters, all_=all_, limit=limit, flags=as_json)
     if as_json:
         return to_json(rows), ""
-    return runs_table(rows, simple), note
+    if not comments:
+        return runs_table(rows, simple), note
+    from ledger.projections.index_listing import comments_of_runs
+
+    notes = comments_of_runs(home, [r["id"] for r in rows])
+    lines = []
+    for row, line in zip(rows, runs_table(rows, simple).splitlines()):
+        lines.append(line)
+        for text, user, ts in notes.get(row["id"], []):
+            lines += [printable(f"  {user or ''} {ts[:19].replace('T', ' ')} UTC".replace("   ", "  ")), ""]
+            lines += [printable(f"    {part}") for part in text.splitlines() or [""]]
+            lines.append("")
+    return "\n".join(lines), note
 
 
 def runs_window(

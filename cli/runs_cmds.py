@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import typer
@@ -9,6 +10,7 @@ from typer.core import TyperGroup
 
 from ledger.cli import render
 from ledger.cli.command import Commands, command_of
+from ledger.cli.run_filters import with_filters
 from ledger.cli.terminal_table import on_terminal, print_table
 from ledger.executor.runinfo import run_info
 from ledger.home import Home
@@ -17,22 +19,6 @@ from ledger.projections.refs import Filters, resolve
 app = Commands()
 
 RunRef = typer.Argument(None, metavar="RUN", help="Index (1 = newest) or id prefix; the latest by default.")
-OpFilter = typer.Option(
-    None, "-Fo", "--filter-op", metavar="GLOB",
-    help="Runs whose whole operation name matches GLOB (* any text, ? one character), e.g. 'train*'.",
-)  # fmt: skip
-LabelFilter = typer.Option(
-    None, "-Fl", "--filter-label", metavar="TEXT", help="Runs whose label contains TEXT, literally."
-)
-DigestFilter = typer.Option(
-    None, "-Fd", "--filter-digest", metavar="SHA", help="Runs with this source code digest (a prefix)."
-)
-
-
-def filters(ops=None, labels=None, digest=None, statuses=(), deleted=False) -> Filters:
-    return Filters(
-        ops=tuple(ops or ()), labels=tuple(labels or ()), digest=digest, statuses=tuple(statuses), deleted=deleted
-    )
 
 
 class RunsGroup(TyperGroup):
@@ -56,21 +42,16 @@ app.add_typer(runs_app, name="runs")
 
 
 @runs_app.callback()
+@with_filters
 def runs(
     ctx: typer.Context,
     simple: bool = typer.Option(False, "-s", "--simplified", help="Index, operation, status and label only."),
     all_: bool = typer.Option(False, "-a", "--all", help="Every run, not only the latest 20."),
     limit: Optional[int] = typer.Option(None, "-n", "--limit", metavar="N", help="The newest N runs."),
-    ops: Optional[list[str]] = OpFilter,
-    labels: Optional[list[str]] = LabelFilter,
-    digest: Optional[str] = DigestFilter,
-    running: bool = typer.Option(False, "-R", "--running", help="Runs that are running."),
-    completed: bool = typer.Option(False, "-C", "--completed", help="Runs that completed."),
-    error: bool = typer.Option(False, "-E", "--error", help="Runs that failed."),
-    terminated: bool = typer.Option(False, "-T", "--terminated", help="Runs that were stopped."),
-    staged: bool = typer.Option(False, "-G", "--staged", help="Runs staged, not started."),
+    comments: bool = typer.Option(False, "-c", "--comments", help="Show each run's comments under it."),
     deleted: bool = typer.Option(False, "-d", "--deleted", help="Deleted runs instead."),
     as_json: bool = typer.Option(False, "--json", help="One JSON list of runs."),
+    filters: Filters = Filters(),
 ) -> None:
     """List runs, newest first, numbered as run references.
 
@@ -78,14 +59,15 @@ def runs(
     """
     if ctx.invoked_subcommand:
         return
-    wanted = {"running": running, "completed": completed, "error": error, "terminated": terminated, "staged": staged}
-    chosen = filters(ops, labels, digest, [status for status, on in wanted.items() if on], deleted)
-    if not as_json and on_terminal():
+    chosen = replace(filters, deleted=deleted)
+    if not as_json and not comments and on_terminal():
         rows, note = render.runs_window(Home(), chosen, all_=all_, limit=limit)
         if rows:
             print_table(render.runs_cells(rows, simple), status_column=2 if simple else 3)
     else:
-        text, note = render.runs_listing(Home(), chosen, all_=all_, limit=limit, simple=simple, as_json=as_json)
+        text, note = render.runs_listing(
+            Home(), chosen, all_=all_, limit=limit, simple=simple, as_json=as_json, comments=comments
+        )
         if text:
             typer.echo(text)
     if note:
@@ -104,6 +86,7 @@ def info(run: Optional[str] = RunRef) -> None:
 
 
 @app.command("select")
+@with_filters
 def select(
     runs: Optional[list[str]] = typer.Argument(
         None, metavar="RUN", help="Index (1 = newest) or id prefix; with --all also ranges A:B. The latest by default."
@@ -118,9 +101,7 @@ def select(
         None, "-m", "--min", metavar="COL", help="The run with the lowest COL: a scalar (its last value) or a flag."
     ),
     max_col: Optional[str] = typer.Option(None, "-M", "--max", metavar="COL", help="The run with the highest COL."),
-    ops: Optional[list[str]] = OpFilter,
-    labels: Optional[list[str]] = LabelFilter,
-    digest: Optional[str] = DigestFilter,
+    filters: Filters = Filters(),
 ) -> None:
     """Print the id of one run (or its path, or an attribute).
 
@@ -133,7 +114,7 @@ def select(
     if min_col and max_col:
         raise LedgerError("give --min or --max, not both")
     home = Home()
-    chosen = filters(ops, labels, digest)
+    chosen = filters
     refs = list(runs or ())
     if min_col or max_col:
         candidates = select_runs(home, refs, chosen, flags=False) if refs else listing(home, chosen, flags=False)

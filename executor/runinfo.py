@@ -6,7 +6,6 @@ and from the run directory for files the run itself wrote.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,23 +66,15 @@ def read_run_file(home: Home, run_id: str, rel: str) -> bytes:
     raise LedgerError(f"run {run_id[:8]} has no file {rel}; see `ledger ls {run_id[:8]}`")
 
 
-def run_files(home: Home, run_id: str, sourcecode: bool = False, include_meta: bool = False) -> list[str]:
-    if sourcecode:
-        files: list[str] = []
-        for ev in verified.stream(home.store, run_id):
-            if isinstance(ev.data, SourcecodeCopied):
-                files = [f.path for f in ev.data.files]
-        return sorted(files)
-    verified.stream_raw(home.store, run_id)  # a run whose events were altered is not listed as if intact
-    root = home.run_dir(run_id)
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = Path(dirpath).relative_to(root)
-        if not include_meta and rel_dir == Path("."):
-            dirnames[:] = [d for d in dirnames if d != rundir.META]
-        dirnames.sort()
-        out.extend((rel_dir / f).as_posix() for f in filenames)
-    return sorted(out)
+def read_source_file(home: Home, run_id: str, rel: str) -> bytes:
+    """A source file of the run as its SourcecodeCopied recorded it."""
+    files: dict[str, str] = {}
+    for ev in verified.stream(home.store, run_id):
+        if isinstance(ev.data, SourcecodeCopied):
+            files = {f.path: f.sha256 for f in ev.data.files}
+    if rel.removeprefix("./") not in files:
+        raise LedgerError(f"run {run_id[:8]} has no source file {rel}; see `ledger ls -s {run_id[:8]}`")
+    return verified.read_blob(home.blobs, files[rel.removeprefix("./")])
 
 
 def comments_of(events: list[Event]) -> list[tuple[int, CommentAdded]]:

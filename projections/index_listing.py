@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ledger.home import Home
 from ledger.limits import INT64_MAX
 from ledger.projections.index import connect
+from ledger.projections.run_conditions import RunConditions
+from ledger.projections.run_predicate import PredicateError as RunPredicateError
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,6 +32,7 @@ def list_runs(
     deleted: bool | None = False,
     restorable: bool = False,
     id_prefix: str | None = None,
+    conditions: RunConditions | None = None,
     limit: int | None = None,
     offset: int = 0,
     include_batch_trials: bool = True,
@@ -48,6 +51,7 @@ def list_runs(
             (the live runs first).
     restorable True leaves out purged runs.
     id_prefix a prefix of the run id.
+    conditions the conditions of -F, -Ft, -Fc, -Fs and --where (RunConditions).
     limit, offset  a window of the filtered listing (offset 0 = newest).
     flags   False leaves the `flags` and `scalars` keys out: gathering them
             costs more than the rest of a short listing.
@@ -56,7 +60,7 @@ def list_runs(
     Each run is a dict with the keys of _COLUMNS; times are ISO 8601 UTC
     strings, `tags` a list, `flags` a dict name -> value sorted by name and
     `scalars` a dict key -> last value."""
-    where, params = _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials)
+    chosen = (ops, labels, digest, statuses, deleted, restorable, id_prefix, conditions, include_batch_trials)
     order = "seq DESC" if deleted is not None else "deleted, seq DESC"
     # a window beyond BIGINT is the whole listing, not a DuckDB error
     window = f"LIMIT {min(max(int(limit), 0), INT64_MAX)}" if limit is not None else ""
@@ -65,11 +69,14 @@ def list_runs(
     columns = f"""id, op, status, label, {_TS.format("created")}, {_TS.format("started")}, {_TS.format("stopped")},
                    exit_status, proto, batch, kind, sourcecode_digest, random_seed, deleted, tags"""
     if not flags:
-        rows = _query(home, con, f"SELECT {columns} FROM runs WHERE {where} ORDER BY {order} {window}", params)
+        rows = _query(home, con, chosen, lambda where: (
+            f"SELECT {columns} FROM runs WHERE {where} ORDER BY {order} {window}"
+        ))
         return [dict(zip(_COLUMNS, row)) for row in rows]
     # flags are aggregated for the picked window only: over every run, that
     # join costs more than the rest of the listing together
-    sql = f"""
+    def sql(where: str) -> str:
+        return f"""
         WITH picked AS MATERIALIZED (
             SELECT * FROM runs WHERE {where} ORDER BY {order} {window}
         )
@@ -90,7 +97,7 @@ def list_runs(
     return [
         {**dict(zip(_COLUMNS, row)), "flags": loads(row[-1]) if row[-1] else {},
          "scalars": dict(zip(row[-3], row[-2])) if row[-3] else {}}
-        for row in _query(home, con, sql, params)
+        for row in _query(home, con, chosen, sql)
     ]  # fmt: skip
 
 
@@ -104,15 +111,34 @@ def count_runs(
     deleted: bool | None = False,
     restorable: bool = False,
     id_prefix: str | None = None,
+    conditions: RunConditions | None = None,
     include_batch_trials: bool = True,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> int:
     """How many runs `list_runs` with the same filters returns (no window)."""
-    where, params = _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials)
-    return _query(home, con, f"SELECT count(*) FROM runs WHERE {where}", params)[0][0]
+    chosen = (ops, labels, digest, statuses, deleted, restorable, id_prefix, conditions, include_batch_trials)
+    return _query(home, con, chosen, lambda where: f"SELECT count(*) FROM runs WHERE {where}")[0][0]
 
 
-def _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, include_batch_trials) -> tuple[str, list]:
+def comments_of_runs(home: Home, ids: Sequence[str]) -> dict[str, list[tuple[str, str | None, str]]]:
+    """Each run's comments as (text, user, UTC time as ISO text), oldest first."""
+    con = connect(home)
+    try:
+        rows = con.execute(
+            f"SELECT run, text, \"user\", {_TS.format('ts')} FROM comments WHERE list_contains(?, run) ORDER BY seq",
+            [list(ids)],
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[str, list[tuple[str, str | None, str]]] = {}
+    for run, text, user, ts in rows:
+        out.setdefault(run, []).append((text or "", user, ts))
+    return out
+
+
+def _where(
+    con, ops, labels, digest, statuses, deleted, restorable, id_prefix, conditions, include_batch_trials
+) -> tuple[str, list]:
     where: list[str] = []
     params: list[Any] = []
     if deleted is not None:
@@ -137,14 +163,36 @@ def _where(ops, labels, digest, statuses, deleted, restorable, id_prefix, includ
         params.append(list(statuses))
     if not include_batch_trials:
         where.append("batch IS NULL")
+    if conditions:
+        more, more_params = conditions.sql(con)
+        where += more
+        params += more_params
     return " AND ".join(where) or "true", params
 
 
-def _query(home: Home, con: duckdb.DuckDBPyConnection | None, sql: str, params: list) -> list[tuple]:
-    if con is not None:
-        return con.execute(sql, params).fetchall()
-    own = connect(home)
+def _query(
+    home: Home, con: duckdb.DuckDBPyConnection | None, chosen: tuple, statement: Callable[[str], str]
+) -> list[tuple]:
+    """Rows of `statement(where)` for the filters `chosen` (the arguments
+    of _where), on `con` or a connection of its own."""
+    own = connect(home) if con is None else None
+    use = con or own
+    assert use is not None
     try:
-        return own.execute(sql, params).fetchall()
+        where, params = _where(use, *chosen)
+        return _fetch(use, statement(where), params, chosen[7])
     finally:
-        own.close()
+        if own is not None:
+            own.close()
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list, conditions: RunConditions | None) -> list[tuple]:
+    if not conditions:
+        return con.execute(sql, params).fetchall()
+    import duckdb
+
+    try:
+        return con.execute(sql, params).fetchall()
+    except duckdb.Error as e:  # a --where that fails on the rows: a cast, an unknown column...
+        message = " ".join(str(e).split())[:200]
+        raise RunPredicateError(f"the run filter cannot be applied: {message}") from None

@@ -8,13 +8,14 @@ run can still be a proto.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.errors import RunRefError
 from ledger.home import Home
 from ledger.projections.index import connect
 from ledger.projections.index_listing import count_runs, list_runs
+from ledger.projections.run_conditions import RunConditions
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Filters:
     digest: str | None = None
     statuses: tuple[str, ...] = ()
     deleted: bool = False
+    conditions: RunConditions = field(default_factory=RunConditions)
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -32,7 +34,13 @@ class Filters:
             "digest": self.digest,
             "statuses": list(self.statuses) or None,
             "deleted": self.deleted,
+            "conditions": self.conditions or None,
         }
+
+    @property
+    def narrowing(self) -> bool:
+        """Whether any filter leaves runs out (deleted only picks the side)."""
+        return bool(self.ops or self.labels or self.digest or self.statuses or self.conditions)
 
 
 def listing(

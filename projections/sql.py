@@ -121,6 +121,12 @@ def run_sql(
         raise QueryError(f"SQL error: {_one_line(e)}") from None
 
 
+def sandbox(con: duckdb.DuckDBPyConnection) -> None:
+    """Lock `con` in the sandbox (once; a locked connection stays locked)."""
+    if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+        _sandbox(con, None)
+
+
 def _sandbox(con: duckdb.DuckDBPyConnection, writes_to: Path | None) -> None:
     """No file, URL or extension from here on, and no way to change that."""
     if writes_to is not None:
