@@ -10,9 +10,11 @@ from typing import Optional
 import typer
 
 from ledger.cli.command import Commands
+from ledger.cli.run_filters import with_filters
 from ledger.cli.terminal_table import on_terminal, print_table
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.projections.refs import Filters
 
 app = Commands()
 
@@ -88,6 +90,7 @@ def query_cmd(
 
 
 @app.command("compare")
+@with_filters
 def compare_cmd(
     runs: Optional[list[str]] = typer.Argument(
         None, metavar="RUN", help="Runs: index (1 = newest), range A:B or id prefix."
@@ -103,6 +106,7 @@ def compare_cmd(
     min_col: Optional[str] = typer.Option(None, "-m", "--min", metavar="COL", help="Lowest COL first."),
     max_col: Optional[str] = typer.Option(None, "-M", "--max", metavar="COL", help="Highest COL first."),
     top: Optional[int] = typer.Option(None, "-n", "--top", metavar="N", min=0, help="Show only the first N runs."),
+    filters: Filters = Filters(),
 ) -> None:
     """Compare runs: one row each with their flags and scalars.
 
@@ -118,6 +122,7 @@ def compare_cmd(
         cols=tuple(c.strip() for spec in cols or () for c in spec.split(",") if c.strip()),
         sort=(min_col, "min") if min_col else (max_col, "max") if max_col else None,
         top=top,
+        filters=filters,
     )
     if csv_:
         compare_csv(Home(), runs or [], sys.stdout, options)

@@ -75,13 +75,14 @@ def runs(
 
 
 @runs_app.command("info")
-def info(run: Optional[str] = RunRef) -> None:
+@with_filters
+def info(run: Optional[str] = RunRef, filters: Filters = Filters()) -> None:
     """Show a run's attributes, flags and last scalars.
 
     Example: ledger runs info 1
     """
     home = Home()
-    row = resolve(home, run, flags=False)
+    row = resolve(home, run, filters, flags=False)
     typer.echo(run_info(home, row["id"], row["status"]))
 
 

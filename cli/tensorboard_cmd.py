@@ -7,6 +7,8 @@ from typing import List, Optional
 import typer
 
 from ledger.cli.command import Commands
+from ledger.cli.run_filters import with_filters
+from ledger.projections.refs import Filters
 
 
 def tensorboard(
@@ -16,6 +18,7 @@ def tensorboard(
     ),
     port: int = typer.Option(6006, "--port", metavar="PORT", help="TensorBoard's port on 127.0.0.1."),
     no_start: bool = typer.Option(False, "--no-start", help="Write the event files and print their folder only."),
+    filters: Filters = Filters(),
 ) -> None:
     """Write the runs' scalars as TensorBoard event files (one folder per run) and start TensorBoard on them.
 
@@ -31,7 +34,7 @@ def tensorboard(
     from ledger.projections.tensorboard_export import export
 
     folder = os.path.abspath(logdir) if logdir else tempfile.mkdtemp(prefix="ledger-tensorboard-")
-    written = export(Home(), runs or [], folder)
+    written = export(Home(), runs or [], folder, filters)
     for run_id, path, count in written:
         typer.echo(f"{run_id[:8]}: {count:,} points in {path}", err=True)
     if no_start or importlib.util.find_spec("tensorboard") is None:
@@ -46,4 +49,4 @@ def tensorboard(
 
 
 app = Commands()
-app.command("tensorboard")(tensorboard)
+app.command("tensorboard")(with_filters(tensorboard))

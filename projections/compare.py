@@ -17,13 +17,13 @@ import csv
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.projections.index import connect
-from ledger.projections.refs import select
+from ledger.projections.refs import Filters, select
 from ledger.projections.sql import cell_text, format_table
 
 FIXED = ("run", "op", "status", "label")
@@ -72,13 +72,15 @@ def parse_spec(entry: str) -> Column:
 class Options:
     """What to show: `cols` replaces the default columns; `sort` is (COL,
     "min"|"max"): rows with the lowest (highest) COL first, runs without it
-    last; `top` keeps the first N rows."""
+    last; `top` keeps the first N rows; `filters` keeps only the runs they
+    match (among those named, or of all)."""
 
     include_deleted: bool = False
     include_batch: bool = False
     cols: tuple[str, ...] = ()
     sort: tuple[str, str] | None = None
     top: int | None = None
+    filters: Filters | None = None
 
 
 def compare_rows(
@@ -89,7 +91,7 @@ def compare_rows(
     first when there are none."""
     explicit = [parse_spec(c) for c in options.cols]
     sort_spec = parse_spec(options.sort[0]) if options.sort else None
-    ids = [r["id"] for r in select(home, list(refs))] if refs else None
+    ids = _picked(home, refs, options)
     con = connect(home)
     try:
         picked = list(dict.fromkeys(ids)) if ids is not None else None
@@ -101,6 +103,17 @@ def compare_rows(
     if options.top is not None:
         rows = rows[: options.top]
     return headers, rows
+
+
+def _picked(home: Home, refs: Sequence[str], options: Options) -> list[str] | None:
+    """The ids of the runs named or filtered, in order; None for every run."""
+    filters = options.filters or Filters()
+    if not refs and not filters.narrowing:
+        return None
+    if options.include_deleted:
+        filters = replace(filters, deleted=None)
+    rows = select(home, list(refs), filters, flags=False)
+    return [r["id"] for r in rows if refs or options.include_batch or r["kind"] != "batch"]
 
 
 def _sorted(headers: list[str], rows: list[list[Any]], columns: list[Column], sort: tuple[str, str],

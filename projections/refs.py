@@ -24,7 +24,7 @@ class Filters:
     labels: tuple[str, ...] = ()
     digest: str | None = None
     statuses: tuple[str, ...] = ()
-    deleted: bool = False
+    deleted: bool | None = False  # True: the deleted runs; None: deleted or not
     conditions: RunConditions = field(default_factory=RunConditions)
 
     def kwargs(self) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def parse(text: str) -> Predicate:
     probe = f"SELECT id FROM run WHERE ({text}\n)"  # the newline ends a trailing -- comment
     con = duckdb.connect()
     try:
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?::VARCHAR)", [probe]).fetchone()[0])
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?::VARCHAR)", [probe]).fetchall()[0][0])
         if tree.get("error"):
             raise PredicateError(f"--where does not parse: {_one_line(tree.get('error_message', ''))}; {_HINT}")
         statements = tree["statements"]
@@ -57,7 +57,7 @@ def parse(text: str) -> Predicate:
         refused = _walk(node["where_clause"], names)
         if refused:
             raise PredicateError(f"--where cannot hold {refused}: it sees only the run's row; {_HINT}")
-        rendered = con.execute("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)]).fetchone()[0]
+        rendered = con.execute("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)]).fetchall()[0][0]
     except duckdb.Error as e:
         raise PredicateError(f"--where does not parse: {_one_line(str(e))}; {_HINT}") from None
     finally:

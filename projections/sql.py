@@ -123,7 +123,7 @@ def run_sql(
 
 def sandbox(con: duckdb.DuckDBPyConnection) -> None:
     """Lock `con` in the sandbox (once; a locked connection stays locked)."""
-    if not con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+    if not con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
         _sandbox(con, None)
 
 

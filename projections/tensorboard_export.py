@@ -10,9 +10,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ledger.errors import LedgerError
 from ledger.home import Home
+
+if TYPE_CHECKING:
+    from ledger.projections.refs import Filters
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+,-]+")
 
@@ -23,9 +27,10 @@ def run_folder(run_id: str, label: str | None) -> str:
     return _UNSAFE.sub("_", name).strip("_")[:120]
 
 
-def export(home: Home, refs: Sequence[str], logdir: str) -> list[tuple[str, str, int]]:
-    """Write the scalars of the runs `refs` selects (all live runs when none)
-    under `logdir`; returns (run id, folder, points) for each run."""
+def export(home: Home, refs: Sequence[str], logdir: str, filters: Filters | None = None) -> list[tuple[str, str, int]]:
+    """Write the scalars of the runs `refs` selects among those `filters`
+    keep (all live runs when none) under `logdir`; returns (run id, folder,
+    points) for each run."""
     try:
         from tensorboard.compat.proto import event_pb2, summary_pb2
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
@@ -34,9 +39,9 @@ def export(home: Home, refs: Sequence[str], logdir: str) -> list[tuple[str, str,
             "writing TensorBoard files needs the tensorboard package: pip install 'ledger-ml[tensorboard]'"
         ) from None
     from ledger.projections.index import connect
-    from ledger.projections.refs import select
+    from ledger.projections.refs import Filters, select
 
-    runs = select(home, list(refs), flags=False)
+    runs = select(home, list(refs), filters or Filters(), flags=False)
     con = connect(home)
     out = []
     try:
