@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Optional
 
 import typer
 
 from ledger.cli.command import Commands
 from ledger.cli.prompts import go_ahead_with_runs
+from ledger.cli.run_filters import with_filters
 from ledger.errors import LedgerError
 from ledger.executor import stopping
 from ledger.executor.follow import follow
 from ledger.home import Home
-from ledger.projections.refs import Filters, listing, resolve_id, select
+from ledger.projections.refs import Filters, listing, resolve, resolve_id, select
 
 app = Commands()
 
-RUNNING = Filters(statuses=("running",))
+RUNNING = ("running",)
 
 
 @app.command("watch")
+@with_filters
 def watch(
     run: Optional[str] = typer.Argument(
         None, metavar="RUN", help="Index, id prefix; the newest running run when not given."
     ),
+    filters: Filters = Filters(),
 ) -> None:
     """Follow a run's output as it is recorded, until the run ends.
 
@@ -36,12 +40,12 @@ def watch(
     """
     home = Home()
     if run is None:
-        rows = listing(home, RUNNING, limit=1, flags=False)
+        rows = listing(home, replace(filters, statuses=RUNNING), limit=1, flags=False)
         if not rows:
             raise LedgerError("nothing to watch: no run is running; give one: `ledger watch RUN`")
         run_id = rows[0]["id"]
     else:
-        run_id = resolve_id(home, run)
+        run_id = resolve_id(home, run) if not filters.narrowing else resolve(home, run, filters, flags=False)["id"]
     typer.echo(f"Watching run {run_id}", err=True)
     out = sys.stdout.buffer
 
@@ -59,6 +63,7 @@ def watch(
 
 
 @app.command("stop")
+@with_filters
 def stop(
     runs: Optional[list[str]] = typer.Argument(
         None, metavar="RUN", help="Runs: index, range A:B or id prefix; every running run when not given."
@@ -67,6 +72,7 @@ def stop(
     timeout: float = typer.Option(
         stopping.STOP_TIMEOUT, "-t", "--timeout", metavar="SECONDS", help="How long to wait before killing.",
     ),
+    filters: Filters = Filters(),
 ) -> None:
     """Stop running runs: SIGTERM, then SIGKILL after the timeout; each is
     recorded terminated.
@@ -76,7 +82,7 @@ def stop(
     if not timeout >= 0:
         raise LedgerError("--timeout must be 0 or more seconds")
     home = Home()
-    named = select(home, runs or [], Filters() if runs else RUNNING, flags=False)
+    named = select(home, runs or [], filters if runs else replace(filters, statuses=RUNNING), flags=False)
     rows = list({r["id"]: r for r in named}.values())
     if not rows:
         typer.echo("Nothing to stop.")

@@ -63,7 +63,7 @@ def filters_of(values: dict[str, Any]) -> Filters:
     """The Filters the filter options' values ask for, checked: an
     expression or range that cannot be read fails here, before anything."""
     conditions = RunConditions(
-        expressions=tuple(values["filter_exprs"] or ()),
+        expressions=tuple(e for e in values["filter_exprs"] or () if e.strip()),  # Guild: an empty one keeps all
         tags=tuple(values["filter_tags"] or ()),
         comments=tuple(values["filter_comments"] or ()),
         started=values["filter_started"],

@@ -21,6 +21,7 @@ text typed is only ever a parameter, never part of the statement.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,14 +124,18 @@ class _Value:
     """One run value as SQL: views of it as a number, as text, as a list,
     and whether the run has it at all. Each view is (sql, params)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, known: Mapping[str, tuple[bool, bool]] | None) -> None:
         prefix, colon, rest = name.partition(":")
         self.where, self.name = (prefix.lower(), rest) if colon and prefix.lower() in ("attr", "flag", "scalar") else (
             "", name
         )
+        # whether some run has a flag, a scalar of this name: a lookup no run can answer is left out
+        self.is_flag, self.is_scalar = (True, True) if known is None else known.get(self.name, (False, False))
+        if self.where:
+            self.is_flag, self.is_scalar = self.where == "flag", self.where == "scalar"
         if self.where == "attr" and self.name not in ATTRIBUTES:
-            known = ", ".join(sorted(ATTRIBUTES))
-            raise FilterSyntaxError(f"no run attribute {self.name!r}; attributes are: {known}")
+            attributes = ", ".join(sorted(ATTRIBUTES))
+            raise FilterSyntaxError(f"no run attribute {self.name!r}; attributes are: {attributes}")
         if self.where in ("", "attr") and self.name in ATTRIBUTES:
             self.attr: tuple[str, str] | None = ATTRIBUTES[self.name]
         else:
@@ -141,9 +146,9 @@ class _Value:
 
     def _either(self, flag_col: str, scalar: tuple[str, list]) -> tuple[str, list]:
         """The flag when the run has it, else the scalar (or only one of them)."""
-        if self.where == "flag":
-            return self._flag(flag_col)
-        if self.where == "scalar":
+        if not self.is_scalar:
+            return self._flag(flag_col) if self.is_flag else ("NULL", [])
+        if not self.is_flag:
             return scalar
         has, has_params = self.defined_flag()
         flag, flag_params = self._flag(flag_col)
@@ -169,19 +174,18 @@ class _Value:
         if self.attr:
             sql, kind = self.attr
             return (f"len({sql}) > 0", []) if kind == "list" else (f"{sql} IS NOT NULL", [])
-        if self.where == "flag":
-            return self.defined_flag()
-        scalar = f"{SCALAR_SQL} IS NOT NULL", [self.name]
-        if self.where == "scalar":
-            return scalar
-        has, params = self.defined_flag()
-        return f"({has} OR {scalar[0]})", params + scalar[1]
+        parts = ([self.defined_flag()] if self.is_flag else []) + (
+            [(f"{SCALAR_SQL} IS NOT NULL", [self.name])] if self.is_scalar else []
+        )
+        if not parts:
+            return "false", []
+        return "(" + " OR ".join(p[0] for p in parts) + ")", [v for p in parts for v in p[1]]
 
     def items(self) -> tuple[str, list] | None:
         """The value as a list of text, when it is one (tags, a list flag)."""
         if self.attr:
             return (self.attr[0], []) if self.attr[1] == "list" else None
-        if self.where == "scalar":
+        if not self.is_flag:
             return None
         return (
             "(SELECT CASE WHEN f.value_type = 'list' THEN json_extract_string(f.value, '$[*]') END"
@@ -230,8 +234,10 @@ _OPS = {"=": "=", "!=": "<>", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": 
 
 
 class _Parser:
-    def __init__(self, expr: str) -> None:
+    def __init__(self, expr: str, known: Mapping[str, tuple[bool, bool]] | None = None) -> None:
         self.expr = expr
+        self.known = known
+        self.names: list[str] = []  # the flags and scalars it may name
         self.toks = tokens(expr)
         self.i = 0
 
@@ -294,7 +300,10 @@ class _Parser:
             if self.at("op") or self.at("kw", "is") or self.at("kw", "in") or self.at("kw", "contains") or (
                 self.at("kw", "not") and self.toks[self.i + 1].text in ("in", "contains")
             ):
-                return self.comparison(_Value(name.text))
+                value = _Value(name.text, self.known)
+                if not value.attr:
+                    self.names.append(value.name)
+                return self.comparison(value)
             return "?", [bool(name.text)]
         if self.at("num") or self.at("str") or self.at("kw", "true") or self.at("kw", "false"):
             tok = self.take()
@@ -350,7 +359,17 @@ class _Parser:
         return items
 
 
-def to_sql(expr: str) -> tuple[str, list]:
+def names(expr: str) -> list[str]:
+    """The names an expression reads as flags or scalars; FilterSyntaxError
+    when it cannot be read."""
+    parser = _Parser(expr)
+    parser.parse()
+    return parser.names
+
+
+def to_sql(expr: str, known: Mapping[str, tuple[bool, bool]] | None = None) -> tuple[str, list]:
     """The SQL condition over a row of `runs` for a filter expression, and
-    its parameters; FilterSyntaxError when it cannot be read."""
-    return _Parser(expr).parse()
+    its parameters; FilterSyntaxError when it cannot be read. `known` says
+    for each name whether any run has a flag, a scalar of that name (both
+    are looked up when None)."""
+    return _Parser(expr, known).parse()

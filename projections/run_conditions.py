@@ -45,8 +45,9 @@ class RunConditions:
 
         parts: list[str] = []
         params: list = []
+        known = _known(con, [name for expr in self.expressions for name in filter_expr.names(expr)])
         for expr in self.expressions:
-            sql, values = filter_expr.to_sql(expr)
+            sql, values = filter_expr.to_sql(expr, known)
             parts.append(sql)
             params += values
         if self.tags:
@@ -82,3 +83,14 @@ class RunConditions:
                 parts.append(f"started {op} ?")
                 params.append(bound.replace(tzinfo=None))  # `started` is UTC without a zone
         return "(" + " AND ".join(parts) + ")"
+
+
+def _known(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple[bool, bool]]:
+    """For each name, whether any run has a flag and a scalar of that name."""
+    if not names:
+        return {}
+    flags = {row[0] for row in con.execute(
+        "SELECT DISTINCT name FROM flags WHERE list_contains(?, name)", [names]).fetchall()}
+    keys = {row[0] for row in con.execute(
+        "SELECT DISTINCT key FROM scalars WHERE list_contains(?, key)", [names]).fetchall()}  # fmt: skip
+    return {name: (name in flags, name in keys) for name in names}

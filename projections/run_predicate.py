@@ -118,12 +118,15 @@ def row_sql(con: duckdb.DuckDBPyConnection, predicate: Predicate) -> tuple[str, 
                 raise PredicateError(
                     f"--where names {name!r}, which is no column of runs (docs/tables.md) and no run's flag or scalar"
                 )
-            if numeric.get(name, True):
-                columns.append(f"coalesce({FLAG_SQL.format(col='value_num')}, {SCALAR_SQL}) AS {_quoted(name)}")
-                params += [name, name]
+            flag = FLAG_SQL.format(col="value_num" if numeric.get(name, True) else "value_text")
+            if name not in numeric:
+                value = SCALAR_SQL
+            elif name not in keys or not numeric[name]:
+                value = flag
             else:
-                columns.append(f"{FLAG_SQL.format(col='value_text')} AS {_quoted(name)}")
-                params.append(name)
+                value = f"coalesce({flag}, {SCALAR_SQL})"
+            columns.append(f"{value} AS {_quoted(name)}")
+            params += [name] * value.count("?")  # each lookup takes the name once
     row = ", ".join(["runs.*", *columns])
     return f"id IN (WITH run AS (SELECT {row} FROM runs) {predicate.sql})", params
 

@@ -63,7 +63,9 @@ def complete(words: str) -> list[str]:
 
 def test_completion_offers_commands_and_their_options() -> None:
     assert complete("ledger ru") == ["run", "runs"]
-    assert complete("ledger runs --fi") == ["--filter-op", "--filter-label", "--filter-digest"]
+    assert complete("ledger runs --filter-") == [
+        "--filter-op", "--filter-label", "--filter-tag", "--filter-comment", "--filter-digest"
+    ]
     assert "--max-trials" in complete("ledger run --ma")
 
 
@@ -81,7 +83,9 @@ def modules_after(*args: str) -> set[str]:
 
 def test_a_command_imports_only_its_own_module() -> None:
     shared = {"ledger.cli.app", "ledger.cli.command"}
-    # its module, and the small helper that decides how its tables look; no other command's module
-    assert modules_after("sql", "--help") == shared | {"ledger.cli.query_cmds", "ledger.cli.terminal_table"}
+    # its module, the small helpers that decide how its tables look and declare the run filters
+    # (compare's); no other command's module
+    helpers = {"ledger.cli.terminal_table", "ledger.cli.run_filters"}
+    assert modules_after("sql", "--help") == shared | {"ledger.cli.query_cmds"} | helpers
     assert "ledger.cli.run_cmd" not in modules_after("runs", "--help")
     assert modules_after("--version") == {"ledger.cli.app"}

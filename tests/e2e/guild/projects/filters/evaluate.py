@@ -1,0 +1,3 @@
+target = ""
+
+print("loss: 0.52803")
