@@ -3,8 +3,8 @@
 Each file is source code (the run's last SourcecodeCopied names it), a
 dependency (a DependencyResolved put it there) or generated (anything else
 the run wrote, outside the .ledger folder); `-s`, `-d` and `-g` pick kinds.
-Names starting with a dot are left out unless `all_`, or a pattern names
-them. A PATTERN with `*` or `?` matches path parts one by one (`*.txt`,
+Names starting with a dot are left out unless `all_` or `sourcecode`, or a
+pattern names them. A PATTERN with `*` or `?` matches path parts one by one (`*.txt`,
 `out/*`); without, it is a path: that file, or the folder and all under it.
 Folders are listed too, with a trailing `/`.
 """
@@ -31,6 +31,11 @@ class Listing:
     generated: bool = False
     all_: bool = False
     follow_links: bool = False
+
+    @property
+    def dot_names(self) -> bool:
+        """Source files are listed whatever their names, as Guild lists them."""
+        return self.all_ or self.sourcecode
 
     @property
     def kinds(self) -> set[str]:
@@ -60,7 +65,7 @@ def list_files(home: Home, run_id: str, how: Listing = Listing()) -> list[str]:
             rel = (rel_dir / name).as_posix()
             parts = rel.split("/")
             is_dir = name in dirnames
-            shown = (how.all_ or _hidden_allowed(parts, how.pattern)) and wanted(parts)
+            shown = (how.dot_names or _hidden_allowed(parts, how.pattern)) and wanted(parts)
             if kinds and shown:
                 kind = kind_of.get(rel)
                 shown = not is_dir and (kind or ("g" if parts[0] != rundir.META else "")) in kinds
@@ -77,7 +82,7 @@ def _relative(dirpath: str, root: os.PathLike[str]) -> str:
 
 
 def _may_walk(folder: PurePosixPath, how: Listing) -> bool:
-    return (how.all_ or _hidden_allowed(list(folder.parts), how.pattern)) and _may_hold(how.pattern, folder)
+    return (how.dot_names or _hidden_allowed(list(folder.parts), how.pattern)) and _may_hold(how.pattern, folder)
 
 
 def _hidden_allowed(parts: list[str], pattern: str | None) -> bool:
