@@ -15,7 +15,7 @@ from ledger.cli import run_previews
 from ledger.cli.command import Commands
 from ledger.cli.prompts import go_ahead
 from ledger.errors import LedgerError
-from ledger.executor import notices
+from ledger.executor import notices, own_output
 from ledger.executor.restart import RestartPlan, plan_restart
 from ledger.executor.runner import Options, Plan, SinglePlan, flags_of, plan_request
 from ledger.home import Home
@@ -179,7 +179,8 @@ def run(
     if background:
         in_background(home, plan)
         return
-    code = plan.execute(home)
+    with own_output.broken_pipes_ignored():  # `| tee` gone with a Ctrl-C: the runs are still recorded as ended
+        code = plan.execute(home)
     if stage:
         from ledger.executor.background import planned_spec
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ledger.errors import LedgerError
+from ledger.executor.own_output import to_devnull
 
 OutputSink = Callable[[bytes, int, int], None]  # bytes as read, ms since epoch, stream (0 out, 1 err)
 
@@ -197,11 +198,7 @@ def to_terminal(stream, data) -> None:
         stream.write(data)
         stream.flush()
     except (BrokenPipeError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, stream.fileno())
-        finally:
-            os.close(devnull)
+        to_devnull(stream)
 
 
 def _prefixed(term, prefix: bytes, unfinished: list[bytes], data: bytes) -> None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -164,30 +165,73 @@ def test_ctrl_c_stops_the_current_trial_and_the_batch(tmp_path: Path) -> None:
     assert all(gone(pid) for pid in children), "a child of ledger outlived it"
 
 
-def start_grid_through_tee(tmp_path: Path) -> tuple[Ledger, subprocess.Popen, Path]:
+# A trial's script for the piped tests: on Ctrl-C it ends only once the
+# test says the reader of ledger's output is gone, so whatever comes after
+# (its traceback, ledger's INFO and ERROR lines) meets a dead pipe, every time.
+PIPED_SLEEPER = """\
+import os
+import signal
+import time
+from pathlib import Path
+
+x = 1
+
+
+def ctrl_c(signum, frame):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ledger passes the terminal's Ctrl-C on too
+    while not Path({reader_gone!r}).exists():
+        time.sleep(0.01)
+    {ending}
+
+
+signal.signal(signal.SIGINT, ctrl_c)
+print("ready", os.getpid(), flush=True)
+time.sleep(60)
+"""
+
+
+@dataclass
+class PipedJob:
+    """`ledger run ... 2>&1 | tee log` started as a terminal starts a job."""
+
+    ledger: Ledger
+    shell: subprocess.Popen
+    log: Path
+    reader_gone: Path  # the trial's script ends its Ctrl-C once this exists
+
+    def child(self, name: bytes) -> int:
+        """The pid of the shell's child running `name` (ledger, tee)."""
+        (pid,) = [int(p) for p in Path(f"/proc/{self.shell.pid}/task/{self.shell.pid}/children").read_text().split()
+                  if name in Path(f"/proc/{p}/cmdline").read_bytes()]  # fmt: skip
+        return pid
+
+
+def start_grid_through_tee(tmp_path: Path, ending: str = "raise KeyboardInterrupt", workers: int = 1) -> PipedJob:
     """`ledger run sleeper.py x=[1,2,3] --keep-batch -y 2>&1 | tee log` in a
     process group of its own, as a terminal runs it; returns once the first
-    trial's script is in its sleep."""
+    trial's script is in its sleep (with `workers`, once each worker's is)."""
     project = tmp_path / "proj"
     project.mkdir()
-    (project / "sleeper.py").write_text("import os\nimport time\n\nx = 1\nprint('ready', os.getpid(), flush=True)\n"
-                                        "time.sleep(60)\n")  # fmt: skip
+    reader_gone = tmp_path / "reader-gone"
+    (project / "sleeper.py").write_text(PIPED_SLEEPER.format(reader_gone=str(reader_gone), ending=ending))
     ledger = Ledger(tmp_path / "home", project)
     log = tmp_path / "tee.log"
-    command = f"{sys.executable} -m ledger run sleeper.py 'x=[1,2,3]' --keep-batch -y 2>&1 | tee {log}"
+    command = f"{sys.executable} -m ledger run sleeper.py 'x=[1,2,3]' --keep-batch -y --workers {workers} 2>&1"
 
     def as_a_terminal_job() -> None:
         os.setsid()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    proc = subprocess.Popen(["sh", "-c", command], cwd=project, env={**os.environ, "LEDGER_HOME": str(ledger.home)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=as_a_terminal_job)  # fmt: skip
-    while True:
-        line = proc.stdout.readline()
-        assert line, "ledger ended before its first trial printed"
-        if line.startswith("ready"):
-            return ledger, proc, log
+    shell = subprocess.Popen(["sh", "-c", f"{command} | tee {log}"], cwd=project,
+                             env={**os.environ, "LEDGER_HOME": str(ledger.home)},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             preexec_fn=as_a_terminal_job)  # fmt: skip
+    ready = 0
+    while ready < workers:
+        line = shell.stdout.readline()
+        assert line, "ledger ended before its trials printed"
+        ready += "ready" in line
+    return PipedJob(ledger, shell, log, reader_gone)
 
 
 def assert_batch_terminated_with_the_rest_staged(ledger: Ledger) -> None:
@@ -201,22 +245,31 @@ def assert_batch_terminated_with_the_rest_staged(ledger: Ledger) -> None:
     assert ledger("verify").out.startswith("ok:")
 
 
-def test_ctrl_c_with_output_piped_terminates_trial_and_batch_and_records_the_rest(tmp_path: Path) -> None:
-    ledger, proc, log = start_grid_through_tee(tmp_path)
-    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C: ledger, the trial and tee alike
-    rest = proc.communicate(timeout=60)[0]
-    assert_batch_terminated_with_the_rest_staged(ledger)
-    shown = rest + log.read_text()
-    assert "op_main.py" not in shown and "ledger/" not in shown, shown  # only the script's own traceback
+@pytest.mark.parametrize("ending", ["raise KeyboardInterrupt", "os._exit(130)"], ids=["traceback", "silent"])
+def test_ctrl_c_with_output_piped_terminates_trial_and_batch_and_records_the_rest(tmp_path: Path, ending: str) -> None:
+    """The terminal's Ctrl-C stops ledger, the trial and tee alike; tee
+    goes first, so ledger's own lines (and, for `traceback`, the script's)
+    meet a broken pipe. It still records every run's end, and exits
+    without a traceback of its own."""
+    job = start_grid_through_tee(tmp_path, ending)
+    ledger_pid, tee = job.child(b"ledger"), job.child(b"tee")
+    os.killpg(job.shell.pid, signal.SIGINT)
+    assert gone(tee)
+    job.reader_gone.touch()
+    rest = job.shell.communicate(timeout=60)[0]
+    assert gone(ledger_pid, within=60)  # the shell may end before ledger, as a terminal's prompt may come back
+    assert_batch_terminated_with_the_rest_staged(job.ledger)
+    shown = rest + job.log.read_text()
+    assert "op_main.py" not in shown and "ledger/" not in shown, shown
 
 
 def test_sigterm_with_output_piped_terminates_trial_and_batch_and_records_the_rest(tmp_path: Path) -> None:
-    ledger, proc, _ = start_grid_through_tee(tmp_path)
-    shell_children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    (ledger_pid,) = [int(p) for p in shell_children if b"ledger" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    job = start_grid_through_tee(tmp_path)
+    ledger_pid = job.child(b"ledger")
     os.kill(ledger_pid, signal.SIGTERM)
-    proc.communicate(timeout=60)
-    assert_batch_terminated_with_the_rest_staged(ledger)
+    job.shell.communicate(timeout=60)
+    assert gone(ledger_pid, within=60)
+    assert_batch_terminated_with_the_rest_staged(job.ledger)
 
 
 def test_a_running_run_cannot_be_deleted_nor_purged(tmp_path: Path) -> None:
