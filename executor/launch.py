@@ -145,6 +145,7 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
         sel.register(fd, selectors.EVENT_READ)
     shown: dict[int, list[bytes]] = {fd: [] for fd in outs}  # with a prefix: the line the terminal awaits the end of
     quiet_since = time.monotonic()
+    exited_at: float | None = None
     try:
         while sel.get_map():
             try:
@@ -155,8 +156,13 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 continue
             if tick:
                 tick()
-            if not ready and _held_by_a_child(proc, quiet_since):
-                break
+            if not ready:
+                if exited_at is None and proc.poll() is not None:
+                    exited_at = time.monotonic()
+                # quiet since it exited, not since its last output: a run that
+                # printed nothing for minutes still gets its final read
+                if exited_at is not None and _held_by_a_child(max(quiet_since, exited_at)):
+                    break
             for key, _ in ready:
                 fd = key.fd
                 stream, term = outs[fd]
@@ -213,11 +219,12 @@ def _prefixed(term, prefix: bytes, unfinished: list[bytes], data: bytes) -> None
     to_terminal(term, b"".join(prefix + line + b"\n" for line in text.split(b"\n")))
 
 
-def _held_by_a_child(proc, quiet_since: float) -> bool:
-    """Whether to stop reading: the run's process has exited and its output
-    stayed quiet for OUTPUT_GRACE_SECONDS, yet is still open, held by a
-    process it started (a daemon that kept stdout). Said on the terminal."""
-    if proc.poll() is None or time.monotonic() - quiet_since < OUTPUT_GRACE_SECONDS:
+def _held_by_a_child(quiet_since: float) -> bool:
+    """Whether to stop reading: the run's process has exited and, since
+    then, its output stayed quiet for OUTPUT_GRACE_SECONDS, yet is still
+    open, held by a process it started (a daemon that kept stdout). Said on
+    the terminal."""
+    if time.monotonic() - quiet_since < OUTPUT_GRACE_SECONDS:
         return False
     to_terminal(sys.stderr, f"ledger: the run's process exited, but a process it started still holds its output"
                             f" open; stopped recording after {OUTPUT_GRACE_SECONDS:g} s of quiet (that process keeps"
