@@ -1,9 +1,12 @@
 """Points a run reports other than by printing: the logging API's spool and
 TensorBoard event files.
 
-Each source is polled by the recorder (executor/recorder.py) at every chunk
-and returns what is new as `(source name, ScalarColumns)` batches; `final`
-is the last poll, after the process ended, which reads everything left.
+Each source is polled by the recorder (executor/recorder.py) at every tick,
+a few times a second, and adds what is new to the points the recorder
+gathers for it (`poll(points, final)`); they become one batch of the
+source's `name` at each chunk. Reading as the run goes keeps the work off
+the run's end. `final` is the last poll, after the process ended, which
+reads everything left.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 
 from ledger.projections.rundir import META
 from ledger.scalar_columns import ScalarColumns
+from ledger.tracking import COLUMNS
 
 SPOOL_READ_BYTES = 16 << 20  # read per poll, so a recorder that fell behind catches up in bounded steps
 TENSORBOARD_SCAN_SECONDS = 2.0
@@ -26,29 +30,25 @@ class ApiSpool:
     ledger/tracking.py for its frames). Read from where the last poll
     stopped; a frame still being written waits for the next poll."""
 
+    name = "api"
+
     def __init__(self, path: str) -> None:
         self.path = path
         self._offset = 0
         self._warned = False
 
-    def poll(self, final: bool = False) -> list[tuple[str, ScalarColumns]]:
-        out = []
-        while True:
-            progressed, points = self._read(SPOOL_READ_BYTES)
-            if len(points):
-                out.append(("api", points))
-            if not progressed or not final:
-                return out
+    def poll(self, points: ScalarColumns, final: bool = False) -> None:
+        while self._read(points, SPOOL_READ_BYTES) and final:
+            pass
 
-    def _read(self, limit: int) -> tuple[bool, ScalarColumns]:
-        """(whether a frame was read, its points)."""
-        points = ScalarColumns()
+    def _read(self, points: ScalarColumns, limit: int) -> bool:
+        """Add the whole frames of the next `limit` bytes; whether there were any."""
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(self._offset)
                 data = fh.read(limit)
         except FileNotFoundError:
-            return False, points
+            return False
         at = 0
         while at + 4 <= len(data):
             size = int.from_bytes(data[at : at + 4], "little")
@@ -60,7 +60,7 @@ class ApiSpool:
             self._add_frame(points, data[at + 4 : at + 4 + size])
             at += 4 + size
         self._offset += at
-        return at > 0, points
+        return at > 0
 
     def _read_whole_frame(self, size: int) -> bytes:
         with open(self.path, "rb") as fh:
@@ -68,11 +68,12 @@ class ApiSpool:
             return fh.read(4 + size)
 
     def _add_frame(self, points: ScalarColumns, body: bytes) -> None:
-        add = points.add
         try:
-            for time_us, step, values in marshal.loads(body):
-                for key, value in values.items():
-                    add(str(key), int(step), float(value), int(time_us))
+            frame = marshal.loads(body)
+            if isinstance(frame, tuple) and frame[:1] == (COLUMNS,):
+                points.add_columns(*frame[1:])
+            else:  # a list of (time µs, step, {key: value}), as ledger 0.2.0 wrote
+                points.add_frame(frame)
         except (ValueError, TypeError, EOFError, AttributeError, OverflowError):
             self._warn(f"ledger: points in {self.path} are damaged and were skipped")
 
@@ -97,6 +98,8 @@ class TensorBoardFiles:
     `read_before` (a run started again in its directory), files already
     there are not read: their points were recorded when they were written."""
 
+    name = "tensorboard"
+
     def __init__(self, run_dir: str, read_before: bool = False) -> None:
         self.run_dir = run_dir
         self._loaders: dict[str, object] = {}
@@ -104,24 +107,22 @@ class TensorBoardFiles:
         self._last_scan = 0.0
         self._missing_said = False
 
-    def poll(self, final: bool = False) -> list[tuple[str, ScalarColumns]]:
+    def poll(self, points: ScalarColumns, final: bool = False) -> None:
         now = time.monotonic()
         if not final and now - self._last_scan < TENSORBOARD_SCAN_SECONDS:
-            return []
+            return
         self._last_scan = now
         paths = [p for p in self._event_files() if p not in self._before]
         if not paths:
-            return []
+            return
         loader_class = self._loader_class(len(paths))
         if loader_class is None:
-            return []
-        points = ScalarColumns()
+            return
         for path in paths:
             loader = self._loaders.get(path)
             if loader is None:
                 loader = self._loaders[path] = loader_class(path)
             _read_scalars(loader, points)
-        return [("tensorboard", points)] if len(points) else []
 
     def _event_files(self) -> list[str]:
         found = []

@@ -55,7 +55,7 @@ class OutputRecorder:
         again: bool = False,
     ) -> None:
         """`sources` are other sources of points (ledger.executor.metric_sources),
-        polled at each chunk for `(name, ScalarColumns)` batches. A run
+        polled at each tick; what each gave becomes one batch of its name a chunk. A run
         started `again` adds its output to the run directory's, as the log does."""
         self.home = home
         self.run_id = run_id
@@ -74,6 +74,7 @@ class OutputRecorder:
         self._unparsed: dict[int, bytes | None] = {0: b"", 1: b""}  # per stream: its unfinished line (None: too long)
         self._points = ScalarColumns()
         self._sources = sources
+        self._source_points = [ScalarColumns() for _ in sources]  # what each source gave since the last chunk
         self._last_flush = time.monotonic()
         self.scalars: dict[str, float] = {}  # the last value of each key, whatever its source
         self.appended: list = []  # the events this recorder appended, but for output chunks and scalar batches
@@ -148,12 +149,20 @@ class OutputRecorder:
         computation or a progress bar without newlines too, not when the
         next line comes (a kill -9 of `ledger run` then loses at most that
         second)."""
-        if time.monotonic() - self._last_flush >= CHUNK_SECONDS:
+        self._poll_sources()
+        if time.monotonic() - self._last_flush >= CHUNK_SECONDS or self._gathered() >= CHUNK_POINTS:
             events = self._chunk_events()
             if events:
                 self._append(events)
             else:
                 self._last_flush = time.monotonic()
+
+    def _poll_sources(self, final: bool = False) -> None:
+        for source, points in zip(self._sources, self._source_points):
+            source.poll(points, final)
+
+    def _gathered(self) -> int:
+        return len(self._points) + sum(map(len, self._source_points))
 
     def _append(self, events: list[NewEvent]) -> list:
         appended = self.home.store.append(events)
@@ -164,9 +173,9 @@ class OutputRecorder:
         self._out.flush()
         self._index.flush()
         events, self._pending = self._pending, []
-        batches = [("output", self._points)] if len(self._points) else []
-        for source in self._sources:
-            batches += source.poll(final)
+        self._poll_sources(final)
+        batches = [("output", self._points), *((s.name, p) for s, p in zip(self._sources, self._source_points))]
+        batches = [(name, points) for name, points in batches if len(points)]
         if final:  # each stream's last line, without its newline
             for stream, ms in sorted(self._unfinished.items(), key=lambda item: item[1]):
                 self._count_lines(ms, stream, 1)
@@ -181,6 +190,7 @@ class OutputRecorder:
             events.append(NewEvent(self.run_id, self._batch_event(name, points)))
         self._chunk, self._runs, self._lines, self._size = [], [], 0, 0
         self._points = ScalarColumns()
+        self._source_points = [ScalarColumns() for _ in self._sources]
         self._last_flush = time.monotonic()
         return events
 

@@ -18,11 +18,15 @@ from __future__ import annotations
 import sys
 import zlib
 from array import array
+from itertools import repeat
 from typing import Any
 
 MAGIC = b"LSC1"
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 _SWAP = sys.byteorder != "little"  # the blob is little-endian on every machine
+# zlib's level: 1 keeps a million points a second within one core's reach
+# while they stay near 10 bytes a point (6 took 3x the time for 15% less)
+COMPRESSION = 1
 
 
 class ScalarColumns:
@@ -58,6 +62,58 @@ class ScalarColumns:
         self.key_index.append(index)
         self.values.append(value)
 
+    def add_frame(self, frame: list) -> None:
+        """The points of one logging-API frame: (time µs, step, {key: value})
+        tuples. All or none: on a point that does not fit (a step beyond 64
+        bits, a value that is not a number) the frame's points are taken
+        back and the error is raised. One loop over the arrays' own appends:
+        a million points a run pass through here."""
+        keys, count, known = self.keys, len(self.values), len(self.keys)
+        add_key, add_step, add_value, add_time = (
+            self.key_index.append, self.steps.append, self.values.append, self.times.append
+        )
+        try:
+            for time_us, step, values in frame:
+                for key, value in values.items():
+                    index = keys.get(key)
+                    if index is None:
+                        if type(key) is not str:
+                            raise TypeError(f"metric name {key!r} is not a string")
+                        index = keys[key] = len(keys)
+                    add_key(index)
+                    add_step(step)
+                    add_value(value)
+                    add_time(time_us)
+        except BaseException:
+            for column in (self.key_index, self.steps, self.values, self.times):
+                del column[count:]
+            for key in list(keys)[known:]:
+                del keys[key]
+            raise
+
+    def add_columns(self, keys: tuple[str, ...], key_index: bytes, values: bytes, call_steps: bytes,
+                    call_times: bytes, call_sizes: bytes) -> None:  # fmt: skip
+        """The points of a logging-API frame in columns (machine order): per
+        point its number in `keys` and its value; per call its step, time
+        and number of points. Checked whole before anything is added."""
+        index, value = array("I", key_index), array("d", values)
+        steps, times, sizes = array("q", call_steps), array("q", call_times), array("I", call_sizes)
+        if not (len(index) == len(value) == sum(sizes) and len(steps) == len(times) == len(sizes)):
+            raise ValueError("a frame's columns do not have matching lengths")
+        if index and max(index) >= len(keys):
+            raise ValueError("a frame's point names a key it does not list")
+        if any(type(key) is not str for key in keys):
+            raise TypeError("a frame's keys are not all strings")
+        numbers = [self.keys.setdefault(key, len(self.keys)) for key in keys]
+        if numbers == list(range(len(keys))):
+            self.key_index.extend(index)
+        else:
+            self.key_index.extend(map(numbers.__getitem__, index))
+        self.values.extend(value)
+        for step, time_us, size in zip(steps, times, sizes):
+            self.steps.extend(repeat(step, size))
+            self.times.extend(repeat(time_us, size))
+
     def encode(self) -> tuple[tuple[str, ...], bytes]:
         """(keys, blob bytes) of the points gathered so far."""
         cols: list[array[Any]] = [self.key_index, self.steps, self.values, self.times]
@@ -66,7 +122,7 @@ class ScalarColumns:
             for c in cols:
                 c.byteswap()
         raw = b"".join([MAGIC, len(self.values).to_bytes(8, "little"), *(c.tobytes() for c in cols)])
-        return tuple(self.keys), zlib.compress(raw, 6)
+        return tuple(self.keys), zlib.compress(raw, COMPRESSION)
 
 
 def decode(blob: bytes) -> tuple[array, array, array, array]:

@@ -1,8 +1,8 @@
 """`ledger.log` and `ledger.log_metric`: metrics from a run's own code.
 
 Under `ledger run`, the run's environment names a spool file
-(`LEDGER_METRICS_FILE`); points are kept in memory with their own time
-stamps and written to it, in frames, at least every FLUSH_SECONDS (by a
+(`LEDGER_METRICS_FILE`); points are kept in memory, as columns, with their
+own time stamps and written to it, in frames, at least every FLUSH_SECONDS (by a
 daemon thread, so a point logged before a long quiet computation is not
 held back) and at exit. The recorder tails the file and appends the points
 to the log as scalar batches within about a second.
@@ -25,10 +25,12 @@ import os
 import sys
 import time
 from _thread import allocate_lock
+from array import array
 
 SPOOL_ENV = "LEDGER_METRICS_FILE"
 FLUSH_SECONDS = 0.5
 FLUSH_CALLS = 8192  # write a frame at least this often, whatever the time
+COLUMNS = "ledger-columns-1"  # the first item of a frame's body
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,23 +38,33 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def frame(points: list) -> bytes:
+def frame(body: tuple) -> bytes:
     """One frame of the spool: its length (4 bytes, little-endian), then
-    `points` marshalled, a list of (time µs, step, {key: value})."""
-    body = marshal.dumps(points)
-    return len(body).to_bytes(4, "little") + body
+    `body` marshalled (see _Client._frame_body)."""
+    data = marshal.dumps(body)
+    return len(data).to_bytes(4, "little") + data
 
 
 class _Client:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self._fd: int | None = None
-        self._pending: list = []
         self._lock = allocate_lock()
         self._step = 0
         self._seen: set[str] = set()
         self._flusher = False
         self._warned = False
+        self._keys: dict[str, int] = {}  # every key this process logged, numbered
+        self._clear()
+
+    def _clear(self) -> None:
+        """Points gathered since the last frame, as columns: per point its
+        key's number and value; per call its step, time and point count."""
+        self._key_index = array("I")
+        self._values = array("d")
+        self._call_steps = array("q")
+        self._call_times = array("q")
+        self._call_sizes = array("I")
 
     def log(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         now = time.time_ns() // 1000
@@ -79,8 +91,17 @@ class _Client:
             if self.path is None:
                 self._say_not_recorded()
                 return
-            self._pending.append((now, self._step, values))
-            if len(self._pending) >= FLUSH_CALLS:
+            keys, add_key, add_value = self._keys, self._key_index.append, self._values.append
+            for key, value in values.items():
+                index = keys.get(key)
+                if index is None:
+                    index = keys[key] = len(keys)
+                add_key(index)
+                add_value(value)
+            self._call_steps.append(self._step)
+            self._call_times.append(now)
+            self._call_sizes.append(len(values))
+            if len(self._call_sizes) >= FLUSH_CALLS:
                 self._write()
         if not self._flusher:
             self._start_flusher()
@@ -91,15 +112,21 @@ class _Client:
 
     def _write(self) -> None:
         """Write the pending points as one frame (the lock is held)."""
-        if not self._pending or self.path is None:
+        if not self._call_sizes or self.path is None:
             return
-        data = frame(self._pending)
-        self._pending = []
+        data = frame(self._frame_body())
+        self._clear()
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
+
+    def _frame_body(self) -> tuple:
+        """COLUMNS, this process's keys in number order, then the columns'
+        bytes in this machine's order (the spool never leaves it)."""
+        columns = (self._key_index, self._values, self._call_steps, self._call_times, self._call_sizes)
+        return (COLUMNS, tuple(self._keys), *(c.tobytes() for c in columns))
 
     def _start_flusher(self) -> None:
         import atexit
@@ -129,7 +156,7 @@ class _Client:
         """In a forked child: its parent writes the points logged before the
         fork; the child's own go to the same spool, through its own flusher."""
         self._lock = allocate_lock()
-        self._pending = []
+        self._clear()
         self._fd = None
         self._flusher = False
 

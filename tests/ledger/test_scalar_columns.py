@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,3 +93,35 @@ def test_a_step_beyond_64_bits_is_refused():
     else:
         raise AssertionError("accepted")
     assert len(cols) == 0 and len(cols.steps) == 0 and len(cols.times) == 0
+
+
+api_calls = st.lists(st.tuples(st.dictionaries(keys, values, min_size=1, max_size=4), steps), max_size=40)
+
+
+@given(api_calls, st.lists(keys, max_size=3))
+def test_the_logging_apis_frames_carry_every_point_exactly(calls, known):
+    """What `ledger.log` spools is what the recorder gathers, whatever keys
+    the recorder's batch already numbers (in another order)."""
+    from ledger import tracking
+
+    client = tracking._Client("/nonexistent/spool")
+    client._flusher = True  # no thread: the frame is taken by hand
+    for metrics, step in calls:
+        client.log(metrics, step=step)
+    gathered = ScalarColumns()
+    for key in known:
+        gathered.keys.setdefault(key, len(gathered.keys))
+    if calls:
+        gathered.add_columns(*client._frame_body()[1:])
+    names = list(gathered.keys)
+    got = [(names[k], s, bits(v)) for k, s, v in zip(gathered.key_index, gathered.steps, gathered.values)]
+    assert got == [(key, step, bits(float(v))) for metrics, step in calls for key, v in metrics.items()]
+    assert len(gathered.times) == len(got)
+
+
+def test_a_frame_whose_columns_disagree_adds_nothing():
+    gathered = batch([("a", 1, 1.0, 5)])
+    body = (("a", "b"), bytes(4 * 2), bytes(8 * 1), bytes(8), bytes(8), (2).to_bytes(4, sys.byteorder))
+    with pytest.raises(ValueError, match="matching lengths"):
+        gathered.add_columns(*body)
+    assert (list(gathered.keys), len(gathered)) == (["a"], 1)
