@@ -127,21 +127,18 @@ class OutputRecorder:
         if not self.parser.might_match(data):
             if unfinished is None or not self.parser.might_match(unfinished):
                 return
-        lines = data[:end].split(b"\n")
-        if unfinished is None:
-            del lines[0]
-        elif unfinished:
-            lines[0] = unfinished + lines[0]
+        if unfinished is None:  # the first line's start was too long to keep: skip to its end
+            cut = data.find(b"\n")
+            text = data[cut + 1 : end]
+        else:
+            text = unfinished + data[:end]
         add, time_us = self._points.add, ms * 1000
-        for line in lines:
-            if len(line) > PARSED_LINE_BYTES:
-                continue
-            for key, value, step in self.parser.feed(line.decode("utf-8", "replace")):
-                self.scalars[key] = value
-                try:
-                    add(key, step, value, time_us)
-                except ValueError:
-                    pass  # a printed step beyond 64 bits: the line stays in the output
+        for key, value, step in self.parser.feed_lines(text.decode("utf-8", "replace"), PARSED_LINE_BYTES):
+            self.scalars[key] = value
+            try:
+                add(key, step, value, time_us)
+            except ValueError:
+                pass  # a printed step beyond 64 bits: the line stays in the output
 
     def tick(self) -> None:
         """Called by the launcher every fraction of a second, output or not:

@@ -31,6 +31,11 @@ _MACROS = {
     r"\step": r"\d+",
 }
 DEFAULT_PATTERNS = ((None, r"^(\key):\s+(\value)(?:\s+\((\step)\))?\s*$"),)
+# The default pattern over many lines at once (re.MULTILINE): the same
+# match, but neither the key nor the spaces may run into the next line.
+_DEFAULT_OVER_LINES = re.compile(
+    r"^([^ \t\n]+):[^\S\n]+(" + _MACROS[r"\value"] + r")(?:[^\S\n]+\((\d+)\))?[^\S\n]*$", re.MULTILINE
+)
 _RESERVED_GROUPS = {"key", "value", "step"}
 
 
@@ -114,6 +119,35 @@ class ScalarParser:
                 continue
             if step is not None:
                 self._set_step(step)
+            elif not self._explicit_step and key in self._seen:
+                self.step += 1
+                self._seen = set()
+            self._seen.add(key)
+            out.append((key, value, self.step))
+        return out
+
+    def feed_lines(self, text: str, longest: int) -> list[tuple[str, float, int]]:
+        """The scalars in whole lines of output (`text` ends at a line's end),
+        skipping lines longer than `longest`. The default pattern is matched
+        over the text at once: printed metrics come by the million."""
+        if self._sources is not DEFAULT_PATTERNS:
+            out = []
+            for line in text.split("\n"):
+                if len(line) <= longest:
+                    out += self.feed(line)
+            return out
+        out = []
+        ignore = self._ignore
+        for m in _DEFAULT_OVER_LINES.finditer(text):
+            key, raw, raw_step = m.groups()
+            if key in ignore or m.end() - m.start() > longest:
+                continue
+            value = float(raw)
+            if key == "step":
+                self._set_step(value)
+                continue
+            if raw_step is not None:
+                self._set_step(float(raw_step))
             elif not self._explicit_step and key in self._seen:
                 self.step += 1
                 self._seen = set()

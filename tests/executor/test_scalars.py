@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.errors import ProjectError
 from ledger.executor.scalars import ScalarParser, check_pattern, normalize_output_scalars
@@ -75,3 +77,20 @@ def test_normalize_output_scalars_rejects_unusable_patterns(v):
 def test_check_pattern_accepts_good_ones():
     assert check_pattern("loss", "loss: (\\value)") is None
     assert check_pattern(None, "(?P<loss>\\value)") is None
+
+
+_line_parts = st.sampled_from(["loss", "acc", "step", "x", ":", ": ", " ", "\t", "\r", "1", "2.5", "-3e2", "nan",
+                               "inf", "(7)", " (9)", "a:b", "é"])  # fmt: skip
+_lines = st.lists(st.lists(_line_parts, max_size=6).map("".join), max_size=12)
+
+
+@settings(max_examples=300)
+@given(_lines, st.integers(4, 40))
+def test_many_lines_at_once_find_what_line_by_line_finds(lines, longest):
+    """The default pattern over a chunk of lines is the per-line parse: the
+    same scalars, steps and skipped long lines, in the same order."""
+    by_line = ScalarParser(None, ignore={"x"})
+    want = [found for line in lines if len(line) <= longest for found in by_line.feed(line)]
+    at_once = ScalarParser(None, ignore={"x"})
+    assert at_once.feed_lines("\n".join(lines), longest) == want
+    assert (at_once.step, at_once._seen) == (by_line.step, by_line._seen)
