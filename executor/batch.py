@@ -32,7 +32,7 @@ from ledger.executor.run import Prepared, execute, exit_code, new_run_id, store_
 from ledger.executor.trials import format_trial
 from ledger.executor.values import format_space, format_value, is_space
 from ledger.home import Home
-from ledger.projections import rundir
+from ledger.projections import liveness, rundir
 
 DEFAULT_OPT_TRIALS = 20
 
@@ -58,6 +58,7 @@ class BatchPlan:
         self.batch_spec = self._batch_run_spec()
         self.save_to: str | None = None  # --save-trials: write the trials there, run nothing
         self._spawned: set[int] = set()  # indexes of the trials started (or staged)
+        self.staged_run: str | None = None  # --start: the batch run was staged as this, and is started now
 
     @classmethod
     def create(cls, home: Home, prepared: Prepared, opts: Any, file_trials: tuple | None = None) -> BatchPlan:
@@ -225,11 +226,12 @@ class BatchPlan:
     def _start_batch(self, home: Home) -> None:
         spec = self.batch_spec
         store_sources(home, spec, self.base.sources)
-        planned = run_events(spec)
+        planned = run_events(spec) if self.staged_run is None else []
         if not spec.params.get("stage"):  # the batch runs in this very process: started now
-            planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=os.getpid())))
-        events = home.store.append(planned)
-        rundir.materialise(home.run_dir(spec.run_id), events, home.blobs.read)
+            started = RunStarted(argv=redact_argv(sys.argv), pid=os.getpid(), **liveness.started_owner())
+            planned.append(NewEvent(spec.run_id, started))
+        home.store.append(planned)
+        rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
 
     def _stop_batch(self, home: Home, status: str, code: int) -> None:
         spec = self.batch_spec

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 from ledger import verified
 from ledger.errors import LedgerError, RunRefError
-from ledger.events import FlagSet, NewEvent, RunCreated, SourcecodeCopied
+from ledger.events import Event, FlagSet, NewEvent, RunCreated, SourcecodeCopied
 from ledger.executor import manage
+from ledger.executor.batch import BatchPlan
 from ledger.executor.flags import format_value, parse_assignments
-from ledger.executor.plan import RunSpec
+from ledger.executor.plan import RunSpec, Source
 from ledger.executor.render import events_text
 from ledger.executor.replay import Overrides, read_proto, replay
-from ledger.executor.run import context, copy_sources, exit_code, start, started_elsewhere, store_sources
+from ledger.executor.run import Prepared, context, copy_sources, exit_code, start, started_elsewhere, store_sources
 from ledger.executor.source_files import project_source
 from ledger.executor.steps import NeededPlan
 from ledger.executor.values import is_space
@@ -81,7 +82,8 @@ class RestartPlan:
         return exit_code(start(home, self.spec, events, file_stats(run_dir), again=True))
 
 
-def plan_restart(home: Home, ref: str, opts: Options, *, staged: bool) -> RestartPlan | NeededPlan:
+def plan_restart(home: Home, ref: str, opts: Options, *,
+                 staged: bool) -> RestartPlan | NeededPlan | BatchPlan:  # fmt: skip
     """The run `ref` names, ready to start again with the flags of `opts`
     over its own; with `staged`, only a staged run is taken. With --needed,
     a run whose flags would not change is not run again."""
@@ -105,10 +107,13 @@ def plan_restart(home: Home, ref: str, opts: Options, *, staged: bool) -> Restar
                           f" use --restart {short} to run it again")  # fmt: skip
     created = events[0].data
     assert isinstance(created, RunCreated)  # verified.stream and stream_status saw to it
-    if created.kind == "batch" or "steps" in created.params:
-        raise LedgerError(f"run {short} is a batch or pipeline, which {option} does not run again;"
-                          f" start a new one from it with `ledger run --proto {short}`")  # fmt: skip
     given = parse_assignments(args)
+    if created.kind == "batch" and status == "staged" and "batch" in created.params and not given:
+        return staged_batch(events, opts)
+    if created.kind == "batch" or "steps" in created.params:
+        what = "a staged batch takes no flags" if status == "staged" and given else \
+            f"a batch or pipeline does not run again with {option}"  # fmt: skip
+        raise LedgerError(f"run {short}: {what}; start a new one from it with `ledger run --proto {short}`")
     proto = read_proto(events)
     spec = replay(proto, Overrides(args=given), run_id, context())
     spaces = [name for name in given if name in spec.flags and is_space(spec.flags[name].value)]
@@ -126,6 +131,22 @@ def plan_restart(home: Home, ref: str, opts: Options, *, staged: bool) -> Restar
     if opts.force_sourcecode:
         source, plan.sources, plan.warnings = project_source(home, opts.project_dir, spec.opdef)
         plan.spec = replace(spec, source=source)
+    return plan
+
+
+def staged_batch(events: list[Event], opts: Options) -> BatchPlan:
+    """A staged batch, to run as it was staged: its own run starts (a new
+    `RunStarted` on the run staged) and its trials are made as they run."""
+    created = events[0].data
+    assert isinstance(created, RunCreated)
+    run_id = events[0].run
+    copied = next(e.data for e in reversed(events) if isinstance(e.data, SourcecodeCopied))
+    spec = replay(read_proto(events), Overrides(), run_id, context())
+    source = Source(files=copied.files, digest=copied.digest, origin=copied.origin, from_run=copied.from_run)
+    spec = replace(spec, proto=created.proto, proto_created=None, source=source)
+    plan = BatchPlan.from_proto(Prepared(spec=spec, sources={}), created.params["batch"], opts)
+    plan.batch_spec = replace(plan.batch_spec, run_id=run_id)
+    plan.staged_run = run_id
     return plan
 
 

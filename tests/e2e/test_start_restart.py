@@ -191,3 +191,22 @@ def test_two_restarts_at_once_run_it_once(ledger: Ledger) -> None:
     assert types_of(ledger, run_id).count("RunStarted") == 2
     assert ledger("cat", "--output", "1").out == "woke\nwoke\n"
     ledger("verify")
+
+
+def test_start_runs_a_staged_batch_as_it_was_staged(ledger: Ledger) -> None:
+    staged = ledger("run", "count.py", "x=[7,8]", "--keep-batch", "--stage", "-y").out
+    batch = staged.split(" staged as ")[1].split()[0]
+    ledger.fails("run", "--start", batch[:8], "x=9", "-y")  # its trials are the ones it was staged with
+    shown = ledger("run", "--start", batch[:8], "-y", merged=True).out
+    assert "step 0 x=7" in shown and "step 1 x=8" in shown
+    assert ledger("runs", "-s").out.split() == [
+        "[1]", "count.py", "completed", "n=2", "x=8",
+        "[2]", "count.py", "completed", "n=2", "x=7",
+        "[3]", "count.py+", "completed",
+    ]  # fmt: skip
+    assert types_of(ledger, batch) == [
+        "RunCreated", "LabelSet", "SourcecodeCopied",
+        "RunStarted", "TrialSpawned", "TrialSpawned", "RunStopped",
+    ]  # fmt: skip
+    assert ledger("lineage", "1").out.splitlines()[1].strip() == f"<- trial of batch {batch[:8]}"
+    ledger.fails("run", "--restart", batch[:8], "-y")
