@@ -96,19 +96,18 @@ if __name__ == "__main__":
 
 
 def test_guild_stop_ends_every_process_of_the_run(tmp_path: Path) -> None:
-    """Guild's "Stopping Runs" doc test, with `guild` renamed (the run named
-    by its index rather than `-Fl LABEL`): a run in the background and the
-    processes its script started all end."""
+    """Guild's "Stopping Runs" doc test, with `guild` renamed: a run in the
+    background and the processes its script started all end."""
     ledger = with_scripts(tmp_path, {"test.py": WORKERS})
     assert_output("test.py started in background as ... (pid ...)\n...",
                   ledger("run", "test.py", "-l", "run-stop-test", "--background", "-y").out)  # fmt: skip
     deadline = time.monotonic() + 20
-    while len(pids := [int(s) for s in ledger("cat", "--output", "1").out.split()]) < 4:
+    while len(pids := [int(s) for s in ledger("cat", "--output", "-Fl", "run-stop-test").out.split()]) < 4:
         assert time.monotonic() < deadline, pids
         time.sleep(0.2)
     for pid in pids:
         os.kill(pid, 0)  # alive: ProcessLookupError otherwise
-    assert_output("Stopping ... (pid ...)", ledger("stop", "1", "-y").out)
+    assert_output("Stopping ... (pid ...)", ledger("stop", "-Fl", "run-stop-test", "-y").out)
     assert all(gone(pid) for pid in pids)
     assert ledger("runs", "-s").out.split() == ["[1]", "test.py", "terminated", "run-stop-test"]
 
