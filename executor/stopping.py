@@ -3,11 +3,13 @@
 A run is recorded by the ledger process that owns it (ledger.projections.
 liveness), which passes SIGTERM on to the run's process and records the
 run `terminated` when that process ends. So SIGTERM goes to the owner: to
-its whole process group when it leads one (a run sent to the background
-has a session of its own, and whatever the script started stops with it),
-else to the owner alone, never to the terminal job it shares with other
-commands (a `| tee`). A trial of a batch is stopped through its own
-process, so its batch goes on to the next trial, as Guild does.
+its whole process group when it leads one, as a terminal's Ctrl-C reaches
+a whole job (a run sent to the background has a session of its own; a
+shell with job control makes each command line a group), so whatever the
+script started stops with it; else to the owner and to each process the
+run's process started, not to the other commands of a group it does not
+lead. A trial of a batch is stopped through its own process, so its batch
+goes on to the next trial, as Guild does.
 
 Whatever has not stopped after the timeout is killed (SIGKILL). If the
 owner itself had to be killed, nobody is left to record the end, so the
