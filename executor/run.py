@@ -34,7 +34,7 @@ from ledger.executor.script_ast import read_source
 from ledger.executor.source_files import check_main, project_source
 from ledger.home import Home
 from ledger.projections import liveness, rundir
-from ledger.store import now_ts
+from ledger.sealing import now_ts
 
 
 @dataclass

@@ -25,55 +25,17 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from ledger import tail
+from ledger import tip as tip_file
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
+from ledger.sealing import GENESIS, check_line, now_ts, seal_line
 from ledger.stream_index import StreamIndex, run_key
 
-GENESIS = "0" * 64
 SEGMENT_BYTES = 64 * 1024 * 1024
-
-
-# one encoder for every line: json.dumps with options builds a new one per call
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-
-
-def canonical(obj: Any) -> str:
-    return _encode(obj)
-
-
-def seal_line(body: dict[str, Any]) -> tuple[str, str]:
-    """The stored line for an envelope without `hash`, and that hash.
-
-    The hash is over the canonical body; the line is that body with the hash
-    appended as its last key, so one serialisation serves both."""
-    text = canonical(body)
-    digest = sha256(text.encode()).hexdigest()
-    return f'{text[:-1]},"hash":"{digest}"}}\n', digest
-
-
-def check_line(line: bytes) -> dict[str, Any]:
-    """Parse one stored line, proving it is byte-for-byte what was sealed."""
-    try:
-        raw = json.loads(line)
-        digest = raw.pop("hash")
-        expected, real = seal_line(raw)  # ValueError too: NaN or a lone surrogate cannot be sealed
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise CorruptLogError("line is not a sealed event") from None
-    if real != digest or expected.encode() != line:
-        raise CorruptLogError("hash does not match the event's bytes")
-    raw["hash"] = digest
-    return raw
-
-
-def now_ts() -> str:
-    """Now, UTC, in the envelope's `ts` format (`2026-11-26T04:00:00.123456Z`)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class EventStore:
@@ -426,29 +388,18 @@ class EventStore:
 
     def tip(self) -> tuple[int, str] | None:
         """(seq, hash) of the last event any append recorded, from `TIP`."""
-        try:
-            with open(self._tip_path, "rb") as fh:
-                seq, digest = fh.read(200).split()
-            return int(seq), digest.decode()
-        except (OSError, ValueError):
-            return None
+        return tip_file.read(self._tip_path)
 
     def _write_tip(self, seq: int, digest: str) -> None:
-        # fixed width, written in place after the segment's fsync: it is
-        # never ahead of what is durable, and one small write is not torn
-        fd = os.open(self._tip_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        try:
-            os.pwrite(fd, f"{seq:020d} {digest}\n".encode(), 0)
-        finally:
-            os.close(fd)
+        tip_file.write(self._tip_path, seq, digest)
 
     def _check_tip(self) -> str | None:
         """Why the log does not reach its recorded tip, if it does not."""
-        tip = self.tip()
-        if tip is None or tip[0] < self.last_seq or tip == (self.last_seq, self.last_hash):
+        recorded = self.tip()
+        if recorded is None or recorded[0] < self.last_seq or recorded == (self.last_seq, self.last_hash):
             return None
         return (
-            f"the log ends at seq {self.last_seq} but its tip (events/TIP) is seq {tip[0]}: events were lost,"
+            f"the log ends at seq {self.last_seq} but its tip (events/TIP) is seq {recorded[0]}: events were lost,"
             " cut back or rewritten; run `ledger verify`"
         )
 

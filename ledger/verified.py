@@ -17,7 +17,8 @@ from typing import Any
 from ledger.blobs import BlobStore
 from ledger.errors import CorruptLogError, StoreError
 from ledger.events import Event, from_dict
-from ledger.store import GENESIS, EventStore, check_line
+from ledger.sealing import GENESIS, check_line
+from ledger.store import EventStore
 
 
 def _refused(run: str, seq: int, what: str) -> CorruptLogError:

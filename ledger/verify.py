@@ -22,7 +22,8 @@ from ledger.errors import CorruptLogError, EventError, LedgerError
 from ledger.events import from_dict
 from ledger.home import Home
 from ledger.progress import Progress
-from ledger.store import GENESIS, EventStore, check_line
+from ledger.sealing import GENESIS, check_line
+from ledger.store import EventStore
 from ledger.tail import quarantined
 
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from ledger import events as ev
 from ledger.errors import ConcurrencyError, EventError, StoreError
 from ledger.home import Home
-from ledger.store import GENESIS, EventStore, check_line
+from ledger.sealing import GENESIS, check_line
+from ledger.store import EventStore
 from ledger.verify import verify
 
 # -- strategies: any valid event --------------------------------------------

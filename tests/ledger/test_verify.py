@@ -9,7 +9,8 @@ import pytest
 
 from ledger import events as ev
 from ledger.home import Home
-from ledger.store import GENESIS, EventStore, seal_line
+from ledger.sealing import GENESIS, seal_line
+from ledger.store import EventStore
 from ledger.verify import verify
 
 

@@ -27,7 +27,7 @@ from ledger.home import Home
 from ledger.projections.index import catch_up, connect, rebuild_index
 from ledger.projections.index_listing import list_runs
 from ledger.projections.liveness import effective_status, owner, process_start, stream_status
-from ledger.store import seal_line
+from ledger.sealing import seal_line
 from ledger.verify import verify
 from tests.projections.test_index_fixture import Fixture, created, fixture_ledger, rid  # noqa: F401
 
