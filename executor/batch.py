@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -270,7 +271,11 @@ class BatchPlan:
         )
 
     def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True,
-                   stage: bool = False) -> launch.Outcome | None:  # fmt: skip
+                   stage: bool = False, stop: threading.Event | None = None) -> launch.Outcome | None:  # fmt: skip
+        """Run (or stage) one trial; with `stop` (trials side by side), none
+        starts once it is set, and the one running stops."""
+        if stop is not None and stop.is_set():
+            return None  # the batch was stopped first: recorded staged with the others not started
         spec = self._trial_spec(index, values)
         self._spawned.add(index)
         staged = stage or self.batch.stage_trials
@@ -281,7 +286,7 @@ class BatchPlan:
         spawned = NewEvent(self.batch_spec.run_id, TrialSpawned(trial=spec.run_id, index=index, flags=values))
         # trials side by side: each terminal line says whose it is
         prefix = f"{spec.run_id[:8]}: ".encode() if self.batch.workers > 1 and not staged else None
-        outcome = execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,), prefix=prefix)
+        outcome = execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,), prefix=prefix, stop=stop)
         if self._failed(outcome):
             error(f"Trial {spec.run_id[:8]} exited with an error ({exit_code(outcome)}) - see log for details")
         return outcome
@@ -377,14 +382,26 @@ class BatchPlan:
         prior.append((values, value if minimize else -value))
 
     def _run_parallel(self, home: Home, fixed: list[dict]) -> tuple[str, int]:
+        """The trials, up to `workers` at once, each in a worker thread. Ctrl-C
+        and SIGTERM reach this (main) thread only: they stop every trial
+        running (its process group gets SIGTERM, then SIGKILL, and its worker
+        records it terminated) and start no more."""
         b = self.batch
         failed: list[launch.Outcome] = []
-        with ThreadPoolExecutor(max_workers=b.workers) as pool:
-            futures = [pool.submit(self._run_trial, home, i, values) for i, values in enumerate(fixed)]
+        stop = threading.Event()
+        pool = ThreadPoolExecutor(max_workers=b.workers)
+        try:
+            futures = [pool.submit(self._run_trial, home, i, values, stop=stop) for i, values in enumerate(fixed)]
             for fut in futures:
                 outcome = fut.result()
                 if self._failed(outcome):
                     failed.append(outcome)  # type: ignore[arg-type]
+        except BaseException:
+            stop.set()
+            with interrupts.deferred():  # a second Ctrl-C does not cut the trials' records short
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         if failed and b.fail_on_trial_error:
             error("Stopping batch because a trial failed (pending trials can be started as needed)")
             return "error", 1

@@ -37,6 +37,8 @@ READ_BYTES = 1 << 16  # a pipe's default capacity: one read empties it
 # After the run's process exits, how long its output may stay quiet but
 # open (held by a daemon it started) before recording stops.
 OUTPUT_GRACE_SECONDS = 3.0
+# A process told to stop (SIGTERM) by its batch is killed after this long.
+STOP_GRACE_SECONDS = 5.0
 
 
 @dataclass
@@ -91,19 +93,32 @@ def _die_with_parent() -> Callable[[], None] | None:
     return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _leading_a_group() -> None:
+    """The child's hook when it gets a process group of its own."""
+    os.setpgid(0, 0)
+    if (die := _die_with_parent()) is not None:
+        die()
+
+
 def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
-          flags: FlagsPipe | None = None) -> subprocess.Popen:  # fmt: skip
+          flags: FlagsPipe | None = None, own_group: bool = False) -> subprocess.Popen:  # fmt: skip
     """Start the process, its stdin ledger's own, its output piped here;
-    `flags` is sent on its pipe once the process runs."""
+    `flags` is sent on its pipe once the process runs. With `own_group`,
+    the process leads a process group of its own, which `capture` stops as
+    a whole when asked: trials run side by side, out of reach of the
+    terminal's Ctrl-C, are stopped through their batch. Such a process
+    reads no terminal (one read from outside the terminal's foreground job
+    would stop it for good): its stdin is then /dev/null."""
     try:
         proc = subprocess.Popen(
             argv,
             cwd=cwd,
             env=env,
+            stdin=subprocess.DEVNULL if own_group and os.isatty(0) else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=(flags.fd,) if flags else (),
-            preexec_fn=_die_with_parent(),
+            preexec_fn=_leading_a_group if own_group else _die_with_parent(),
         )
     except OSError as e:
         if flags:
@@ -114,16 +129,20 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
     return proc
 
 
-def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = None) -> Outcome:
+def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = None,
+            stop: threading.Event | None = None) -> Outcome:  # fmt: skip
     """Pump the process's output into `sink` (and the terminal) until it
     exits and its output ends, or stays quiet for OUTPUT_GRACE_SECONDS after
     it exits. Ctrl-C or SIGTERM is passed on to the process and reported.
     A sink with a `tick()` method has it called at least every
     TICK_SECONDS, output or not, so it can record what it holds. With a
     `prefix` (trials run side by side), the terminal gets whole lines, each
-    after the prefix; the sink never sees it."""
+    after the prefix; the sink never sees it. Once `stop` is set (for a
+    process started with `own_group`), its group gets SIGTERM, then SIGKILL
+    after STOP_GRACE_SECONDS, and the process is reported interrupted."""
     interrupted = False
     tick = getattr(sink, "tick", None)
+    stopping = _GroupStop(proc, stop) if stop is not None else None
 
     def on_term(signum, _frame):
         nonlocal interrupted
@@ -156,6 +175,8 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 continue
             if tick:
                 tick()
+            if stopping is not None:
+                interrupted = stopping.advance() or interrupted
             if not ready:
                 if exited_at is None and proc.poll() is not None:
                     exited_at = time.monotonic()
@@ -180,8 +201,10 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 sink(data, _ms(), stream)
         while True:
             try:
-                code = proc.wait()
+                code = proc.wait(TICK_SECONDS if stopping is not None else None)
                 break
+            except subprocess.TimeoutExpired:  # its output closed, the process not yet ended
+                interrupted = stopping.advance() or interrupted  # type: ignore[union-attr]
             except KeyboardInterrupt:
                 interrupted = True
                 _signal(proc, signal.SIGINT)
@@ -230,6 +253,37 @@ def _held_by_a_child(quiet_since: float) -> bool:
                             f" open; stopped recording after {OUTPUT_GRACE_SECONDS:g} s of quiet (that process keeps"
                             " running)\n")  # fmt: skip
     return True
+
+
+class _GroupStop:
+    """Stopping a process that leads its own group, a step a tick once
+    `stop` is set: SIGTERM to the group at once, SIGKILL to what is left of
+    it once STOP_GRACE_SECONDS have passed."""
+
+    def __init__(self, proc, stop: threading.Event) -> None:
+        self.proc = proc
+        self.stop = stop
+        self.since: float | None = None
+
+    def advance(self) -> bool:
+        """Whether the process is being stopped."""
+        if not self.stop.is_set():
+            return False
+        if self.since is None:
+            self.since = time.monotonic()
+            _signal_group(self.proc, signal.SIGTERM)
+        elif time.monotonic() - self.since >= STOP_GRACE_SECONDS:
+            _signal_group(self.proc, signal.SIGKILL)
+        return True
+
+
+def _signal_group(proc, signum: int) -> None:
+    """`signum` to the group the process leads: it and what it started. The
+    group's id stays taken while any of them lives, so it names no other."""
+    try:
+        os.killpg(proc.pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def stop(proc) -> int:

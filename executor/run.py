@@ -12,6 +12,7 @@ import marshal
 import os
 import shutil
 import sys
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,10 +172,10 @@ def op_env(opdef: OpDef) -> dict[str, str]:
 
 
 def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
-            prefix: bytes | None = None) -> launch.Outcome | None:  # fmt: skip
+            prefix: bytes | None = None, stop: threading.Event | None = None) -> launch.Outcome | None:  # fmt: skip
     """Append the plan (after `extra` events, in the same transaction),
     build the run directory, run the process, record its end. Returns None
-    for a staged run."""
+    for a staged run. `stop`, once set, stops the process (see `start`)."""
     spec = prepared.spec
     store_sources(home, spec, prepared.sources)
     run_dir = home.run_dir(spec.run_id)
@@ -193,7 +194,7 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
         return None
-    outcome = start(home, spec, events, copied, tee=tee, prefix=prefix)
+    outcome = start(home, spec, events, copied, tee=tee, prefix=prefix, stop=stop)
     if outcome.status == "completed" and spec.opdef.delete_on_success and not prepared.keep_run:
         sys.stderr.write(
             f"Deleting interim run {spec.run_id} ('{spec.op}' is configured for deletion on success;"
@@ -240,14 +241,18 @@ def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
 
 
 def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = True,
-          prefix: bytes | None = None, again: bool = False) -> launch.Outcome:  # fmt: skip
+          prefix: bytes | None = None, again: bool = False,
+          stop: threading.Event | None = None) -> launch.Outcome:  # fmt: skip
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it. A run started `again` (staged
     before, or stopped) is recorded as started at once, so it reads running
     from now on, and its output is added to what it had; `events` are then
     its whole stream, and if another command started it meanwhile, the
-    process is killed before it could do anything and nothing is recorded."""
+    process is killed before it could do anything and nothing is recorded.
+    With `stop` (a trial run beside others), the process leads a process
+    group of its own, stopped as a whole, and recorded terminated, once
+    `stop` is set."""
     run_dir = home.run_dir(spec.run_id)
     recorder = None
     written = None
@@ -262,7 +267,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         env = child_env(home, spec.run_id, run_dir, op_env(spec.opdef))
         os.makedirs(os.path.dirname(env["LEDGER_METRICS_FILE"]), exist_ok=True)
         when = now_ts()
-        proc = launch.start(argv, run_dir, env, flags=pipe)
+        proc = launch.start(argv, run_dir, env, flags=pipe, own_group=stop is not None)
         started = RunStarted(
             argv=redaction.redact_argv(argv, redaction.user_names(env)), env=redaction.redact_env(env),
             pid=proc.pid, cwd=str(run_dir), time=when, **liveness.started_owner(),
@@ -284,7 +289,7 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
         recorder = OutputRecorder(
             home, spec.run_id, run_dir, parser, pending=announced, sources=sources, again=again
         )
-        outcome = launch.capture(proc, recorder, tee=tee, prefix=prefix)
+        outcome = launch.capture(proc, recorder, tee=tee, prefix=prefix, stop=stop)
         outcome.scalars = recorder.scalars
     except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM before the capture began: the run is terminated
         outcome = launch.Outcome(launch.stop(proc) if proc else -interrupts.signum_of(e), interrupted=True)

@@ -197,7 +197,8 @@ class PipedJob:
     ledger: Ledger
     shell: subprocess.Popen
     log: Path
-    reader_gone: Path  # the trial's script ends its Ctrl-C once this exists
+    reader_gone: Path  # PIPED_SLEEPER ends its Ctrl-C once this exists
+    ready: list[str]  # the lines saying a trial's script is in its sleep
 
     def child(self, name: bytes) -> int:
         """The pid of the shell's child running `name` (ledger, tee)."""
@@ -206,14 +207,17 @@ class PipedJob:
         return pid
 
 
-def start_grid_through_tee(tmp_path: Path, ending: str = "raise KeyboardInterrupt", workers: int = 1) -> PipedJob:
-    """`ledger run sleeper.py x=[1,2,3] --keep-batch -y 2>&1 | tee log` in a
-    process group of its own, as a terminal runs it; returns once the first
-    trial's script is in its sleep (with `workers`, once each worker's is)."""
+def start_grid_through_tee(tmp_path: Path, ending: str = "raise KeyboardInterrupt", workers: int = 1,
+                           script: str | None = None) -> PipedJob:  # fmt: skip
+    """`ledger run sleeper.py x=[1,2,3] --keep-batch -y --workers N 2>&1 |
+    tee log` in a process group of its own, as a terminal runs it; returns
+    once each of the N first trials' scripts (PIPED_SLEEPER, or `script`)
+    is in its sleep."""
     project = tmp_path / "proj"
     project.mkdir()
     reader_gone = tmp_path / "reader-gone"
-    (project / "sleeper.py").write_text(PIPED_SLEEPER.format(reader_gone=str(reader_gone), ending=ending))
+    script = script or PIPED_SLEEPER.format(reader_gone=str(reader_gone), ending=ending)
+    (project / "sleeper.py").write_text(script)
     ledger = Ledger(tmp_path / "home", project)
     log = tmp_path / "tee.log"
     command = f"{sys.executable} -m ledger run sleeper.py 'x=[1,2,3]' --keep-batch -y --workers {workers} 2>&1"
@@ -226,12 +230,12 @@ def start_grid_through_tee(tmp_path: Path, ending: str = "raise KeyboardInterrup
                              env={**os.environ, "LEDGER_HOME": str(ledger.home)},
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              preexec_fn=as_a_terminal_job)  # fmt: skip
-    ready = 0
-    while ready < workers:
+    ready: list[str] = []
+    while len(ready) < workers:
         line = shell.stdout.readline()
         assert line, "ledger ended before its trials printed"
-        ready += "ready" in line
-    return PipedJob(ledger, shell, log, reader_gone)
+        ready += [line] if "ready" in line else []
+    return PipedJob(ledger, shell, log, reader_gone, ready)
 
 
 def assert_batch_terminated_with_the_rest_staged(ledger: Ledger) -> None:
@@ -270,6 +274,56 @@ def test_sigterm_with_output_piped_terminates_trial_and_batch_and_records_the_re
     job.shell.communicate(timeout=60)
     assert gone(ledger_pid, within=60)
     assert_batch_terminated_with_the_rest_staged(job.ledger)
+
+
+# A trial for --workers 2: the trial x=2 ignores SIGTERM, so only SIGKILL
+# stops it; each starts a process of its own, as a data loader starts workers.
+WORKER_SLEEPER = """\
+import os
+import signal
+import subprocess
+import time
+
+x = 1
+if x == 2:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+helper = subprocess.Popen(["sleep", "60"])
+print("ready", os.getpid(), helper.pid, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_stopping_a_batch_with_two_workers_stops_both_running_trials(tmp_path: Path, how: str) -> None:
+    """The terminal's Ctrl-C (to the whole job) or SIGTERM to ledger: both
+    trials running stop, and what they started with them (SIGTERM to each
+    trial's process group, SIGKILL after the grace period to the one that
+    ignores it); each is recorded terminated, the batch too, and the trial
+    not started is recorded staged."""
+    job = start_grid_through_tee(tmp_path, workers=2, script=WORKER_SLEEPER)
+    processes = [int(pid) for line in job.ready for pid in line.split("ready", 1)[1].split()]
+    assert len(processes) == 4
+    ledger_pid = job.child(b"ledger")
+    began = time.monotonic()
+    if how == "ctrl-c":
+        os.killpg(job.shell.pid, signal.SIGINT)
+    else:
+        os.kill(ledger_pid, signal.SIGTERM)
+    job.shell.communicate(timeout=60)
+    assert gone(ledger_pid, within=60)
+    took = time.monotonic() - began
+    assert all(gone(pid) for pid in processes), "a trial's process outlived its batch"
+    rows = [line.split() for line in job.ledger("runs", "-s").out.splitlines()]
+    assert sorted(row[1:] for row in rows) == [
+        ["sleeper.py", "staged", "x=3"],
+        ["sleeper.py", "terminated", "x=1"],
+        ["sleeper.py", "terminated", "x=2"],
+        ["sleeper.py+", "terminated"],
+    ], rows
+    info = {row[-1]: job.ledger("runs", "info", row[0].strip("[]")).out for row in rows if row[2] == "terminated"}
+    assert "exit_status: -15" in info["x=1"] and "exit_status: -9" in info["x=2"], info
+    assert 5 <= took < 30  # the one that ignores SIGTERM gets the whole grace period
+    assert job.ledger("verify").out.startswith("ok:")
 
 
 def test_a_running_run_cannot_be_deleted_nor_purged(tmp_path: Path) -> None:

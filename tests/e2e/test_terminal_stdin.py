@@ -74,3 +74,18 @@ def test_input_and_breakpoint_read_the_terminal(tmp_path: Path) -> None:
     assert code == 0
     output = ledger("cat", "--output", "1").out
     assert "name? " in output and "hi, world!" in output and output.endswith("done\n")
+
+
+def test_trials_run_side_by_side_read_no_terminal(tmp_path: Path) -> None:
+    """--workers 2: each trial runs in a process group of its own, outside
+    the terminal's job, where a read would stop it for good; its input()
+    meets the end of its input at once instead."""
+    script = 'x = 1\ntry:\n    input("name? ")\nexcept EOFError:\n    print("no terminal")\n'
+    ledger = with_scripts(tmp_path, {"ask.py": script})
+    terminal = Terminal(ledger, "run", "ask.py", "x=[1,2]", "--workers", "2", "-y")
+    try:
+        terminal.expect("no terminal")
+    finally:
+        code = terminal.close()
+    assert code == 0
+    assert all("no terminal" in ledger("cat", "--output", index).out for index in ("1", "2"))
