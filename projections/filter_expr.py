@@ -207,7 +207,7 @@ class _Value:
             sql, params = self.number()
             return f"{sql} {op} ?", params + [float(target.value)]
         if self.attr and self.attr[1] == "time":
-            return f"{self.attr[0]} {op} TRY_CAST(? AS TIMESTAMP)", [target.value]
+            return f"{self.attr[0]} {op} TRY_CAST(? AS TIMESTAMPTZ)", [target.value]
         text, params = self.text()
         return f"{text} {op} ?", params + [target.value]
 

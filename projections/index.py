@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 CATALOG = "idx"
 _EVENT_COLUMNS = (
-    "{'seq':'BIGINT','ts':'TIMESTAMP','run':'VARCHAR','type':'VARCHAR','v':'INTEGER','tx':'BIGINT',"
+    "{'seq':'BIGINT','ts':'TIMESTAMPTZ','run':'VARCHAR','type':'VARCHAR','v':'INTEGER','tx':'BIGINT',"
     "'cause':'BIGINT','data':'JSON'}"
 )
 # How long a writer waits for readers to let go before copying instead, and
@@ -200,9 +200,8 @@ def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     temporary folder: for reads when the home's disk is full."""
     import tempfile
 
-    import duckdb
 
-    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+    con = _fresh_database()
     con.execute(f"ATTACH ':memory:' AS {CATALOG}")
     con.execute(f"USE {CATALOG}")
     create_schema(con, CATALOG)
@@ -391,7 +390,7 @@ def _try_attach(path: str | os.PathLike[str], *, read_only: bool, patience: floa
     quoted = os.fspath(path).replace("'", "''")
     mode = " (READ_ONLY)" if read_only else ""
     while True:
-        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+        con = _fresh_database()
         try:
             con.execute(f"ATTACH '{quoted}' AS {CATALOG}{mode}")
             con.execute(f"USE {CATALOG}")
@@ -407,6 +406,16 @@ def _try_attach(path: str | os.PathLike[str], *, read_only: bool, patience: floa
             return None
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
+
+
+def _fresh_database() -> duckdb.DuckDBPyConnection:
+    """An empty in-memory database whose session reads and shows TIMESTAMPTZ
+    in UTC, as the log writes times, whatever the machine's zone."""
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
 
 
 def _attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection:

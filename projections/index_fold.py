@@ -53,7 +53,7 @@ _STATEMENTS = [
         exit_status = CASE WHEN u.type = 'RunStopped' THEN TRY_CAST(u.data->>'exit_status' AS INTEGER) END
     FROM (
         SELECT run, type, ts, data,
-               max(coalesce(TRY_CAST(nullif(replace(data->>'time', 'Z', ''), '') AS TIMESTAMP), ts))
+               max(coalesce(TRY_CAST(nullif(data->>'time', '') AS TIMESTAMPTZ), ts))
                    FILTER (WHERE type = 'RunStarted') OVER (PARTITION BY run) AS started
         FROM events WHERE seq > $pos AND type IN ('RunStarted', 'RunStopped')
         QUALIFY row_number() OVER (PARTITION BY run ORDER BY seq DESC) = 1

@@ -6,7 +6,7 @@ index of another version is rebuilt from the log on next use.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # `position` is one row: the last applied event and where its line ends in
 # the log, written in the same transaction as the rows it accounts for.
@@ -20,7 +20,7 @@ CREATE TABLE position (
 );
 CREATE TABLE events (
     seq BIGINT NOT NULL,
-    ts TIMESTAMP NOT NULL,
+    ts TIMESTAMPTZ NOT NULL,
     run VARCHAR NOT NULL,
     type VARCHAR NOT NULL,
     v INTEGER NOT NULL,
@@ -35,9 +35,9 @@ CREATE TABLE runs (
     kind VARCHAR,
     status VARCHAR,
     label VARCHAR,
-    created TIMESTAMP,
-    started TIMESTAMP,
-    stopped TIMESTAMP,
+    created TIMESTAMPTZ,
+    started TIMESTAMPTZ,
+    stopped TIMESTAMPTZ,
     exit_status INTEGER,
     proto VARCHAR,
     batch VARCHAR,
@@ -73,7 +73,7 @@ CREATE TABLE scalars (
     key VARCHAR NOT NULL,
     step BIGINT,
     value DOUBLE,
-    ts TIMESTAMP,
+    ts TIMESTAMPTZ,
     seq BIGINT NOT NULL
 );
 CREATE TABLE sourcecode (
@@ -91,7 +91,7 @@ CREATE TABLE artifacts (
     sha256 VARCHAR,
     size BIGINT,
     stored BOOLEAN,
-    ts TIMESTAMP,
+    ts TIMESTAMPTZ,
     seq BIGINT NOT NULL
 );
 CREATE TABLE trials (
@@ -99,7 +99,7 @@ CREATE TABLE trials (
     trial VARCHAR NOT NULL,
     "index" INTEGER,
     flags JSON,
-    ts TIMESTAMP,
+    ts TIMESTAMPTZ,
     seq BIGINT NOT NULL
 );
 CREATE TABLE tags (
@@ -111,7 +111,7 @@ CREATE TABLE comments (
     run VARCHAR NOT NULL,
     text VARCHAR,
     "user" VARCHAR,
-    ts TIMESTAMP,
+    ts TIMESTAMPTZ,
     seq BIGINT NOT NULL
 );
 CREATE TABLE output (

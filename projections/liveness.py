@@ -164,7 +164,7 @@ def _epoch(created: datetime | str | None) -> float | None:
         except ValueError:
             return None
     if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)  # the index keeps UTC times without a zone
+        created = created.replace(tzinfo=timezone.utc)  # a time without a zone is UTC, as the log writes it
     return created.timestamp()
 
 

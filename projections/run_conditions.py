@@ -81,7 +81,7 @@ class RunConditions:
         for bound, op in ((start, ">="), (end, "<")):
             if bound is not None:
                 parts.append(f"started {op} ?")
-                params.append(bound.replace(tzinfo=None))  # `started` is UTC without a zone
+                params.append(bound)
         return "(" + " AND ".join(parts) + ")"
 
 

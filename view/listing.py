@@ -22,7 +22,7 @@ STATUSES = ("running", "completed", "error", "terminated", "staged")
 # sortable attribute columns -> the SQL that orders by them
 ATTR_SORTS = {
     "index": "-seq", "id": "id", "op": "op", "status": "status", "label": "label",
-    "started": "started", "duration": "coalesce(stopped, now()::TIMESTAMP) - started",
+    "started": "started", "duration": "coalesce(stopped, now()) - started",
 }  # fmt: skip
 
 
@@ -104,7 +104,7 @@ def runs_page(db: IndexReader, query: RunsQuery) -> RunsPage:
     flags, metrics = _flags_and_metrics(db, ids)
     page.flag_names = sorted({n for f in flags.values() for n in f})
     page.metric_keys = sorted({k for m in metrics.values() for k in m})
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(timezone.utc)
     for r in rows:
         r.pop("total", None)
         r.pop("sortkey", None)

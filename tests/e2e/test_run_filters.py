@@ -108,3 +108,18 @@ def test_a_filter_that_cannot_be_read_is_one_line_and_changes_nothing(fits: Ledg
     assert result.code == 2 and "filter 'lr = 0.1 and': unexpected end" in result.err
     assert fits.fails(*command, "-Fs", "soon").code == 2
     assert fits.fails(*command, "--where", "(SELECT 1)").code == 2
+
+
+def test_times_are_utc_timestamptz_and_json_carries_the_zone(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")  # the machine's zone changes no stored or printed instant
+    ledger = with_scripts(tmp_path, {"fit.py": FIT})
+    ledger("run", "fit.py", "-y")
+    assert ledger("sql", "SELECT DISTINCT typeof(started) AS t FROM runs", "--format", "csv").out.splitlines() == [
+        "t", "TIMESTAMP WITH TIME ZONE"
+    ]
+    listed = json.loads(ledger("runs", "--json").out)[0]["started"]
+    queried = json.loads(ledger("sql", "SELECT started FROM runs", "--format", "json").out)[0]["started"]
+    assert listed.endswith("Z") and queried.endswith("+00:00")
+    assert listed[:19] == queried[:19]
+    assert ids(ledger, "-Fs", "last 1 hour") == ids(ledger)
+    assert ids(ledger, "-F", "started > 2000-01-01") == ids(ledger)
