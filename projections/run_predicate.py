@@ -14,6 +14,7 @@ in the SQL sandbox (projections/sql.py).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ class Predicate:
     names: tuple[str, ...]  # the columns it names
 
 
+@functools.lru_cache(maxsize=8)  # a command checks its predicate, then lists and counts with it
 def parse(text: str) -> Predicate:
     import duckdb
 
