@@ -65,6 +65,7 @@ def test_filters_choose_the_runs_label_tag_delete_and_compare_change(fits: Ledge
     fits("comment", "-a", "Diverged early", "-F", "lr = 0.1", "-y")
     assert ids(fits, "-Fc", "diverged") == everyone[2:]
     assert "Diverged early" in fits("runs", "-c", "-Fc", "DIVERGED").out
+    assert fits("cat", "--output", "-Fc", "diverged").out.strip() == "loss: 0.1"
     assert fits("delete", "-F", "loss >= 0.1", "-y").out.strip() == "Deleted 2 run(s)"
     assert ids(fits) == everyone[1:2]
     assert fits("restore", "-Fc", "diverged", "-y").out.strip() == "Restored 1 run(s)"
