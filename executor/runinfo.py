@@ -51,6 +51,25 @@ def read_output(home: Home, run_id: str) -> bytes:
     return b"".join(output_chunks(home, run_id))
 
 
+def output_slice(home: Home, run_id: str, start: int, end: int | None = None) -> tuple[bytes, int, int]:
+    """Bytes [start, end) of the run's output (a negative `start` counts
+    from its end), where they start, and the size of the whole output.
+    Each chunk's event gives its size, so only the chunks the slice lies in
+    are read: a page of a gigabyte of output costs a page and a chunk."""
+    chunks = [e.data for e in verified.stream(home.store, run_id) if isinstance(e.data, OutputCaptured)]
+    total = sum(c.bytes for c in chunks)
+    start = max(total + start, 0) if start < 0 else min(start, total)
+    end = total if end is None else max(min(end, total), start)
+    parts, at = [], 0
+    for c in chunks:
+        if at >= end:
+            break
+        if at + c.bytes > start:
+            parts.append(verified.read_blob(home.blobs, c.blob)[max(start - at, 0) : end - at])
+        at += c.bytes
+    return b"".join(parts), start, total
+
+
 def read_run_file(home: Home, run_id: str, rel: str) -> bytes:
     root = Path(home.run_dir(run_id)).resolve()
     target = (root / rel).resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from ledger.view import run_data
 from ledger.view.app import fragment, json_response, page
@@ -67,9 +67,20 @@ def run_scalars(request: Request, ref: str):
 
 
 @router.get("/api/runs/{ref}/output")
-def run_output(request: Request, ref: str, offset: Optional[int] = None):
+def run_output(request: Request, ref: str, offset: Optional[int] = None, before: Optional[int] = None):
+    """The output's last page; `?before=N` the page before byte N; `?offset=N` from byte N on."""
     db = request.app.state.db
-    return json_response(run_data.output_text(db, run_data.resolve(db, ref), offset))
+    return json_response(run_data.output_text(db, run_data.resolve(db, ref), offset, before))
+
+
+@router.get("/runs/{ref}/output")
+def run_output_whole(request: Request, ref: str) -> StreamingResponse:
+    """All of the run's output as plain text, streamed from the log a chunk
+    at a time (never rendered as HTML)."""
+    from ledger.executor.runinfo import output_chunks
+
+    db = request.app.state.db
+    return StreamingResponse(output_chunks(db.home, run_data.resolve(db, ref)), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/api/runs/{ref}/live")

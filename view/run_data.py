@@ -15,7 +15,8 @@ from ledger.errors import LedgerError
 from ledger.view.reader import IndexReader
 
 MAX_POINTS = 2000  # per curve: more are thinned evenly (the last point is always kept)
-OUTPUT_TAIL = 256 * 1024  # bytes of output a page starts with
+OUTPUT_TAIL = 256 * 1024  # bytes of output a page starts with, and each "earlier output" adds
+OUTPUT_FOLLOW = 4 * 1024 * 1024  # bytes of new output one refresh of a running run's page takes at most
 
 
 class NotFound(LedgerError):
@@ -108,15 +109,28 @@ def scalar_series(db: IndexReader, run_ids: list[str], keys: list[str] | None = 
     return out
 
 
-def output_text(db: IndexReader, run_id: str, offset: int | None = None) -> dict[str, Any]:
-    """The run's output from byte `offset` (None: its last OUTPUT_TAIL
-    bytes), and the offset to ask from next time."""
-    from ledger.executor.runinfo import read_output
+def output_text(db: IndexReader, run_id: str, offset: int | None = None, before: int | None = None) -> dict[str, Any]:
+    """A page of the run's output, read from the log a chunk or two at a
+    time whatever its size: its last OUTPUT_TAIL bytes; with `before`, the
+    OUTPUT_TAIL bytes before that byte (the earlier output a page asks for);
+    with `offset`, what came from that byte on (the new output of a running
+    run), at most OUTPUT_FOLLOW bytes at a time. A page that starts or ends
+    within the output does so at a line's start. `start` and `offset` are
+    the bytes shown, `total` the size of the whole output."""
+    from ledger.executor.runinfo import output_slice
 
-    data = read_output(db.home, run_id)
-    start = max(len(data) - OUTPUT_TAIL, 0) if offset is None else min(max(offset, 0), len(data))
-    return {"text": data[start:].decode("utf-8", "replace"), "offset": len(data), "skipped": start if offset is None
-            else 0}  # fmt: skip
+    if offset is not None:
+        data, start, total = output_slice(db.home, run_id, max(offset, 0), max(offset, 0) + OUTPUT_FOLLOW)
+        end = start + len(data)
+        if end < total and b"\n" in data:  # the rest comes with the next refresh, from the start of a line
+            data = data[: data.rindex(b"\n") + 1]
+    else:
+        first = -OUTPUT_TAIL if before is None else max(before - OUTPUT_TAIL, 0)
+        data, start, total = output_slice(db.home, run_id, first, before)
+        newline = data.find(b"\n")
+        if start > 0 and 0 <= newline < len(data) - 1:
+            data, start = data[newline + 1 :], start + newline + 1
+    return {"text": data.decode("utf-8", "replace"), "start": start, "offset": start + len(data), "total": total}
 
 
 def source_diff(db: IndexReader, run_id: str, other_id: str) -> str:

@@ -60,8 +60,8 @@ def build(home: Home) -> Fixture:
     a, b, c, d, e = (rid(x) for x in ("runa", "runb", "batchc", "rund", "rune"))
     fx.ids.update(a=a, b=b, c=c, d=d, e=e)
     blob_ok = home.blobs.put_bytes(b"epoch 1\nepoch 2\ndone\n")
-    blob_err1 = home.blobs.put_bytes(b"starting\nTraceback (most recent call last):\n")
-    blob_err2 = home.blobs.put_bytes(b'  File "train.py", line 3\nValueError: boom\n')
+    err1, err2 = b"starting\nTraceback (most recent call last):\n", b'  File "train.py", line 3\nValueError: boom\n'
+    blob_err1, blob_err2 = home.blobs.put_bytes(err1), home.blobs.put_bytes(err2)
 
     # run A: a plain completed run
     evs = append(home, [
@@ -94,8 +94,8 @@ def build(home: Home) -> Fixture:
         NewEvent(b, SourcecodeCopied(files=FILES, digest="digest-1", origin="proto", from_run=a)),
         NewEvent(b, RunStarted(argv=("python", "train.py"), pid=1)),
         NewEvent(b, ScalarLogged("loss", 2.0, 1)),
-        NewEvent(b, OutputCaptured(blob=blob_err1, bytes=10, lines=2)),
-        NewEvent(b, OutputCaptured(blob=blob_err2, bytes=10, lines=2)),
+        NewEvent(b, OutputCaptured(blob=blob_err1, bytes=len(err1), lines=2)),
+        NewEvent(b, OutputCaptured(blob=blob_err2, bytes=len(err2), lines=2)),
         NewEvent(b, RunStopped("error", 1)),
     ])
 

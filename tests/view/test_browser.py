@@ -1,7 +1,8 @@
 """The view in a real browser, on a home made as the demo makes one: load
 the runs page, sort it, open a run and see its chart's points, open the
-lineage graph, compare two runs, run a SQL query; and a running run's page
-shows new points without a reload."""
+lineage graph, compare two runs, run a SQL query; a running run's page
+shows new points without a reload; and a run of tens of megabytes of output
+opens at its end, its earlier output a click away."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLES, Ledger
+from tests.e2e.conftest import EXAMPLES, Ledger, with_scripts
 from tests.view.browser import SCREENSHOTS, screenshot, start_chromium
 from tests.view.test_view_cmd import start_view, stop
 
@@ -179,3 +180,43 @@ def test_a_running_runs_page_shows_new_points_without_reload(demo, browser):
         assert browser.execute_script("return window.notReloaded") is True
     finally:
         run.wait(timeout=120)
+
+
+LOUD_LINES = 400_000  # 80 bytes each: 32 MB
+LOUD = f'import sys\n\nfor i in range({LOUD_LINES}):\n    sys.stdout.write(f"line {{i:07d}} " + "x" * 66 + "\\n")\n'
+
+
+@pytest.fixture(scope="module")
+def loud(tmp_path_factory):
+    """A home with a run that printed 32 MB, and `ledger view` serving it."""
+    base = tmp_path_factory.mktemp("view-loud")
+    ledger = with_scripts(base, {"loud.py": LOUD})
+    ledger("run", "loud.py", "-y")
+    proc, url = start_view(base / "home", "--port", "auto")
+    yield {"url": url, "base": url.split("/runs")[0], "run": ledger("select").out.strip()}
+    stop(proc)
+
+
+def test_a_run_of_tens_of_megabytes_of_output_opens_at_its_end(loud, browser):
+    browser.get(loud["url"])
+    began = time.monotonic()
+    browser.get(f"{loud['base']}/runs/{loud['run']}")
+    took = time.monotonic() - began
+    shown = "return document.getElementById('output-text').textContent"
+    text = browser.execute_script(shown)
+    assert text.endswith(f"line {LOUD_LINES - 1:07d} {'x' * 66}\n") and "line 0000000" not in text
+    assert len(text) < 1024 * 1024 and took < 15, (len(text), took)
+    first = text.split("\n", 1)[0]
+    assert css(browser, "#output-earlier")[0].is_displayed()
+
+    css(browser, "#output-more")[0].click()
+    more = wait_for(browser, f"const t = document.getElementById('output-text').textContent;"
+                             f"return !t.startsWith({first!r}) && t")  # fmt: skip
+    assert more.endswith(text) and len(more) > len(text)
+    before = int(more.split()[1])
+    assert before < int(first.split()[1]) and f"line {before:07d}" in more
+
+    # all of it, as text, from the link
+    href = css(browser, "#output-whole")[0].get_attribute("href")
+    size = browser.execute_script("return fetch(arguments[0]).then(r => r.text()).then(t => t.length)", href)
+    assert size == LOUD_LINES * 80

@@ -81,6 +81,39 @@ function setupRunPage() {
   };
 }
 
+function formatSize(n) {
+  // as the server's `size` filter writes it
+  let value = n;
+  for (const unit of ["B", "KiB", "MiB", "GiB"]) {
+    if (value < 1024 || unit === "GiB") return unit === "B" ? `${n} B` : `${value.toFixed(1)} ${unit}`;
+    value /= 1024;
+  }
+}
+
+function setupOutputPaging() {
+  // a run's page shows the end of its output; earlier output comes a page at a time, above it
+  const more = document.getElementById("output-more");
+  if (!more) return;
+  const out = document.getElementById("output-text");
+  const runId = document.getElementById("run-head").dataset.run;
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const res = await fetch(`/api/runs/${runId}/output?before=${out.dataset.start}`, {credentials: "same-origin"});
+      if (!res.ok) return;
+      const page = await res.json();
+      const below = out.scrollHeight - out.scrollTop;  // keep the lines in view where they are
+      out.insertBefore(document.createTextNode(page.text), out.firstChild);
+      out.scrollTop = out.scrollHeight - below;
+      out.dataset.start = page.start;
+      document.getElementById("output-left-out").textContent = formatSize(page.start);
+      document.getElementById("output-earlier").hidden = page.start === 0;
+    } finally {
+      more.disabled = false;
+    }
+  });
+}
+
 function setupRunsPage() {
   const table = document.getElementById("runs-table");
   if (!table) return null;
@@ -176,6 +209,7 @@ function startPolling(refresh) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  setupOutputPaging();
   const refresh = setupRunPage() || setupRunsPage();
   setupComparePage();
   startPolling(refresh);
