@@ -86,4 +86,4 @@ def test_guilds_runs_spellings_manage_runs_as_the_top_level_commands_do(ledger: 
     purge = ledger("runs", "purge", "1", input="y\n")
     assert listed(purge.out, "purge") and "Purged 1 run(s)" in purge.out
     assert ledger("select", "1").out.strip() in (newest, older)
-    assert "Usage: ledger runs rm [OPTIONS] RUN..." in ledger("runs", "rm", "--help").out
+    assert "Usage: ledger runs rm [OPTIONS] [RUN]..." in ledger("runs", "rm", "--help").out  # or filters
