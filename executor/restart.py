@@ -91,6 +91,10 @@ def plan_restart(home: Home, ref: str, opts: Options, *,
     op, args = opts.split_op()
     if op is not None:
         raise LedgerError(f"{option} runs the run's own operation: give flags only (NAME=VALUE), not {op!r}")
+    annotations = [name for name, given in (("-l", opts.label), ("-t", opts.tags), ("-c", opts.comment)) if given]
+    if annotations:
+        raise LedgerError(f"{option} runs an existing run again: annotate it with `ledger label`/`tag`/`comment`"
+                          f" instead of {', '.join(annotations)}")  # fmt: skip
     run_id = run_named(home, ref)
     events = verified.stream(home.store, run_id)
     short = run_id[:8]

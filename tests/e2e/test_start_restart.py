@@ -104,6 +104,8 @@ def test_restart_and_start_refuse_what_they_cannot_run(ledger: Ledger) -> None:
     ledger.fails("run", "--restart", "9", "-y")
     ledger.fails("run", "--start", "1", "--restart", "1", "-y")
     ledger.fails("run", "count.py", "--stage", "-b", "-y")  # a staged run does not start
+    for option in (["-l", "again"], ["-t", "again"], ["-c", "again"]):  # an old run: annotated by its commands
+        assert "instead of " + option[0] in ledger.fails("run", "--restart", "1", *option, "-y").err
 
 
 def test_restart_of_a_running_run_is_refused(ledger: Ledger) -> None:
