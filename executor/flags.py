@@ -155,8 +155,11 @@ def flag_args(flags: dict[str, Any], opdef: OpDef) -> list[str]:
 
     None values and `arg_skip` flags are left out; a flag with `arg_switch`
     appears as a bare `--name` when its value equals the switch value and is
-    omitted otherwise (argparse `store_true`)."""
+    omitted otherwise (argparse `store_true`). Flags written into a
+    config file are not arguments: the run reads that file."""
     args: list[str] = []
+    if opdef.flags_in_config:
+        return args
     for name in sorted(flags):
         value = flags[name]
         flagdef = opdef.flags.get(name)

@@ -12,6 +12,7 @@ import shlex
 from typing import Any
 
 from ledger.errors import FlagError, ProjectError
+from ledger.executor import config_dest
 from ledger.executor.flags import FLAG_TYPES, convert_type
 from ledger.executor.opdef import FlagDef, OpDef
 from ledger.executor.requires_def import normalize_env, normalize_requires
@@ -207,16 +208,24 @@ def flagdef_from_data(name: str, v: Any, where: str) -> FlagDef:
 
 
 def _flags_dest(dest: Any, where: str) -> str | None:
-    """globals, args, or a module global holding the flags: `global:NAME` or
-    `dict:NAME` (a dict), `namespace:NAME` (a SimpleNamespace)."""
-    if dest in (None, "globals", "args"):
+    """globals, args, `args:click` (a Click command's options), a module
+    global holding the flags: `global:NAME` or `dict:NAME` (a dict),
+    `namespace:NAME` (a SimpleNamespace), or a config file the flags are
+    written into: `config:FILE` (or the legacy `config.yml`)."""
+    if dest in (None, "globals", "args", "args:click"):
         return dest
     if isinstance(dest, str):
         kind, sep, name = dest.partition(":")
         if sep and kind in ("global", "dict", "namespace") and name.isidentifier():
             return f"{kind}:{name}"
+        try:
+            if config_dest.parse_dest(dest) is not None:
+                return dest
+        except ProjectError as e:
+            raise ProjectError(f"{where}: flags-dest {dest!r}: {e}") from None
     raise ProjectError(
-        f"{where}: unsupported flags-dest {dest!r}; use globals, args, global:NAME, dict:NAME or namespace:NAME"
+        f"{where}: unsupported flags-dest {dest!r}; use globals, args, args:click, global:NAME, dict:NAME,"
+        " namespace:NAME or config:FILE"
     )
 
 

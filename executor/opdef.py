@@ -16,6 +16,8 @@ from typing import Any
 from ledger.errors import ProjectError
 
 NO_OP_MAINS = ("guild.pass",)
+# Guild's older spelling of a config-file flags-dest: the flags alone, written in that file
+LEGACY_CONFIG_DESTS = ("config.yml", "config.yaml", "config.json")
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,14 @@ class OpDef:
         if not self.main or self.exec or not self.flags_dest or ":" not in self.flags_dest:
             return None
         kind, _, name = self.flags_dest.partition(":")
-        return kind, name
+        return (kind, name) if kind in ("global", "dict", "namespace") else None
+
+    @property
+    def flags_in_config(self) -> bool:
+        """Whether the flags reach the run as a config file it reads
+        (`config:FILE`, see ledger.executor.config_dest), not as arguments."""
+        dest = self.flags_dest or ""
+        return dest.startswith("config:") or dest in LEGACY_CONFIG_DESTS
 
     @property
     def flags_in_code(self) -> bool:

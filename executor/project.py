@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ProjectError
-from ledger.executor import guildfile, script_ast
+from ledger.executor import config_dest, guildfile, script_ast
 from ledger.executor.op_main import find_main
 from ledger.executor.opdef import FlagDef, OpDef
 
@@ -32,7 +32,8 @@ StrPath = str | os.PathLike[str]
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 # what reads project files and scripts into the cached operations and analyses
 _CACHED_CODE = (
-    "guildfile", "script_ast", "opdef", "flags", "values", "spaces", "scalars", "sourcecode", "requires_def",
+    "guildfile", "config_dest", "script_ast", "opdef", "flags", "values", "spaces", "scalars", "sourcecode",
+    "requires_def",
 )  # fmt: skip
 
 
@@ -160,6 +161,10 @@ def complete_op(
 ) -> OpDef:
     """Merge a declared operation with what its main script provides."""
     wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
+    config = config_dest.of_op(opdef)
+    if config is not None:
+        found = config_dest.imported_flags(config_dest.read_project_config(config, project_dir))
+        return opdef.replace(flags=_imported(opdef, found)) if wants_import else opdef
     if opdef.is_no_op:
         return opdef.replace(flags_dest=opdef.flags_dest or "globals")
     if not opdef.main or not (wants_import or opdef.flags_dest is None):
@@ -175,12 +180,20 @@ def complete_op(
             )
         return opdef.replace(flags_dest="globals")
     found, dest = _script_flags(script, script.relative_to(project_dir).as_posix(), cache_dir, opdef.flags_dest)
-    flags = dict(opdef.flags)
-    if wants_import:
-        names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
-        for name in sorted(names - set(opdef.flags_import_skip)):
-            flags[name] = _merge_flag(opdef.flags.get(name), found[name])
+    flags = _imported(opdef, found) if wants_import else dict(opdef.flags)
     return opdef.replace(flags=flags, flags_dest=opdef.flags_dest or dest)
+
+
+def _imported(opdef: OpDef, found: dict[str, FlagDef]) -> dict[str, FlagDef]:
+    """The declared flags with those `flags-import` takes from `found`; a
+    name a declared flag already sends its value to (its arg-name) is not
+    imported again."""
+    flags = dict(opdef.flags)
+    names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
+    covered = {f.arg_name for n, f in opdef.flags.items() if f.arg_name and f.arg_name != n}
+    for name in sorted(names - set(opdef.flags_import_skip) - covered):
+        flags[name] = _merge_flag(opdef.flags.get(name), found[name])
+    return flags
 
 
 def main_script(project_dir: StrPath, module: str) -> Path | None:
@@ -218,6 +231,8 @@ def _script_flags(path: StrPath, shown: str, cache_dir: StrPath | None,
     except OSError as e:
         raise ProjectError(f"cannot read {shown}: {e.strerror}; check the file") from None
     analysis = script_analysis(data, shown, cache_dir)
+    if dest == "args:click":
+        return {n: FlagDef.from_dict(d) for n, d in analysis["click"].items()}, dest
     if dest and ":" in dest:
         param = analysis["params"].get(dest.partition(":")[2])
         return {n: FlagDef.from_dict(d) for n, d in (param["flags"] if param else {}).items()}, dest
@@ -234,6 +249,7 @@ def _is_analysis(d: dict) -> bool:
         and all(isinstance(f, dict) for f in flags.values())
         and isinstance(slots, list)
         and isinstance(d.get("params"), dict)
+        and isinstance(d.get("click"), dict)
         and all(
             isinstance(slot, list) and len(slot) == 5 and isinstance(slot[0], str)
             and all(isinstance(n, int) for n in slot[1:])

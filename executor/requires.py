@@ -37,6 +37,7 @@ class Resolution:
     files: tuple[ResolvedFile, ...]
     from_run: str | None = None
     from_dir: str = ""  # the folder `ResolvedFile.source` paths are relative to
+    data: bytes | None = None  # a file's bytes as written for the run (a config file with its flags)
 
     def event(self, run: str) -> NewEvent:
         data = DependencyResolved(
@@ -69,6 +70,10 @@ def materialise(run_dir: Path, resolutions: tuple[Resolution, ...]) -> None:
         for f in res.files:
             dest = Path(run_dir, f.path)
             dest.parent.mkdir(parents=True, exist_ok=True)
+            if res.data is not None:  # written for the run: it replaces a source file of that name
+                dest.unlink(missing_ok=True)
+                dest.write_bytes(res.data)
+                continue
             if dest.is_symlink() or dest.exists():
                 continue  # the run's own source file of that name stays
             source = Path(res.from_dir, f.source)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ConcurrencyError, LedgerError
-from ledger.events import NewEvent, RunDeleted, RunStarted
-from ledger.executor import forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
+from ledger.events import NewEvent, ResolvedFile, RunDeleted, RunStarted
+from ledger.executor import config_dest, forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
 from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
@@ -181,11 +181,13 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
     run_dir = home.run_dir(spec.run_id)
     try:  # the files first: a disk that fills up here leaves no run appended
         copied = copy_sources(home, run_dir, spec, prepared.sources)
-        if prepared.resolutions:
-            requires.materialise(run_dir, prepared.resolutions)
+        config = config_resolution(home, spec, prepared.sources)
+        resolutions = (*prepared.resolutions, *([config] if config else []))
+        if resolutions:
+            requires.materialise(run_dir, resolutions)
         # a fresh uuid4 stream: no expected version to check (that would cost
         # a look-up in the stream index on every run)
-        deps = [r.event(spec.run_id) for r in prepared.resolutions]
+        deps = [r.event(spec.run_id) for r in resolutions]
         appended = home.store.append([*extra, *plan.run_events(spec), *deps])
     except Exception:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -218,6 +220,30 @@ def copy_sources(home: Home, run_dir: str | os.PathLike[str], spec: RunSpec,
         st = dest.stat()
         copied[f.path] = (st.st_size, st.st_mtime_ns)
     return copied
+
+
+def config_resolution(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> Resolution | None:
+    """The run's copy of the config file its flags go to (`flags-dest:
+    config:FILE`), its bytes put in the blob store: the file as the run's
+    source code has it (a proto's too), else as the project has it, with
+    the run's flag values written in."""
+    dest = config_dest.of_op(spec.opdef)
+    if dest is None:
+        return None
+    base: dict[str, Any] = {}
+    if not dest.legacy:
+        src = next((f for f in spec.source.files if f.path == dest.source), None)
+        if src is None:
+            base = config_dest.read_project_config(dest, spec.project)
+        else:
+            data = sources.get(src.path)
+            base = config_dest.parse_config(data if data is not None else home.blobs.read(src.sha256), dest)
+    written = config_dest.written(dest, base, spec.opdef, spec.flag_values)
+    sha = home.blobs.put_bytes(written)
+    if not dest.legacy:  # as Guild says it; the legacy file is written from the flags alone
+        sys.stderr.write(f"Resolving {dest.name} dependency\n")
+    target = ResolvedFile(path=dest.target, source=dest.source, sha256=sha, size=len(written))
+    return Resolution(kind="config", name=dest.source, how="copy", files=(target,), data=written)
 
 
 def delete_run(home: Home, run_id: str) -> None:

@@ -32,6 +32,7 @@ def analyse(source: str) -> dict[str, Any]:
         "dest": dest,
         "slots": _slots(tree),
         "params": _params(tree),
+        "click": {n: f.to_dict() for n, f in _click_flags(tree).items()},
     }
 
 
@@ -226,6 +227,59 @@ def _argparse_flagdef(name: str, kw: dict) -> FlagDef:
         arg_switch=arg_switch,
         arg_bool=arg_bool,
     )
+
+
+def _click_flags(tree: ast.Module) -> dict[str, FlagDef]:
+    """The options of a Click command (`@click.option("--lr", type=float,
+    default=0.1)`), for `flags-dest: args:click`: each named as Click names
+    its parameter, passed as its long option."""
+    flags: dict[str, FlagDef] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for deco in node.decorator_list:
+            if isinstance(deco, ast.Call) and _callee(deco.func) == "option":
+                flagdef = _click_option(deco)
+                if flagdef is not None:
+                    flags.setdefault(flagdef.name, flagdef)
+    return dict(sorted(flags.items()))
+
+
+def _click_option(call: ast.Call) -> FlagDef | None:
+    decls = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    longs = [d.split("/")[0][2:] for d in decls if d.startswith("--") and len(d.split("/")[0]) > 2]
+    named = [d for d in decls if d.isidentifier()]
+    if not longs:
+        return None  # short options only: not passable as --name value
+    name = named[0] if named else longs[0].replace("-", "_")
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    default = _const(kw.get("default"))
+    switch = _const(kw.get("is_flag")) is True or any("/" in d for d in decls)
+    kind: str | None = None
+    choices = None
+    type_node = kw.get("type")
+    if switch:
+        kind, default = "boolean", bool(default)
+    elif isinstance(type_node, ast.Call) and _callee(type_node.func) == "Choice" and type_node.args:
+        listed = _const(type_node.args[0])
+        choices = tuple(listed) if isinstance(listed, (list, tuple)) and listed else None
+    elif type_node is not None:
+        kind = _ARGPARSE_TYPES.get(_callee(type_node) or "") or _CLICK_TYPES.get(_callee(type_node) or "")
+    elif default is not None:
+        kind = type_of(default)
+    return FlagDef(
+        name=name,
+        default=default,
+        type=kind,
+        choices=choices,
+        description=_const(kw.get("help")) or "",
+        required=_const(kw.get("required")) is True,
+        arg_name=longs[0] if longs[0] != name else None,
+        arg_switch=True if switch else None,
+    )
+
+
+_CLICK_TYPES = {"INT": "int", "FLOAT": "float", "STRING": "string", "BOOL": "boolean"}
 
 
 def _const(node: ast.AST | None) -> Any:

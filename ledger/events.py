@@ -132,9 +132,10 @@ class ResolvedFile:
 class DependencyResolved(EventData):
     """A requirement of the run, resolved before it started: the output of
     operation `name` (its run `run`) or project file `name`, linked or
-    copied (`how`) into the run directory."""
+    copied (`how`) into the run directory; or (`config`) the run's copy of
+    config file `name` with its flag values written in, its bytes a blob."""
 
-    kind: Literal["operation", "file"]
+    kind: Literal["operation", "file", "config"]
     name: str
     how: Literal["link", "copy"]
     files: tuple[ResolvedFile, ...] = ()

@@ -127,6 +127,17 @@ def meta_files(events: list[Event]) -> dict[str, bytes]:
     return files
 
 
+def written_configs(events: Iterable[Event]) -> list[tuple[str, str]]:
+    """(path, sha256) of each config file written for the run with its
+    flags: over its source file of that name, under what the run left."""
+    return [
+        (f.path, f.sha256)
+        for ev in events
+        if isinstance(ev.data, DependencyResolved) and ev.data.kind == "config"
+        for f in ev.data.files
+    ]
+
+
 def output_index_line(ms: int, stream: int) -> str:
     return f"{ms} {stream}\n"
 
@@ -155,6 +166,8 @@ def materialise(run_dir: str | os.PathLike[str], events: list[Event], read_blob:
                 dest = root / f.path
                 _write(dest, read_blob(f.sha256))
                 dest.chmod(f.mode & 0o777)
+    for path, sha in written_configs(events):
+        _write(root / path, read_blob(sha))
     for ev in events:
         if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
             _write(root / ev.data.path, read_blob(ev.data.sha256))

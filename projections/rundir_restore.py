@@ -48,6 +48,8 @@ def planned_files(events: list[Event]) -> dict[str, Planned]:
         if isinstance(ev.data, SourcecodeCopied):
             for f in ev.data.files:
                 files[f.path] = Planned(blobs=(f.sha256,), mode=f.mode & 0o777)
+    for path, sha in rundir.written_configs(events):
+        files[path] = Planned(blobs=(sha,))
     for ev in events:
         if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
             files[ev.data.path] = Planned(blobs=(ev.data.sha256,))
