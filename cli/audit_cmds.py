@@ -7,6 +7,8 @@ from typing import Optional
 import typer
 
 from ledger.cli.command import Commands
+from ledger.cli.run_filters import with_filters
+from ledger.projections.refs import Filters
 
 app = Commands()
 
@@ -105,11 +107,13 @@ def rebuild(
 
 
 @app.command("log")
+@with_filters
 def log(
     run: Optional[str] = typer.Argument(
         None, metavar="RUN", help="Index (1 = newest) or id prefix; the latest by default."
     ),
     as_json: bool = typer.Option(False, "--json", help="The full events, one JSON object per line."),
+    filters: Filters = Filters(),
 ) -> None:
     """Show a run's events in order: seq, time, type, gist.
 
@@ -119,17 +123,19 @@ def log(
     from ledger.projections.refs import resolve_id
 
     home = _home()
-    for line in log_lines(home, resolve_id(home, run), as_json):
+    for line in log_lines(home, resolve_id(home, run, filters), as_json):
         typer.echo(line)
 
 
 @app.command("lineage")
+@with_filters
 def lineage(
     run: Optional[str] = typer.Argument(
         None, metavar="RUN", help="Index (1 = newest) or id prefix; the latest by default."
     ),
     descendants: bool = typer.Option(False, "--descendants", help="The runs derived from this one, as a tree."),
     as_json: bool = typer.Option(False, "--json", help="JSON for tools."),
+    filters: Filters = Filters(),
 ) -> None:
     """Show where a run came from: its protos and batches, and what changed at each step.
 
@@ -140,7 +146,7 @@ def lineage(
     from ledger.projections.refs import resolve_id
 
     home = _home()
-    run_id = resolve_id(home, run)
+    run_id = resolve_id(home, run, filters)
     if descendants:
         tree = audit.descendants(home, run_id)
         typer.echo(to_json(tree) if as_json else audit.tree_text(tree))
@@ -150,16 +156,30 @@ def lineage(
 
 
 @app.command("diff")
+@with_filters
 def diff(
-    run_a: str = typer.Argument(..., metavar="RUN_A", help="The first run: index (1 = newest) or id prefix."),
-    run_b: str = typer.Argument(..., metavar="RUN_B", help="The second run: index (1 = newest) or id prefix."),
+    run_a: Optional[str] = typer.Argument(
+        None, metavar="RUN_A", help="The first run: index (1 = newest) or id prefix. With neither run given,"
+        " the latest two the filters keep, the older first."
+    ),
+    run_b: Optional[str] = typer.Argument(None, metavar="RUN_B", help="The second run: index or id prefix."),
+    filters: Filters = Filters(),
 ) -> None:
     """Compare two runs: flags, source files (unified diff) and attributes.
 
     Example: ledger diff 2 1
     """
+    from ledger.errors import RunRefError
     from ledger.executor.audit import diff_runs
-    from ledger.projections.refs import resolve_id
+    from ledger.projections.refs import listing, resolve_id
 
     home = _home()
-    typer.echo(diff_runs(home, resolve_id(home, run_a), resolve_id(home, run_b)))
+    if run_a is None:
+        latest = listing(home, filters, limit=2, flags=False)
+        if len(latest) < 2:
+            raise RunRefError("diff needs two runs; fewer are listed (see `ledger runs` with the same filters)")
+        typer.echo(diff_runs(home, latest[1]["id"], latest[0]["id"]))
+        return
+    if run_b is None:
+        raise RunRefError("give two runs to compare (RUN_A RUN_B), or none for the latest two")
+    typer.echo(diff_runs(home, resolve_id(home, run_a, filters), resolve_id(home, run_b, filters)))

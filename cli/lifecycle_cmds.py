@@ -15,7 +15,7 @@ from ledger.errors import LedgerError
 from ledger.executor import stopping
 from ledger.executor.follow import follow
 from ledger.home import Home
-from ledger.projections.refs import Filters, listing, resolve, resolve_id, select
+from ledger.projections.refs import Filters, listing, resolve_id, select
 
 app = Commands()
 
@@ -45,7 +45,7 @@ def watch(
             raise LedgerError("nothing to watch: no run is running; give one: `ledger watch RUN`")
         run_id = rows[0]["id"]
     else:
-        run_id = resolve_id(home, run) if not filters.narrowing else resolve(home, run, filters, flags=False)["id"]
+        run_id = resolve_id(home, run, filters)
     typer.echo(f"Watching run {run_id}", err=True)
     out = sys.stdout.buffer
 

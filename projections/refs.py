@@ -89,12 +89,13 @@ def resolve(home: Home, ref: str | None, filters: Filters = Filters(), *, flags:
     return runs[0]
 
 
-def resolve_id(home: Home, ref: str | None) -> str:
-    """The id of the one run `ref` names. A full id is checked against the
-    log's stream index, without opening the SQL index at all."""
-    if ref and is_full_id(ref) and home.store.version(ref) > 0:
+def resolve_id(home: Home, ref: str | None, filters: Filters = Filters()) -> str:
+    """The id of the one run `ref` names (among those `filters` keep). A full
+    id without filters is checked against the log's stream index, without
+    opening the SQL index at all."""
+    if ref and is_full_id(ref) and not filters.narrowing and home.store.version(ref) > 0:
         return ref
-    return resolve(home, ref, flags=False)["id"]
+    return resolve(home, ref, filters, flags=False)["id"]
 
 
 def select(

@@ -76,6 +76,15 @@ def test_filters_choose_the_runs_label_tag_delete_and_compare_change(fits: Ledge
     assert fits("cat", "--output", "-F", "lr = 0.1").out.strip() == "loss: 0.1"
 
 
+def test_diff_log_and_lineage_pick_runs_with_filters(fits: Ledger) -> None:
+    assert "flag lr: 0.25 -> 0.4" in fits("diff").out  # the latest two, the older first
+    assert "flag lr: 0.1 -> 0.25" in fits("diff", "-F", "lr < 0.3").out
+    assert "fewer are listed" in fits.fails("diff", "-Fo", "nothing").err
+    assert "or none for the latest two" in fits.fails("diff", "1").err
+    assert "lr=0.1" in fits("log", "-F", "optimizer = adam and lr < 0.2").out
+    assert "lr=0.25" in fits("lineage", "-Fl", "0.25").out
+
+
 def test_started_ranges(fits: Ledger) -> None:
     everyone = ids(fits)
     assert ids(fits, "-Fs", "last 1 hour") == everyone
@@ -101,7 +110,7 @@ def test_runs_shows_comments_under_each_run(fits: Ledger) -> None:
     [
         ("runs",), ("select",), ("label", "--set", "x", "-y"), ("tag", "-a", "x", "-y"), ("comment", "-a", "x", "-y"),
         ("delete", "-y"), ("restore", "-y"), ("purge", "-y"), ("compare",), ("cat", "--output"), ("ls",),
-        ("runs", "info"), ("stop", "-y"),
+        ("runs", "info"), ("stop", "-y"), ("diff",), ("log",), ("lineage",),
     ],
 )  # fmt: skip
 def test_a_filter_that_cannot_be_read_is_one_line_and_changes_nothing(fits: Ledger, command: tuple) -> None:
