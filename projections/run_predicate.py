@@ -7,7 +7,8 @@ value of the scalar of that name, e.g. `lr > 0.01 AND loss < 0.5 AND status =
 
 The predicate is parsed by DuckDB into a SELECT over the row and refused
 unless it is one expression: no subquery (so no table and no file can be
-named), no parameter, nothing after it. What runs is DuckDB's own rendering
+named), no parameter, nothing after it; and unless it is true or false for
+a row (a BOOLEAN, not a value like `label`). What runs is DuckDB's own rendering
 of that parsed expression, never the text as typed, on a connection locked
 in the SQL sandbox (projections/sql.py).
 """
@@ -36,6 +37,7 @@ class PredicateError(LedgerError):
 @dataclass(frozen=True)
 class Predicate:
     sql: str  # SELECT id FROM run WHERE ..., as DuckDB renders it
+    value_sql: str  # SELECT <the condition> FROM run: what it yields, to check it is true or false
     names: tuple[str, ...]  # the columns it names
 
 
@@ -60,11 +62,13 @@ def parse(text: str) -> Predicate:
         if refused:
             raise PredicateError(f"--where cannot hold {refused}: it sees only the run's row; {_HINT}")
         rendered = con.execute("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)]).fetchall()[0][0]
+        node["select_list"], node["where_clause"] = [node["where_clause"]], None
+        value = con.execute("SELECT json_deserialize_sql(?::JSON)", [json.dumps(tree)]).fetchall()[0][0]
     except duckdb.Error as e:
         raise PredicateError(f"--where does not parse: {_one_line(str(e))}; {_HINT}") from None
     finally:
         con.close()
-    return Predicate(rendered, tuple(dict.fromkeys(names)))
+    return Predicate(rendered, value, tuple(dict.fromkeys(names)))
 
 
 def _just_a_condition(node: dict[str, Any]) -> bool:
@@ -130,6 +134,15 @@ def row_sql(con: duckdb.DuckDBPyConnection, predicate: Predicate) -> tuple[str, 
             columns.append(f"{value} AS {_quoted(name)}")
             params += [name] * value.count("?")  # each lookup takes the name once
     row = ", ".join(["runs.*", *columns])
+    import duckdb
+
+    described = f"DESCRIBE WITH run AS (SELECT {row} FROM runs) {predicate.value_sql}"
+    try:
+        kind = con.execute(described, params).fetchall()[0][1]
+    except duckdb.Error as e:  # an unknown function, a type that does not compare...
+        raise PredicateError(f"--where cannot be applied: {_one_line(str(e))}") from None
+    if kind not in ("BOOLEAN", '"NULL"', "NULL"):
+        raise PredicateError(f"--where takes a condition, true or false for each run, not a {kind} value; {_HINT}")
     return f"id IN (WITH run AS (SELECT {row} FROM runs) {predicate.sql})", params
 
 

@@ -49,6 +49,9 @@ def test_where_is_a_sql_condition_over_the_row_with_flags_and_scalars_by_name(fi
         ("", "is empty"),
         ("speed > 1", "names 'speed', which is no column"),
         ("label + 1 > 0", "cannot be applied"),
+        ("nofunc(lr)", "cannot be applied"),
+        ("label", "not a VARCHAR value"),  # a value, not true or false
+        ("lr * 2", "not a DOUBLE value"),
     ],
 )
 def test_where_refuses_anything_but_a_condition_in_one_line(fits: Ledger, predicate: str, said: str) -> None:
