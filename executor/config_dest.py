@@ -24,9 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ledger.errors import DependencyError, ProjectError
-from ledger.executor.flags import split_arg
+from ledger.executor.flags import split_value
 from ledger.executor.opdef import LEGACY_CONFIG_DESTS, FlagDef, OpDef
-from ledger.executor.values import decode, format_value
 
 FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".ini": "ini", ".cfg": "ini"}
 
@@ -71,21 +70,32 @@ def of_op(opdef: OpDef) -> ConfigDest | None:
 def read_project_config(dest: ConfigDest, project_dir: str | os.PathLike[str]) -> dict:
     """The project's config file as nested data ({} for a legacy destination);
     a missing file is a DependencyError, a malformed one a ProjectError."""
+    data = project_bytes(dest, project_dir)
+    return {} if data is None else parse_config(data, dest)
+
+
+def project_bytes(dest: ConfigDest, project_dir: str | os.PathLike[str]) -> bytes | None:
+    """The project's config file as it is (None for a legacy destination)."""
     if dest.legacy:
-        return {}
+        return None
     path = Path(project_dir, dest.source)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise DependencyError(
             f"config file {dest.source} (flags-dest) is not in {project_dir}; create it or fix `flags-dest`"
         ) from None
     except OSError as e:
         raise DependencyError(f"cannot read config file {dest.source}: {e.strerror}; check the file") from None
-    return parse_config(data, dest)
 
 
-def parse_config(data: bytes, dest: ConfigDest) -> dict:
+def flags_of(dest: ConfigDest, project_dir: str | os.PathLike[str]) -> dict[str, FlagDef]:
+    """The flags the project's config file gives an operation."""
+    return imported_flags(read_project_config(dest, project_dir), typed=dest.format != "ini")
+
+
+def parse_config(data: bytes, dest: ConfigDest, typed: bool = True) -> dict:
+    """The config as nested data; an INI file's values as text unless `typed`."""
     where = f"config file {dest.source}"
     try:
         text = data.decode("utf-8-sig")
@@ -99,7 +109,7 @@ def parse_config(data: bytes, dest: ConfigDest) -> dict:
         except ValueError as e:
             raise ProjectError(f"{where}: invalid JSON: {e}; fix the syntax") from None
     else:
-        value = _load_ini(text, where)
+        value = _load_ini(text, where, typed)
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -107,25 +117,27 @@ def parse_config(data: bytes, dest: ConfigDest) -> dict:
     return value
 
 
-def imported_flags(config: dict) -> dict[str, FlagDef]:
+def imported_flags(config: dict, typed: bool = True) -> dict[str, FlagDef]:
     """A flag for each leaf of the config, typed as Guild types imported values:
-    numbers are `number`, a list is one value whose items are passed split."""
-    from ledger.executor.script_ast import global_type
+    numbers are `number`, a list is one value whose items are passed split.
+    Not `typed` (an INI file's values, text read as whatever they look
+    like), a value given is read the same way: `b=yes` where the file has 0."""
+    from ledger.executor.script_ast import global_type, list_flagdef
 
     flags = {}
     for name, value in _flat(config):
         if isinstance(value, list):
-            shown = " ".join(_list_item(v) for v in value)
-            flags[name] = FlagDef(name=name, default=shown, arg_split=True)
+            flags[name] = list_flagdef(name, value)
         elif value is None or isinstance(value, (bool, int, float, str)):
-            flags[name] = FlagDef(name=name, default=value, type=global_type(value))
+            flags[name] = FlagDef(name=name, default=value, type=global_type(value) if typed else None)
     return flags
 
 
-def written(dest: ConfigDest, base: dict, opdef: OpDef, values: dict[str, Any]) -> bytes:
-    """The run's copy of the config: `base` with each flag's value at the
-    key its arg-name (else its name) dots into."""
-    merged = _copy(base)
+def written(dest: ConfigDest, data: bytes | None, opdef: OpDef, values: dict[str, Any]) -> bytes:
+    """The run's copy of the config file `data` (None: an empty one) with
+    each flag's value at the key its arg-name (else its name) dots into.
+    An INI file's other values stay as written (`yes` is not made `True`)."""
+    merged = {} if data is None else parse_config(data, dest, typed=dest.format != "ini")
     for name, value in sorted(values.items()):
         flagdef = opdef.flags.get(name)
         if flagdef is not None and flagdef.arg_skip:
@@ -156,7 +168,7 @@ def _load_yaml(text: str, where: str) -> Any:
         raise ProjectError(f"{where}: invalid YAML{at}: {problem}; fix the syntax") from None
 
 
-def _load_ini(text: str, where: str) -> dict:
+def _load_ini(text: str, where: str, typed: bool = True) -> dict:
     """DEFAULT's keys at the top, each section's own keys under its name,
     each value typed as Guild reads it: int, else float, else boolean, else text."""
     import configparser
@@ -169,7 +181,10 @@ def _load_ini(text: str, where: str) -> dict:
         raise ProjectError(f"{where}: invalid INI: {str(e).splitlines()[0]}; fix the syntax") from None
     out: dict[str, Any] = {}
     for section in parser.sections():
-        items = {key: _ini_value(parser, section, key) for key in parser.options(section)}
+        items = {
+            key: _ini_value(parser, section, key) if typed else parser.get(section, key)
+            for key in parser.options(section)
+        }
         if section == "DEFAULT":
             out.update(items)
         else:
@@ -201,17 +216,8 @@ def _dump_ini(data: dict) -> str:
     return out.getvalue()
 
 
-def _list_item(value: Any) -> str:
-    """A list item in a flag's text, as Guild shows it (`1 1.2 blue true`)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else format_value(value)
-
-
 def _config_value(value: Any, flagdef: FlagDef | None) -> Any:
-    """A list flag given as text (`l='a b 123'`) is its items, each read as a value."""
-    if flagdef is not None and flagdef.arg_split not in (None, False) and isinstance(value, str):
-        return [decode(part) for part in split_arg(value, flagdef.arg_split)]
+    value = split_value(value, flagdef)
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -221,10 +227,6 @@ def _flat(d: dict, prefix: str = ""):
             yield from _flat(value, f"{prefix}{key}.")
         elif not isinstance(value, dict):
             yield f"{prefix}{key}", value
-
-
-def _copy(d: dict) -> dict:
-    return {k: _copy(v) if isinstance(v, dict) else v for k, v in d.items()}
 
 
 def _set_dotted(d: dict, key: str, value: Any) -> None:

@@ -190,6 +190,14 @@ def split_arg(value: Any, how: Any) -> list[str]:
     return [part.strip() for part in value.split(str(how)) if part.strip()]
 
 
+def split_value(value: Any, flagdef: FlagDef | None) -> Any:
+    """The value a script's data gets for a flag: an `arg-split` flag given
+    as text (`l='a b 123'`) is the list of its items, each read as a value."""
+    if flagdef is not None and flagdef.arg_split not in (None, False) and isinstance(value, str):
+        return [decode(part) for part in split_arg(value, flagdef.arg_split)]
+    return value
+
+
 def render_exec(template: str, flags: dict[str, Any], opdef: OpDef, extra: dict[str, str] | None = None) -> list[str]:
     """The argv of an `exec` operation: `${flag_args}` expands to
     flag_args(); `${name}` to a flag's value or an `extra` variable

@@ -15,6 +15,7 @@ cached the same way, by the script's bytes (`script_analysis`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -163,7 +164,7 @@ def complete_op(
     wants_import = opdef.flags_import is True or (isinstance(opdef.flags_import, tuple) and opdef.flags_import)
     config = config_dest.of_op(opdef)
     if config is not None:
-        found = config_dest.imported_flags(config_dest.read_project_config(config, project_dir))
+        found = config_dest.flags_of(config, project_dir)
         return opdef.replace(flags=_imported(opdef, found)) if wants_import else opdef
     if opdef.is_no_op:
         return opdef.replace(flags_dest=opdef.flags_dest or "globals")
@@ -190,9 +191,15 @@ def _imported(opdef: OpDef, found: dict[str, FlagDef]) -> dict[str, FlagDef]:
     imported again."""
     flags = dict(opdef.flags)
     names = set(found) if opdef.flags_import is True else set(opdef.flags_import) & set(found)
-    covered = {f.arg_name for n, f in opdef.flags.items() if f.arg_name and f.arg_name != n}
-    for name in sorted(names - set(opdef.flags_import_skip) - covered):
-        flags[name] = _merge_flag(opdef.flags.get(name), found[name])
+    names -= set(opdef.flags_import_skip)
+    # a declared flag whose arg-name is an imported name takes that one's place
+    renamed = {f.arg_name: n for n, f in opdef.flags.items() if f.arg_name in names and f.arg_name != n}
+    for name in sorted(names):
+        if name in renamed:
+            declared = opdef.flags[renamed[name]]
+            flags[declared.name] = _merge_flag(declared, dataclasses.replace(found[name], name=declared.name))
+        else:
+            flags[name] = _merge_flag(opdef.flags.get(name), found[name])
     return flags
 
 

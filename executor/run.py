@@ -21,7 +21,7 @@ from typing import Any
 from ledger.errors import ConcurrencyError, LedgerError
 from ledger.events import NewEvent, ResolvedFile, RunDeleted, RunStarted
 from ledger.executor import config_dest, forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
-from ledger.executor.flags import format_value, parse_assignments, render_label, resolve
+from ledger.executor.flags import format_value, parse_assignments, render_label, resolve, split_value
 from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
 from ledger.executor.op_main import find_main
@@ -230,15 +230,13 @@ def config_resolution(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> R
     dest = config_dest.of_op(spec.opdef)
     if dest is None:
         return None
-    base: dict[str, Any] = {}
-    if not dest.legacy:
-        src = next((f for f in spec.source.files if f.path == dest.source), None)
-        if src is None:
-            base = config_dest.read_project_config(dest, spec.project)
-        else:
-            data = sources.get(src.path)
-            base = config_dest.parse_config(data if data is not None else home.blobs.read(src.sha256), dest)
-    written = config_dest.written(dest, base, spec.opdef, spec.flag_values)
+    src = next((f for f in spec.source.files if f.path == dest.source), None)
+    if dest.legacy or src is None:
+        data = config_dest.project_bytes(dest, spec.project)
+    else:
+        data = sources.get(src.path)
+        data = data if data is not None else home.blobs.read(src.sha256)
+    written = config_dest.written(dest, data, spec.opdef, spec.flag_values)
     sha = home.blobs.put_bytes(written)
     if not dest.legacy:  # as Guild says it; the legacy file is written from the flags alone
         sys.stderr.write(f"Resolving {dest.name} dependency\n")
@@ -356,6 +354,7 @@ def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLi
             analysis = script_analysis(data, found[0], cache_dir)
             param = opdef.flags_param
             if param is not None:  # the flags go into one global dict or namespace, not globals of their own
+                values = {n: split_value(v, opdef.flags.get(n)) for n, v in values.items()}
                 code = compile(rewrite_param_of(read_source(data), analysis, param, values), str(full), "exec")
                 return marshal.dumps((code, {}))
             code = compile(rewrite_globals(read_source(data), values, analysis["slots"]), str(full), "exec")

@@ -81,6 +81,13 @@ def global_type(value: Any) -> str | None:
     return type_of(value)
 
 
+def list_flagdef(name: str, items: list) -> FlagDef:
+    """A list read from a script or a config file is one flag, as Guild has
+    it: its items as text (`1 2 foo`), passed split, each read as a value."""
+    text = " ".join(("true" if v else "false") if isinstance(v, bool) else str(v) for v in items)
+    return FlagDef(name=name, default=text, arg_split=True)
+
+
 def _params(tree: ast.Module) -> dict[str, Any]:
     """Module-level dicts and SimpleNamespaces of literals, the places a
     `global:NAME`, `dict:NAME` or `namespace:NAME` flags-dest names:
@@ -102,6 +109,8 @@ def _params(tree: ast.Module) -> dict[str, Any]:
         for key, default in _flat(value):
             if default is None or isinstance(default, _LITERAL_TYPES):
                 flags[key] = FlagDef(name=key, default=default, type=global_type(default)).to_dict()
+            elif isinstance(default, list) and all(isinstance(v, _LITERAL_TYPES) for v in default):
+                flags[key] = list_flagdef(key, default).to_dict()
         slot = [node.lineno, node.col_offset, node.end_lineno, node.end_col_offset]
         out[name] = {"kind": kind, "value": value, "slot": slot, "flags": flags}
     return out

@@ -1,0 +1,6 @@
+import json
+import pprint
+import sys
+
+with open(sys.argv[1]) as f:
+    pprint.pprint(json.load(f))
