@@ -192,10 +192,13 @@ def split_arg(value: Any, how: Any) -> list[str]:
 
 def split_value(value: Any, flagdef: FlagDef | None) -> Any:
     """The value a script's data gets for a flag: an `arg-split` flag given
-    as text (`l='a b 123'`) is the list of its items, each read as a value."""
-    if flagdef is not None and flagdef.arg_split not in (None, False) and isinstance(value, str):
+    as text (`l='a b 123'`) is the list of its items, each read as a value;
+    one value that is not text (`y=1`) is a list of one."""
+    if flagdef is None or flagdef.arg_split in (None, False) or value is None:
+        return value
+    if isinstance(value, str):
         return [decode(part) for part in split_arg(value, flagdef.arg_split)]
-    return value
+    return value if isinstance(value, (list, tuple)) else [value]
 
 
 def render_exec(template: str, flags: dict[str, Any], opdef: OpDef, extra: dict[str, str] | None = None) -> list[str]:

@@ -347,6 +347,7 @@ def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLi
     module, _ = opdef.main_parts()
     found = find_main(module, lambda rel: Path(run_dir, rel).is_file())
     code = None
+    values = {n: split_value(v, opdef.flags.get(n)) for n, v in values.items()}  # `arg-split`: a list
     if found is not None:
         full = Path(run_dir, found[0]).absolute()
         try:
@@ -354,13 +355,20 @@ def flags_payload(opdef: OpDef, values: dict[str, Any], run_dir: str | os.PathLi
             analysis = script_analysis(data, found[0], cache_dir)
             param = opdef.flags_param
             if param is not None:  # the flags go into one global dict or namespace, not globals of their own
-                values = {n: split_value(v, opdef.flags.get(n)) for n, v in values.items()}
-                code = compile(rewrite_param_of(read_source(data), analysis, param, values), str(full), "exec")
+                keyed = {_param_key(n, opdef): v for n, v in values.items()}
+                code = compile(rewrite_param_of(read_source(data), analysis, param, keyed), str(full), "exec")
                 return marshal.dumps((code, {}))
             code = compile(rewrite_globals(read_source(data), values, analysis["slots"]), str(full), "exec")
         except (SyntaxError, ValueError, OSError, LedgerError):
             code = None
     return marshal.dumps((code, values))
+
+
+def _param_key(name: str, opdef: OpDef) -> str:
+    """Where a flag goes in a dict or namespace: its arg-name (`strings.s1`:
+    a nested key) or else its name."""
+    flagdef = opdef.flags.get(name)
+    return (flagdef.arg_name if flagdef is not None else None) or name
 
 
 def rewrite_param_of(source: str, analysis: dict[str, Any], param: tuple[str, str], values: dict[str, Any]) -> str:

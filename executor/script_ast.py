@@ -226,6 +226,14 @@ def _argparse_flagdef(name: str, kw: dict) -> FlagDef:
         kind = _ARGPARSE_TYPES.get(type_node.id) if isinstance(type_node, ast.Name) else None
     arg_bool = kind == "boolean" and arg_switch is None
     choices = _const(kw.get("choices"))
+    nargs = _const(kw.get("nargs"))
+    if nargs in ("+", "*") or (isinstance(nargs, int) and not isinstance(nargs, bool) and nargs > 1):
+        # several values to one option: one flag, its text split apart (Guild's arg-split);
+        # untyped, as argparse reads each item by the option's own type
+        listed = default if isinstance(default, (list, tuple)) else None
+        text = list_flagdef(name, list(listed)).default if listed is not None else default
+        return FlagDef(name=name, default=text, description=_const(kw.get("help")) or "",
+                       required=_const(kw.get("required")) is True, arg_split=True)  # fmt: skip
     return FlagDef(
         name=name,
         default=default,

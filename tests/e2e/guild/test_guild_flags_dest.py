@@ -139,3 +139,22 @@ def test_click_options_are_flags_passed_as_options(configdest: Ledger) -> None:
 def test_dotted_flags_reach_nested_keys_of_a_dict(configdest: Ledger) -> None:
     assert "opt.decay.every" in configdest("run", "nested", "--help-op").out
     assert configdest("run", "nested", "opt.decay.every=3", "opt.lr=0.5", "-y").out.strip() == "0.5 3 2"
+
+
+def test_a_dotted_arg_name_reaches_a_nested_key_of_a_dict(configdest: Ledger) -> None:
+    out = configdest("run", "strings", "i=5", "s2=Whah", "-y").out.strip()
+    assert out == "{'i': 5, 'strings': {'s1': 'Hola', 's2': 'Whah'}}"
+
+
+def test_argparse_options_of_several_values_are_split_flags(configdest: Ledger) -> None:
+    assert "y  (default is 1 2)" in configdest("run", "many", "--help-op").out
+    assert configdest("run", "many", "-y").out.splitlines() == ["None", "[1, 2]"]
+    out = configdest("run", "many", "x=1 2 'hello there'", "y=3 4", "-y").out
+    assert out.splitlines() == ["['1', '2', 'hello there']", "[3, 4]"]
+
+
+def test_split_flags_reach_globals_as_lists(configdest: Ledger) -> None:
+    assert configdest("run", "split-globals", "-y").out.splitlines() == ["[1, 2, 3]", "[]"]
+    out = configdest("run", "split-globals", "x=1 2 'hello there'", "y=1:2:three", "-y").out
+    assert out.splitlines() == ["[1, 2, 'hello there']", "[1, 2, 'three']"]
+    assert configdest("run", "split-globals", "x=hello", "y=1", "-y").out.splitlines() == ["['hello']", "[1]"]
