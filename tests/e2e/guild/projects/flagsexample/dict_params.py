@@ -1,0 +1,5 @@
+import pprint
+
+params = {"i": 3}
+
+pprint.pprint(params)

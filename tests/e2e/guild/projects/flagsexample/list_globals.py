@@ -1,0 +1,5 @@
+x = None
+y = None
+
+print(x)
+print(y)
