@@ -66,7 +66,12 @@ def _flags(tree: ast.Module) -> tuple[dict, str]:
         return _argparse_flags(tree), "args"
     flags = {}
     for name, node in _global_assigns(tree):
-        if name in flags or name.startswith("_") or not _is_literal(node):
+        if name in flags or name.startswith("_"):
+            continue
+        if _is_literal_list(node):  # `l = [1, 2, "foo"]`: one flag, `1 2 foo`, split back into a list
+            flags[name] = list_flagdef(name, ast.literal_eval(node))
+            continue
+        if not _is_literal(node):
             continue
         value = _literal(node)  # None too: Guild makes a None global a flag without a default
         flags[name] = FlagDef(name=name, default=value, type=global_type(value))
@@ -137,7 +142,7 @@ def _slots(tree: ast.Module) -> list[list]:
     return [
         [name, node.lineno, node.col_offset, node.end_lineno, node.end_col_offset]
         for name, node in _global_assigns(tree)
-        if _is_literal(node)
+        if _is_literal(node) or _is_literal_list(node)
     ]
 
 
@@ -172,6 +177,10 @@ def _is_literal(node: ast.AST) -> bool:
         and isinstance(node.operand.value, (int, float))
         and not isinstance(node.operand.value, bool)
     )
+
+
+def _is_literal_list(node: ast.AST) -> bool:
+    return isinstance(node, ast.List) and all(_is_literal(e) for e in node.elts)
 
 
 def _literal(node: ast.AST) -> Any:
