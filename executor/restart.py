@@ -21,13 +21,22 @@ from typing import TYPE_CHECKING
 from ledger import verified
 from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, NewEvent, RunCreated, SourcecodeCopied
-from ledger.executor import manage
+from ledger.executor import manage, requires
 from ledger.executor.batch import BatchPlan
 from ledger.executor.flags import format_value, parse_assignments
 from ledger.executor.plan import RunSpec, Source
 from ledger.executor.render import events_text
 from ledger.executor.replay import Overrides, read_proto, replay
-from ledger.executor.run import Prepared, context, copy_sources, exit_code, start, started_elsewhere, store_sources
+from ledger.executor.run import (
+    Prepared,
+    config_resolution,
+    context,
+    copy_sources,
+    exit_code,
+    start,
+    started_elsewhere,
+    store_sources,
+)
 from ledger.executor.source_files import project_source
 from ledger.executor.steps import NeededPlan
 from ledger.executor.values import is_space
@@ -77,6 +86,11 @@ class RestartPlan:
             copy_sources(home, run_dir, self.spec, self.sources)
             src = self.spec.source
             overrides.append(NewEvent(self.spec.run_id, SourcecodeCopied(files=src.files, digest=src.digest)))
+        # new flags or source: the config file the flags go to is written again, and recorded so
+        config = config_resolution(home, self.spec, self.sources or {}) if overrides else None
+        if config is not None:
+            requires.materialise(run_dir, (config,))
+            overrides.append(config.event(self.spec.run_id))
         if overrides:
             events += home.store.append(overrides, expected_version=len(events))
         return exit_code(start(home, self.spec, events, file_stats(run_dir), again=True))

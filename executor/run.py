@@ -8,6 +8,7 @@ appends the plan, builds the run directory and runs the process in it.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import marshal
 import os
 import shutil
@@ -222,11 +223,12 @@ def copy_sources(home: Home, run_dir: str | os.PathLike[str], spec: RunSpec,
     return copied
 
 
-def config_resolution(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> Resolution | None:
+def config_resolution(home: Home, spec: RunSpec, sources: dict[str, bytes], store: bool = True) -> Resolution | None:
     """The run's copy of the config file its flags go to (`flags-dest:
-    config:FILE`), its bytes put in the blob store: the file as the run's
-    source code has it (a proto's too), else as the project has it, with
-    the run's flag values written in."""
+    config:FILE`), its bytes put in the blob store unless not `store` (a
+    run outside the log): the file as the run's source code has it (a
+    proto's too), else as the project has it, with the run's flag values
+    written in."""
     dest = config_dest.of_op(spec.opdef)
     if dest is None:
         return None
@@ -237,7 +239,7 @@ def config_resolution(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> R
         data = sources.get(src.path)
         data = data if data is not None else home.blobs.read(src.sha256)
     written = config_dest.written(dest, data, spec.opdef, spec.flag_values)
-    sha = home.blobs.put_bytes(written)
+    sha = home.blobs.put_bytes(written) if store else hashlib.sha256(written).hexdigest()
     if not dest.legacy:  # as Guild says it; the legacy file is written from the flags alone
         sys.stderr.write(f"Resolving {dest.name} dependency\n")
     target = ResolvedFile(path=dest.target, source=dest.source, sha256=sha, size=len(written))

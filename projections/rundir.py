@@ -127,15 +127,17 @@ def meta_files(events: list[Event]) -> dict[str, bytes]:
     return files
 
 
-def written_configs(events: Iterable[Event]) -> list[tuple[str, str]]:
-    """(path, sha256) of each config file written for the run with its
-    flags: over its source file of that name, under what the run left."""
-    return [
-        (f.path, f.sha256)
-        for ev in events
-        if isinstance(ev.data, DependencyResolved) and ev.data.kind == "config"
-        for f in ev.data.files
-    ]
+def written_files(events: Iterable[Event]) -> list[tuple[str, str]]:
+    """(path, sha256) of each file written over the run's source files, in
+    the order written (a later one of a path wins): the config files its
+    flags went to, and what it left that was stored."""
+    out = []
+    for ev in events:
+        if isinstance(ev.data, DependencyResolved) and ev.data.kind == "config":
+            out += [(f.path, f.sha256) for f in ev.data.files]
+        elif isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
+            out.append((ev.data.path, ev.data.sha256))
+    return out
 
 
 def output_index_line(ms: int, stream: int) -> str:
@@ -166,11 +168,8 @@ def materialise(run_dir: str | os.PathLike[str], events: list[Event], read_blob:
                 dest = root / f.path
                 _write(dest, read_blob(f.sha256))
                 dest.chmod(f.mode & 0o777)
-    for path, sha in written_configs(events):
+    for path, sha in written_files(events):
         _write(root / path, read_blob(sha))
-    for ev in events:
-        if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
-            _write(root / ev.data.path, read_blob(ev.data.sha256))
     write_meta(root, events)
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):

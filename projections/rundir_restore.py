@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.blobs import BlobStore
-from ledger.events import ArtifactRecorded, Event, OutputCaptured, RunStarted, SourcecodeCopied
+from ledger.events import Event, OutputCaptured, RunStarted, SourcecodeCopied
 from ledger.projections import rundir
 
 _CHUNK = 1 << 20
@@ -48,11 +48,8 @@ def planned_files(events: list[Event]) -> dict[str, Planned]:
         if isinstance(ev.data, SourcecodeCopied):
             for f in ev.data.files:
                 files[f.path] = Planned(blobs=(f.sha256,), mode=f.mode & 0o777)
-    for path, sha in rundir.written_configs(events):
+    for path, sha in rundir.written_files(events):
         files[path] = Planned(blobs=(sha,))
-    for ev in events:
-        if isinstance(ev.data, ArtifactRecorded) and ev.data.stored:
-            files[ev.data.path] = Planned(blobs=(ev.data.sha256,))
     files.update((rel, Planned(data=data)) for rel, data in rundir.meta_files(events).items())
     chunks = [ev.data for ev in events if isinstance(ev.data, OutputCaptured)]
     if chunks or any(isinstance(ev.data, RunStarted) for ev in events):

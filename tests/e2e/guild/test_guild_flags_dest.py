@@ -158,3 +158,20 @@ def test_split_flags_reach_globals_as_lists(configdest: Ledger) -> None:
     out = configdest("run", "split-globals", "x=1 2 'hello there'", "y=1:2:three", "-y").out
     assert out.splitlines() == ["[1, 2, 'hello there']", "[1, 2, 'three']"]
     assert configdest("run", "split-globals", "x=hello", "y=1", "-y").out.splitlines() == ["['hello']", "[1]"]
+
+
+def test_a_restart_with_new_flags_writes_and_records_the_config_again(configdest: Ledger) -> None:
+    configdest("run", "yaml", "epochs=2", "-y")
+    assert shown(configdest("run", "--restart", "1", "epochs=11", "-y"))["epochs"] == 11
+    folder = run_dir(configdest)
+    assert "epochs: 11" in (folder / "settings.yml").read_text()
+    shutil.rmtree(folder)
+    configdest("rebuild")
+    assert "epochs: 11" in (folder / "settings.yml").read_text()  # the later write wins, as it did
+
+
+def test_a_run_outside_the_log_gets_its_config_too(configdest: Ledger, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    assert shown(configdest("run", "yaml", "epochs=4", "-d", str(elsewhere), "-y"))["epochs"] == 4
+    assert "epochs: 4" in (elsewhere / "settings.yml").read_text()
+    assert configdest.log_bytes() == b""
