@@ -11,6 +11,7 @@ from ledger.events import (
     ArtifactRecorded,
     CommentAdded,
     CommentRemoved,
+    DependencyResolved,
     LabelSet,
     NewEvent,
     OutputCaptured,
@@ -185,6 +186,8 @@ def _blobs_of(data) -> list[str]:
         return [data.blob]
     if isinstance(data, ArtifactRecorded) and data.stored:
         return [data.sha256]
+    if isinstance(data, DependencyResolved) and data.kind == "config":  # the config file written for the run
+        return [f.sha256 for f in data.files]
     return []
 
 
@@ -198,7 +201,8 @@ def purge(home: Home, runs: list[str]) -> int:
     for raw in home.store.read_raw():
         if raw["type"] == "RunPurged":
             purged.add(raw["run"])
-        elif raw["type"] in ("SourcecodeCopied", "OutputCaptured", "ScalarsLogged", "ArtifactRecorded"):
+        elif raw["type"] in ("SourcecodeCopied", "OutputCaptured", "ScalarsLogged", "ArtifactRecorded",
+                             "DependencyResolved"):  # fmt: skip
             usage.setdefault(raw["run"], set()).update(_blobs_of(from_dict(raw).data))
     targets = set(runs)
     kept: set[str] = set()

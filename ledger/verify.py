@@ -110,6 +110,8 @@ class _BlobRefs:
             shas = [data["blob"]]
         elif kind == "ArtifactRecorded" and data["stored"]:
             shas = [data["sha256"]]
+        elif kind == "DependencyResolved" and data.get("kind") == "config":  # a config file written for the run
+            shas = [f["sha256"] for f in data.get("files", ())]
         elif kind == "RunPurged":
             self.purged.setdefault(raw["run"], set()).update(data["blobs"])
             return

@@ -4,6 +4,7 @@ flag names reaching nested keys of a `dict:` destination."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -175,3 +176,17 @@ def test_a_run_outside_the_log_gets_its_config_too(configdest: Ledger, tmp_path:
     assert shown(configdest("run", "yaml", "epochs=4", "-d", str(elsewhere), "-y"))["epochs"] == 4
     assert "epochs: 4" in (elsewhere / "settings.yml").read_text()
     assert configdest.log_bytes() == b""
+
+
+def test_the_written_config_is_a_blob_verify_checks_and_purge_removes(configdest: Ledger) -> None:
+    configdest("run", "yaml", "epochs=13", "--stage", "-y")  # staged: nothing but the config event names the blob
+    sha = hashlib.sha256((run_dir(configdest) / "settings.yml").read_bytes()).hexdigest()
+    blob = configdest.home / "objects" / sha[:2] / sha[2:]
+    assert blob.is_file() and configdest("verify").code == 0
+    kept = blob.read_bytes()
+    blob.unlink()
+    assert sha[:12] in configdest("verify", check=False).both  # a blob the log names is missing
+    blob.write_bytes(kept)
+    configdest("delete", "1", "-y")
+    configdest("purge", "1", "-y")
+    assert not blob.exists() and configdest("verify").code == 0
