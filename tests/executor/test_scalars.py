@@ -92,5 +92,8 @@ def test_many_lines_at_once_find_what_line_by_line_finds(lines, longest):
     by_line = ScalarParser(None, ignore={"x"})
     want = [found for line in lines if len(line) <= longest for found in by_line.feed(line)]
     at_once = ScalarParser(None, ignore={"x"})
-    assert at_once.feed_lines("\n".join(lines), longest) == want
+    shown = repr  # a NaN equals no NaN; its repr does
+    assert [(k, shown(v), s) for k, v, s in at_once.feed_lines("\n".join(lines), longest)] == [
+        (k, shown(v), s) for k, v, s in want
+    ]
     assert (at_once.step, at_once._seen) == (by_line.step, by_line._seen)
