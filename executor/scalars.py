@@ -112,19 +112,8 @@ class ScalarParser:
             m = pattern.search(line)
             if m:
                 found.extend(self._matches(key, m))
-        out = []
-        for key, value, step in found:
-            if key == "step":
-                self._set_step(value)
-                continue
-            if step is not None:
-                self._set_step(step)
-            elif not self._explicit_step and key in self._seen:
-                self.step += 1
-                self._seen = set()
-            self._seen.add(key)
-            out.append((key, value, self.step))
-        return out
+        placed = (self._placed(key, value, step) for key, value, step in found)
+        return [scalar for scalar in placed if scalar is not None]
 
     def feed_lines(self, text: str, longest: int) -> list[tuple[str, float, int]]:
         """The scalars in whole lines of output (`text` ends at a line's end),
@@ -137,23 +126,29 @@ class ScalarParser:
                     out += self.feed(line)
             return out
         out = []
-        ignore = self._ignore
+        ignore, placed = self._ignore, self._placed
         for m in _DEFAULT_OVER_LINES.finditer(text):
             key, raw, raw_step = m.groups()
             if key in ignore or m.end() - m.start() > longest:
                 continue
-            value = float(raw)
-            if key == "step":
-                self._set_step(value)
-                continue
-            if raw_step is not None:
-                self._set_step(float(raw_step))
-            elif not self._explicit_step and key in self._seen:
-                self.step += 1
-                self._seen = set()
-            self._seen.add(key)
-            out.append((key, value, self.step))
+            scalar = placed(key, float(raw), None if raw_step is None else float(raw_step))
+            if scalar is not None:
+                out.append(scalar)
         return out
+
+    def _placed(self, key: str, value: float, step: float | None) -> tuple[str, float, int] | None:
+        """A scalar found, at the step the rules give it; None for the key
+        `step`, which sets the step of what follows instead."""
+        if key == "step":
+            self._set_step(value)
+            return None
+        if step is not None:
+            self._set_step(step)
+        elif not self._explicit_step and key in self._seen:
+            self.step += 1
+            self._seen = set()
+        self._seen.add(key)
+        return key, value, self.step
 
     def _set_step(self, value: float) -> None:
         # a step is an int64 in the index: infinity, NaN or 1e23 is not one
