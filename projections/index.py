@@ -55,6 +55,7 @@ _EVENT_COLUMNS = (
 _WRITER_PATIENCE = 0.15
 # How much of the log one transaction of a catch-up or rebuild applies.
 FOLD_BYTES = 32 << 20
+FOLD_MEMORY = "256MB"  # DuckDB's own limit while it does so
 _READER_PATIENCE = 10.0
 
 
@@ -136,14 +137,21 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
     The new events are applied FOLD_BYTES of log at a time, each part in its
     own transaction with the position it reaches: a whole-history rebuild
     then needs the memory of one part, not of the history, and an
-    interrupted one keeps what it finished."""
+    interrupted one keeps what it finished. With `scratch` (a full disk:
+    the index is built in memory) memory is the only room, so it is not
+    bounded."""
     pos = _position(con)
     if pos is None or pos[0] != SCHEMA_VERSION:
         return None
     _, first, prev_hash, segment, offset = pos
     seq = first
     con.execute("SET enable_progress_bar = false")  # ours, below, counts events and stays off pipes
-    con.execute("SET memory_limit = '256MB'")
+    if scratch is None:
+        # what does not fit spills beside the index, never into the
+        # directory ledger was started from (a user's project: its source)
+        spill = os.fspath(home.path / ".index-spill").replace("'", "''")
+        con.execute(f"SET temp_directory = '{spill}'")
+        con.execute(f"SET memory_limit = '{FOLD_MEMORY}'")
     store = EventStore(home.path / "events")
     try:
         with Progress("indexing the log", store.last_seq - first, "events") as progress:
