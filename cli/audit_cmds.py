@@ -28,10 +28,8 @@ def verify(
 
     Example: ledger verify --since 1200:3f2a...
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ledger.errors import LedgerError, StoreError
-    from ledger.projections.index_check import index_problem
+    from ledger.errors import StoreError
+    from ledger.projections.index_check import IndexCheck
     from ledger.verify import parse_tip
     from ledger.verify import verify as verify_home
 
@@ -39,15 +37,9 @@ def verify(
     anchor = parse_tip(since) if since else None
     if not (home.path / "events").is_dir():
         raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
-    # the index is compared with a fold of the log while the log is walked:
-    # DuckDB folds on one core while Python walks on the other
-    with ThreadPoolExecutor(1) as pool:
-        index_check = pool.submit(index_problem, home)
-        report = verify_home(home, since=anchor)
-        try:
-            index_check_problem = index_check.result()
-        except LedgerError as e:
-            index_check_problem = str(e)
+    index_check = IndexCheck(home)  # the index against a fold of the log, while the log is walked
+    report = verify_home(home, since=anchor)
+    index_check_problem = index_check.problem()
     if report.ok:  # on a damaged log the walk's finding is the one to name
         report.problem = index_check_problem
     if report.ok:

@@ -5,9 +5,11 @@ flag, a deleted row) is named by its table."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.projections import index
 
@@ -58,3 +60,35 @@ def index_problem(home: Home) -> str | None:
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
+
+
+class IndexCheck:
+    """`index_problem` in a thread of its own, started before the log is
+    walked and read after: DuckDB folds on one core while Python walks on
+    the other. A daemon, so Ctrl-C ends `verify` at once; and on a damaged
+    log the fold may fail in any way, which `problem` turns into one line
+    (the walk's finding is the one to name then)."""
+
+    def __init__(self, home: Home) -> None:
+        self._outcome: list[tuple[str | None, BaseException | None]] = []
+        self._thread = threading.Thread(target=self._run, args=(home,), daemon=True, name="ledger-index-check")
+        self._thread.start()
+
+    def _run(self, home: Home) -> None:
+        try:
+            self._outcome.append((index_problem(home), None))
+        except Exception as e:  # noqa: BLE001 -- reported by problem(), in the main thread
+            self._outcome.append((None, e))
+
+    def problem(self) -> str | None:
+        self._thread.join()
+        problem, error = self._outcome[0]
+        if error is None:
+            return problem
+        if isinstance(error, LedgerError):
+            return str(error)
+        said = (str(error).splitlines() or [type(error).__name__])[0]
+        return (
+            f"index.duckdb could not be compared with a fold of the log ({said});"
+            " delete it, it is rebuilt from the log"
+        )
