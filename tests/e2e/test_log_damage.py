@@ -124,3 +124,19 @@ def test_rebuild_refuses_a_tampered_log(ledger: Ledger) -> None:
     before = {p: p.read_bytes() for p in (ledger.home / "runs").rglob("*") if p.is_file()}
     assert "rebuild refused" in ledger.fails("rebuild").err
     assert {p: p.read_bytes() for p in (ledger.home / "runs").rglob("*") if p.is_file()} == before
+
+
+def test_damage_inside_the_chain_is_one_line_while_the_index_is_checked(ledger: Ledger) -> None:
+    """verify folds a fresh index while it walks the log; on a line altered
+    mid-log that fold fails too, and the walk's finding is what is said."""
+    for _ in range(3):
+        ledger("run", "echo", "-y")
+    ledger("runs")  # an index to compare with
+    ledger("run", "echo", "-y")
+    segment = ledger.home / "events" / "00000001.jsonl"
+    lines = segment.read_bytes().split(b"\n")
+    lines[4] = b"{not json" + lines[4][9:]
+    segment.write_bytes(b"\n".join(lines))
+    failed = ledger("verify", check=False)
+    assert failed.code == 1 and "Traceback" not in failed.err
+    assert failed.err.startswith("ledger: verify failed: seq 5 ") and failed.err.count("\n") == 1
