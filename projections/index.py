@@ -24,13 +24,9 @@ a process, which would hand out a stale file after a rename.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +34,7 @@ from ledger.errors import StoreError
 from ledger.home import Home
 from ledger.progress import Progress
 from ledger.projections import index_fold, index_source
+from ledger.projections.index_file import CATALOG, Unreadable, attach, fresh_database, index_lock, try_attach
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
 from ledger.projections.liveness import dead_running_runs
 from ledger.store import EventStore
@@ -45,7 +42,6 @@ from ledger.store import EventStore
 if TYPE_CHECKING:
     import duckdb
 
-CATALOG = "idx"
 _EVENT_COLUMNS = (
     "{'seq':'BIGINT','ts':'TIMESTAMPTZ','run':'VARCHAR','type':'VARCHAR','v':'INTEGER','tx':'BIGINT',"
     "'cause':'BIGINT','data':'JSON'}"
@@ -72,7 +68,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     if read_only and home.index_path.exists():
         try:
             con = _open_reader(home)
-        except _Unreadable:
+        except Unreadable:
             con = None  # catch_up rebuilds it
         if con is not None:
             pos = _position(con)
@@ -96,20 +92,20 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         return _with_effective_status(_in_memory(home))
     if read_only:
         return _with_effective_status(_open_reader(home))
-    with _index_lock(home, exclusive=True):
-        return _attach(home.index_path, read_only=False, patience=_READER_PATIENCE)
+    with index_lock(home, exclusive=True):
+        return attach(home.index_path, read_only=False, patience=_READER_PATIENCE)
 
 
 def catch_up(home: Home) -> int:
     """Apply the events appended since the index's position; returns how
     many. Builds the index from scratch when it is missing, of another
     schema version, or not built from this log."""
-    with _index_lock(home, exclusive=True):
+    with index_lock(home, exclusive=True):
         if not home.index_path.exists():
             return _rebuild_locked(home)
         try:
-            con = _try_attach(home.index_path, read_only=False, patience=_WRITER_PATIENCE)
-        except _Unreadable:
+            con = try_attach(home.index_path, read_only=False, patience=_WRITER_PATIENCE)
+        except Unreadable:
             return _rebuild_locked(home)  # not a DuckDB file (any more): it is only a projection
         if con is not None:
             try:
@@ -123,7 +119,7 @@ def catch_up(home: Home) -> int:
 
 def rebuild_index(home: Home) -> int:
     """Recreate `index.duckdb` from the whole log; returns the events applied."""
-    with _index_lock(home, exclusive=True):
+    with index_lock(home, exclusive=True):
         return _rebuild_locked(home)
 
 
@@ -209,7 +205,7 @@ def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     import tempfile
 
 
-    con = _fresh_database()
+    con = fresh_database()
     con.execute(f"ATTACH ':memory:' AS {CATALOG}")
     con.execute(f"USE {CATALOG}")
     create_schema(con, CATALOG)
@@ -241,7 +237,7 @@ def _apply_to_copy(home: Home) -> int | None:
         shutil.copyfile(target, tmp)
         if wal.exists():  # a crashed writer's committed work: the copy replays it
             shutil.copyfile(wal, Path(f"{tmp}.wal"))
-        con = _attach(tmp, read_only=False, patience=_READER_PATIENCE)
+        con = attach(tmp, read_only=False, patience=_READER_PATIENCE)
         try:
             applied = _apply_new(home, con)
             con.execute(f"CHECKPOINT {CATALOG}")
@@ -275,7 +271,7 @@ def build_file(home: Home, path: Path) -> int:
     for stale in (path, Path(f"{path}.wal")):
         stale.unlink(missing_ok=True)
     os.makedirs(home.path, exist_ok=True)
-    con = _attach(path, read_only=False, patience=_READER_PATIENCE)
+    con = attach(path, read_only=False, patience=_READER_PATIENCE)
     try:
         create_schema(con, CATALOG)
         applied = _apply_new(home, con)
@@ -293,8 +289,8 @@ def _refuse_a_shorter_log(home: Home) -> None:
     if not home.index_path.exists():
         return
     try:
-        con = _try_attach(home.index_path, read_only=True, patience=_WRITER_PATIENCE)
-    except _Unreadable:
+        con = try_attach(home.index_path, read_only=True, patience=_WRITER_PATIENCE)
+    except Unreadable:
         return
     if con is None:
         return
@@ -319,8 +315,8 @@ def _refuse_a_shorter_log(home: Home) -> None:
 
 
 def _open_reader(home: Home) -> duckdb.DuckDBPyConnection:
-    with _index_lock(home, exclusive=False):
-        return _attach(home.index_path, read_only=True, patience=_READER_PATIENCE)
+    with index_lock(home, exclusive=False):
+        return attach(home.index_path, read_only=True, patience=_READER_PATIENCE)
 
 
 def _position(con: duckdb.DuckDBPyConnection) -> tuple | None:
@@ -356,80 +352,3 @@ def log_last_seq(home: Home) -> int:
         return store.last_seq
     finally:
         store.close()
-
-
-# -- files and locks -------------------------------------------------------
-
-
-@contextmanager
-def _index_lock(home: Home, *, exclusive: bool) -> Iterator[None]:
-    try:
-        os.makedirs(home.path, exist_ok=True)
-        fd = os.open(home.path / "index.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as e:
-        raise StoreError(f"cannot open {home.path}/index.lock: {e.strerror}; check LEDGER_HOME") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
-
-
-class _Unreadable(StoreError):
-    """The index file cannot be opened for a reason other than a lock."""
-
-
-_LOCK_CONFLICTS = ("could not set lock", "conflicting lock", "unique file handle conflict", "already attached",
-                   "different configuration")  # fmt: skip
-
-
-def _is_lock_conflict(err: Exception) -> bool:
-    text = str(err).lower()
-    return any(phrase in text for phrase in _LOCK_CONFLICTS)
-
-
-def _try_attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection | None:
-    """Attach `path` as the default catalog of a fresh in-memory database;
-    None if another holder keeps it locked for longer than `patience` s."""
-    import duckdb
-
-    deadline = time.monotonic() + patience
-    delay = 0.005
-    quoted = os.fspath(path).replace("'", "''")
-    mode = " (READ_ONLY)" if read_only else ""
-    while True:
-        con = _fresh_database()
-        try:
-            con.execute(f"ATTACH '{quoted}' AS {CATALOG}{mode}")
-            con.execute(f"USE {CATALOG}")
-            return con
-        except duckdb.Error as e:
-            con.close()
-            if not _is_lock_conflict(e):
-                name = os.path.basename(path)
-                raise _Unreadable(
-                    f"{name} cannot be opened ({str(e).splitlines()[0]}); delete it and run `ledger rebuild`"
-                ) from None
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
-
-
-def _fresh_database() -> duckdb.DuckDBPyConnection:
-    """An empty in-memory database whose session reads and shows TIMESTAMPTZ
-    in UTC, as the log writes times, whatever the machine's zone."""
-    import duckdb
-
-    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
-    con.execute("SET TimeZone = 'UTC'")
-    return con
-
-
-def _attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection:
-    con = _try_attach(path, read_only=read_only, patience=patience)
-    if con is None:
-        raise StoreError(
-            f"{os.path.basename(path)} is held open for writing by another program; close it (or wait) and try again"
-        )
-    return con
