@@ -163,7 +163,22 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {e.filename}" if e.filename else ""
         print(f"ledger: {e.strerror or e}{where}; check LEDGER_HOME and the paths given", file=sys.stderr)
         return 1
+    except Exception as e:
+        if not _is_interrupted_query(e):
+            raise
+        print("Interrupted.", file=sys.stderr)
+        return 130
     return code if isinstance(code, int) else 0
+
+
+def _is_interrupted_query(error: Exception) -> bool:
+    """Whether Ctrl-C reached DuckDB mid-query: it turns the pending
+    KeyboardInterrupt into an exception of its own (a RuntimeError
+    "Query interrupted" while a statement runs)."""
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None and isinstance(error, duckdb.InterruptException):
+        return True
+    return type(error) is RuntimeError and str(error) == "Query interrupted"
 
 
 def _is_utf8(arg: str) -> bool:

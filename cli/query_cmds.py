@@ -35,12 +35,14 @@ def sql_cmd(
 
     Example: ledger sql "SELECT op, count(*) FROM runs GROUP BY op"
     """
+    from ledger.projections.index import connect
     from ledger.projections.sql import run_sql, write_result
 
     home = Home()
     writes_to = output if fmt == "parquet" else None
-    rel = run_sql(home, statement, writes_to=writes_to)
-    write_result(rel, fmt, output, sys.stdout, home, show_table=_terminal_table())
+    con = connect(home)
+    rel = run_sql(home, statement, writes_to=writes_to, con=con)
+    write_result(rel, fmt, output, sys.stdout, home, show_table=_terminal_table(), interrupt=con.interrupt)
 
 
 def _terminal_table() -> Callable[[list[str], list[tuple]], None] | None:
@@ -67,6 +69,7 @@ def query_cmd(
 
     Example: ledger query lineage --param run=3f2a
     """
+    from ledger.projections.index import connect
     from ledger.projections.sql import (
         QueryError,
         parse_params,
@@ -85,8 +88,9 @@ def query_cmd(
     if not name:
         raise QueryError("name a saved query to run; `ledger query --list` shows them")
     writes_to = output if fmt == "parquet" else None
-    rel = run_saved(home, name, parse_params(param), writes_to=writes_to)
-    write_result(rel, fmt, output, sys.stdout, home, show_table=_terminal_table())
+    con = connect(home)
+    rel = run_saved(home, name, parse_params(param), writes_to=writes_to, con=con)
+    write_result(rel, fmt, output, sys.stdout, home, show_table=_terminal_table(), interrupt=con.interrupt)
 
 
 @app.command("compare")

@@ -28,12 +28,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.interruptible import interruptible
 from ledger.projections.index import connect
 from ledger.terminal import printable
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import duckdb
@@ -101,18 +104,25 @@ def _refused_word(st: Any) -> str | None:
 
 
 def run_sql(
-    home: Home, statement: str, params: Mapping[str, Any] | None = None, *, writes_to: Path | None = None
+    home: Home,
+    statement: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    writes_to: Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """A relation over the caught-up index for one read-only statement, in
     the sandbox. The relation keeps its own connection open until it is
-    dropped. `writes_to` is the one file the result may be written to by
-    DuckDB itself (parquet), checked to lie outside the home."""
+    dropped; `con`, when given, is that connection (fresh from connect(),
+    so the caller can interrupt it). `writes_to` is the one file the result
+    may be written to by DuckDB itself (parquet), checked to lie outside the
+    home."""
     import duckdb
 
     check_read_only(statement)
     if writes_to is not None:
         check_output(home, writes_to)
-    con = connect(home)
+    con = con or connect(home)
     try:
         _sandbox(con, writes_to)
         return con.sql(statement, params=dict(params) if params else None)
@@ -238,7 +248,12 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def run_saved(
-    home: Home, name: str, params: Mapping[str, str] | None = None, *, writes_to: Path | None = None
+    home: Home,
+    name: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    writes_to: Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """Run saved query `name` with `params`. Values are passed as strings
     (a run id like `12e4...` must not turn into a number): a query casts
@@ -264,7 +279,7 @@ def run_saved(
         else:
             raise QueryError(f"query {name} needs --param {p.name}=VALUE ({p.description})")
     used = [p.name for p in query.params if re.search(rf"\${p.name}\b", query.sql)]
-    return run_sql(home, query.sql, {k: values[k] for k in used}, writes_to=writes_to)
+    return run_sql(home, query.sql, {k: values[k] for k in used}, writes_to=writes_to, con=con)
 
 
 # -- output ------------------------------------------------------------------
@@ -339,12 +354,18 @@ def write_result(
     stream: IO[str] | None = None,
     home: Home | None = None,
     show_table: Callable[[list[str], list[tuple]], None] | None = None,
+    interrupt: Callable[[], object] | None = None,
 ) -> None:
     """Write a relation as a table, csv, json (an array), jsonl or parquet,
     to `output` (never inside the home) or else `stream` (stdout). Parquet
     needs `output`, and the relation must come from run_sql(writes_to=output).
-    `show_table`, when given, shows a table for a terminal instead."""
+    `show_table`, when given, shows a table for a terminal instead.
+    `interrupt`, when given, stops the statement on Ctrl-C (the relation's
+    connection's interrupt)."""
     import duckdb
+
+    def compute(work: Callable[[], T]) -> T:
+        return interruptible(work, interrupt) if interrupt is not None else work()
 
     if fmt not in FORMATS:
         raise QueryError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -354,14 +375,14 @@ def write_result(
         if output is None:
             raise QueryError("parquet is binary: give --output FILE.parquet")
         try:
-            rel.write_parquet(str(output))
+            compute(lambda: rel.write_parquet(str(output)))
         except duckdb.Error as e:
             raise QueryError(f"cannot write {output}: {_one_line(e)}") from None
         return
     columns = list(rel.columns)
     json_cols = [str(t) == "JSON" for t in rel.types]
     try:
-        rows = rel.fetchall()  # most errors of a statement (a failed cast...) come only now
+        rows = compute(rel.fetchall)  # most errors of a statement (a failed cast...) come only now
     except duckdb.Error as e:
         raise QueryError(f"SQL error: {_one_line(e)}") from None
     handle = open(output, "w", encoding="utf-8", newline="") if output else None

@@ -360,3 +360,16 @@ def test_ctrl_c_while_ledger_loads_shows_none_of_its_frames(tmp_path: Path, dela
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
     assert "ledger/" not in err, err
+
+
+def test_ctrl_c_stops_a_long_sql_statement(tmp_path: Path) -> None:
+    # DuckDB notices a pending Ctrl-C only at some points of a statement;
+    # this cross join ran to its end (minutes) before ledger waited for it
+    statement = "SELECT count(*) FROM range(100000000000) t(a), range(10) u(b)"
+    proc = subprocess.Popen([sys.executable, "-m", "ledger", "sql", statement], cwd=tmp_path, text=True,
+                            env={**os.environ, "LEDGER_HOME": str(tmp_path / "home")},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    time.sleep(4)  # loaded, caught up and inside the statement
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err, out) == (130, "Interrupted.\n", "")
