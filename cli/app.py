@@ -8,8 +8,9 @@ run, completed or listed in help, so `ledger runs` does not pay for what
 `ledger sql` or `ledger run` need. A new command is one more line in COMMANDS.
 
 `main` is the only place that turns exceptions into exit codes: a
-LedgerError becomes one line on stderr and its exit code (2 for bad input,
-1 otherwise), a usage error one line and 2, Ctrl-C 130, never a traceback.
+LedgerError becomes one line on stderr and exit 1, a command line the
+parser cannot read one line and exit 2 (Guild's codes), Ctrl-C 130, never
+a traceback.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """One error hierarchy: every message says what to do next.
 
 The CLI is the only place that turns these into exit codes; library code
-raises them and never prints.
+raises them and never prints. As with Guild, an error exits 1; only a
+command line the parser cannot read (an unknown option, a missing
+argument) exits 2.
 """
 
 
 class LedgerError(Exception):
     """A problem the user can fix; the message is the whole story."""
 
-    exit_code = 2
+    exit_code = 1
 
     def __init__(self, message: str) -> None:
         assert message, "a LedgerError needs a message that says what to do"
@@ -41,9 +43,7 @@ class ProjectError(LedgerError):
 
 class DependencyError(ProjectError):
     """A requirement of the run cannot be met (no run of the operation it
-    needs, a missing file): the run fails, and exits 1 as Guild's does."""
-
-    exit_code = 1
+    needs, a missing file): the run fails."""
 
 
 class FlagError(LedgerError):

@@ -118,9 +118,9 @@ def test_runs_shows_comments_under_each_run(fits: Ledger) -> None:
 )  # fmt: skip
 def test_a_filter_that_cannot_be_read_is_one_line_and_changes_nothing(fits: Ledger, command: tuple) -> None:
     result = fits.fails(*command, "-F", "lr = 0.1 and")
-    assert result.code == 2 and "filter 'lr = 0.1 and': unexpected end" in result.err
-    assert fits.fails(*command, "-Fs", "soon").code == 2
-    assert fits.fails(*command, "--where", "(SELECT 1)").code == 2
+    assert result.code == 1 and "filter 'lr = 0.1 and': unexpected end" in result.err
+    assert fits.fails(*command, "-Fs", "soon").code == 1
+    assert fits.fails(*command, "--where", "(SELECT 1)").code == 1
 
 
 def test_times_are_utc_timestamptz_and_json_carries_the_zone(tmp_path: Path, monkeypatch) -> None:

@@ -11,7 +11,7 @@ from tests.e2e.conftest import Ledger
 def test_an_unknown_required_operation(pipeline: Ledger) -> None:
     result = pipeline.fails("run", "bad-op", "-y")
     assert "requires operation 'nothing-like-it', which is not defined" in result.err
-    assert result.code == 2
+    assert result.code == 1
 
 
 def test_no_run_of_the_required_operation_yet(pipeline: Ledger) -> None:
@@ -35,7 +35,7 @@ def test_a_missing_required_file(pipeline: Ledger) -> None:
 
 def test_a_cycle_in_steps(pipeline: Ledger) -> None:
     result = pipeline.fails("run", "loop-a", "-y")
-    assert "form a cycle (loop-a -> loop-b -> loop-a)" in result.err and result.code == 2
+    assert "form a cycle (loop-a -> loop-b -> loop-a)" in result.err and result.code == 1
 
 
 def test_a_malformed_batch_file(batches: Ledger) -> None:

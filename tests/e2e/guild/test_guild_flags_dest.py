@@ -105,16 +105,16 @@ def test_a_staged_run_holds_its_config_before_it_starts(configdest: Ledger) -> N
 
 
 @pytest.mark.parametrize(
-    "op, words, code",
+    "op, words",
     [
-        ("bad-ext", "config type for settings.toml is not supported", 2),
-        ("missing", "config file absent.yml (flags-dest) is not in", 1),
-        ("broken", "config file broken.json: invalid JSON", 2),
+        ("bad-ext", "config type for settings.toml is not supported"),
+        ("missing", "config file absent.yml (flags-dest) is not in"),
+        ("broken", "config file broken.json: invalid JSON"),
     ],
 )
-def test_bad_config_files_fail_in_one_line(configdest: Ledger, op: str, words: str, code: int) -> None:
+def test_bad_config_files_fail_in_one_line(configdest: Ledger, op: str, words: str) -> None:
     failed = configdest.fails("run", op, "-y")
-    assert words in failed.err and failed.code == code
+    assert words in failed.err and failed.code == 1
     assert configdest("run", "json", "-y").code == 0  # the other operations still run
 
 

@@ -137,4 +137,4 @@ def test_a_range_over_an_int_default(flagvals: Ledger) -> None:
 
 def test_a_failed_operation_exits_1_and_a_usage_error_2(batches: Ledger) -> None:
     assert batches("run", "fail.py", "fail=yes", "-y", check=False).code == 1
-    assert batches("run", "say", "--workers", "-y", check=False).code == 2
+    assert batches("run", "say", "--workers", "-y", check=False).code == 2  # a usage error: --workers needs a value
