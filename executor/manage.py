@@ -7,6 +7,7 @@ import os
 import shutil
 
 from ledger.errors import LedgerError
+from ledger.event_reading import from_dict
 from ledger.events import (
     ArtifactRecorded,
     CommentAdded,
@@ -22,7 +23,6 @@ from ledger.events import (
     SourcecodeCopied,
     TagAdded,
     TagRemoved,
-    from_dict,
 )
 from ledger.executor.runinfo import comments_of
 from ledger.home import Home

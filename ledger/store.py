@@ -31,7 +31,8 @@ from typing import Any
 from ledger import tail
 from ledger import tip as tip_file
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
-from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data, from_dict
+from ledger.event_reading import from_dict
+from ledger.events import EVENT_TYPES, Event, NewEvent, dump_data
 from ledger.sealing import GENESIS, check_line, now_ts, seal_line
 from ledger.stream_index import StreamIndex, run_key
 

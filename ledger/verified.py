@@ -16,7 +16,8 @@ from typing import Any
 
 from ledger.blobs import BlobStore
 from ledger.errors import CorruptLogError, StoreError
-from ledger.events import Event, from_dict
+from ledger.event_reading import from_dict
+from ledger.events import Event
 from ledger.sealing import GENESIS, check_line
 from ledger.store import EventStore
 

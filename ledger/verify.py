@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import CorruptLogError, EventError, LedgerError
-from ledger.events import from_dict
+from ledger.event_reading import from_dict
 from ledger.home import Home
 from ledger.progress import Progress
 from ledger.sealing import GENESIS, check_line

@@ -21,7 +21,8 @@ import json
 from typing import Any
 
 from ledger.blobs import BlobStore
-from ledger.events import EVENT_TYPES, upcast
+from ledger.event_reading import upcast
+from ledger.events import EVENT_TYPES
 
 TAIL_LINES = 20
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger import event_reading as reading
 from ledger import events as ev
 from ledger.errors import ConcurrencyError, EventError, StoreError
 from ledger.home import Home
@@ -136,7 +137,7 @@ def test_any_valid_events_read_back_identical_gapless_and_chained(txs, segment_b
         reopened = EventStore(home.path / "events", segment_bytes=segment_bytes)
         assert list(reopened.read()) == appended
         raws = list(reopened.read_raw())
-        assert [ev.from_dict(r, validate=True) for r in raws] == appended
+        assert [reading.from_dict(r, validate=True) for r in raws] == appended
         assert _chain_is_valid(raws)
         for run in {e.run for e in appended}:
             assert reopened.stream(run) == [e for e in appended if e.run == run]

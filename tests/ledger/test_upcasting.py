@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from ledger import event_reading as reading
 from ledger import events as ev
 from ledger.errors import EventError
 from ledger.home import Home
@@ -111,13 +112,13 @@ def test_a_missing_upcaster_is_an_error_not_a_guess(monkeypatch, home):
 def test_v1_output_chunks_read_back_with_their_lines_in_runs():
     """v1 kept a [time, stream] per line; v2 keeps runs of [time, stream, count]."""
     v1 = {"blob": "a" * 64, "bytes": 8, "lines": 4, "index": [[5, 0], [5, 0], [5, 1], [7, 0]]}
-    data = ev.parse_data("OutputCaptured", 1, v1)
+    data = reading.parse_data("OutputCaptured", 1, v1)
     assert data == ev.OutputCaptured(blob="a" * 64, bytes=8, lines=4, index=((5, 0, 2), (5, 1, 1), (7, 0, 1)))
 
 
 def test_v1_starts_name_no_owner_and_read_back_as_the_creators():
     """v1 starts were all the creator's: v2's owner fields read as not set."""
     v1 = {"argv": ["python", "train.py"], "env": {}, "pid": 42, "cwd": "/r", "time": ""}
-    data = ev.parse_data("RunStarted", 1, v1, validate=True)
+    data = reading.parse_data("RunStarted", 1, v1, validate=True)
     assert data == ev.RunStarted(argv=("python", "train.py"), pid=42, cwd="/r")
     assert (data.owner_pid, data.owner_start, data.boot_id, data.host) == (0, 0, "", "")
