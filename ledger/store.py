@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ledger import tail
+from ledger import segments, tail
 from ledger import tip as tip_file
 from ledger.errors import ConcurrencyError, CorruptLogError, EventError, StoreError
 from ledger.event_reading import from_dict
@@ -238,12 +238,10 @@ class EventStore:
     # -- segments, tail and index ---------------------------------------
 
     def segments(self) -> list[int]:
-        if not self.root.is_dir():
-            return []
-        return sorted(int(p.stem) for p in self.root.glob("*.jsonl") if p.stem.isdigit())
+        return segments.numbers(self.root)
 
     def _segment_path(self, seg: int) -> Path:
-        return self.root / f"{seg:08d}.jsonl"
+        return segments.path_of(self.root, seg)
 
     def committed_segments(self) -> list[tuple[Path, int]]:
         """(path, committed size) of every segment, in order, after cutting
@@ -253,39 +251,11 @@ class EventStore:
             return [(p, p.stat().st_size) for p in map(self._segment_path, self.segments())]
 
     def _start_segment(self, seg: int) -> None:
-        fd = os.open(self._segment_path(seg), os.O_WRONLY | os.O_CREAT, 0o644)
-        os.close(fd)
-        dfd = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        segments.create(self.root, seg)
         self._seg, self._seg_size = seg, 0
 
     def _scan(self, seg: int, offset: int) -> Iterator[tuple[int, int, int, dict]]:
-        """(segment, offset, length, event) for every event of every committed
-        transaction from (seg, offset) on."""
-        for s in [n for n in self.segments() if n >= seg]:
-            pending: list[tuple[int, int, int, dict]] = []
-            with open(self._segment_path(s), "rb") as fh:
-                fh.seek(offset if s == seg else 0)
-                pos = fh.tell()
-                for line in fh:
-                    if not line.endswith(b"\n"):
-                        break
-                    try:
-                        raw = json.loads(line)
-                        done = raw["seq"] == raw["tx"] + raw["txn"] - 1
-                    except (ValueError, KeyError, TypeError):
-                        name = self._segment_path(s).name
-                        raise CorruptLogError(
-                            f"the log segment {name} has a damaged line at byte {pos}; run `ledger verify` to locate it"
-                        ) from None
-                    pending.append((s, pos, len(line), raw))
-                    pos += len(line)
-                    if done:
-                        yield from pending
-                        pending = []
+        return segments.scan(self.root, seg, offset)
 
     def _position_of(self, seq: int) -> tuple[int, int]:
         """Where to start scanning to meet `seq` (or the log's start)."""

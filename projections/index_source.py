@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger import segments
 from ledger.store import EventStore
 
 _CHUNK = 1 << 20
@@ -46,10 +47,6 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.slices
-
-
-def _segment_path(store: EventStore, seg: int) -> Path:
-    return Path(store.root) / f"{seg:08d}.jsonl"
 
 
 def _first_line(path: Path, offset: int) -> dict | None:
@@ -103,14 +100,14 @@ def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offse
     slices: list[Slice] = []
     expected = seq + 1
     for i, seg in enumerate(segs):
-        path = _segment_path(store, seg)
+        path = segments.path_of(store.root, seg)
         start = offset if seg == segment else 0
         first = _first_line(path, start)
         if first is None:
             continue  # the index stopped at this segment's end, or it is new
         if first["seq"] != expected or (expected == seq + 1 and prev_hash and first["prev"] != prev_hash):
             raise LogMismatch(f"event {expected} is not where the index left off")
-        nxt = _first_line(_segment_path(store, segs[i + 1]), 0) if i + 1 < len(segs) else None
+        nxt = _first_line(segments.path_of(store.root, segs[i + 1]), 0) if i + 1 < len(segs) else None
         size = path.stat().st_size
         rest_committed = nxt is not None and nxt["seq"] <= last + 1
         end = size if rest_committed else _end_of_lines(path, start, last - first["seq"] + 1)
