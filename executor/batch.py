@@ -22,7 +22,7 @@ from typing import Any
 
 from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
-from ledger.executor import interrupts, launch, optimizers, trials
+from ledger.executor import interrupts, launch, optimizer_specs, optimizers, trials
 from ledger.executor.batch_spec import GRID, BatchSpec, default_optimizer, make_spec
 from ledger.executor.flags import parse_assignments, render_label
 from ledger.executor.notices import info
@@ -106,7 +106,7 @@ class BatchPlan:
 
     @property
     def suffix(self) -> str:
-        return GRID if self.batch.optimizer == GRID else optimizers.get(self.batch.optimizer).op_suffix
+        return GRID if self.batch.optimizer == GRID else optimizer_specs.get(self.batch.optimizer).op_suffix
 
     def _batch_run_spec(self) -> RunSpec:
         base = self.base.spec
@@ -114,7 +114,7 @@ class BatchPlan:
         given = self.batch.opt_flags_given
         params = {**self.batch.params(), **{k: v for k, v in base.params.items() if k in ("stage", "label")}}
         # as Guild: -l labels the trials; the batch's own label is --batch-label, else its optimizer flags
-        label = optimizers.label(opt) if opt else ""
+        label = optimizer_specs.label(opt) if opt else ""
         return replace(
             base,
             run_id=new_run_id(),
@@ -362,7 +362,7 @@ class BatchPlan:
         return "completed", 0
 
     def _propose(self, prior: list[tuple[dict, float]], index: int) -> dict[str, Any]:
-        spec = optimizers.get(self.batch.optimizer)
+        spec = optimizer_specs.get(self.batch.optimizer)
         flags = {n: f.value for n, f in self.base.spec.flags.items()}
         values, message = optimizers.propose(
             spec, self.batch.opt_flags, flags, prior, self.seed, index, max_trials=self.batch.trials

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.errors import FlagError
-from ledger.executor import optimizers
+from ledger.executor import optimizer_specs, optimizers
 from ledger.executor.opdef import OpDef
 from ledger.executor.plan import Flag
 from ledger.executor.spaces import space_from_json, space_to_json
@@ -91,8 +91,8 @@ def choose_optimizer(opdef: OpDef, given: str | None, flags: dict[str, Flag]) ->
         return GRID, {}
     if given in declared:
         entry = declared[given]
-        return optimizers.get(entry.get("algorithm") or given).name, dict(entry.get("flags") or {})
-    return optimizers.get(given).name, {}
+        return optimizer_specs.get(entry.get("algorithm") or given).name, dict(entry.get("flags") or {})
+    return optimizer_specs.get(given).name, {}
 
 
 def make_spec(
@@ -111,8 +111,8 @@ def make_spec(
             raise FlagError("a grid takes no optimizer flags (-Fo); choose an optimizer with -o")
         opt_flags: dict[str, Any] = {}
     else:
-        opt_flags = optimizers.resolve_flags(optimizers.get(name), opt_given, declared)
-        if optimizers.get(name).estimator is not None:
+        opt_flags = optimizer_specs.resolve_flags(optimizer_specs.get(name), opt_given, declared)
+        if optimizer_specs.get(name).estimator is not None:
             optimizers.dimensions(spaced)  # no search dimension -> a clear error now, not mid-batch
     for fname, f in flags.items():
         flagdef = opdef.flags.get(fname)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import NewEvent, TrialSpawned
-from ledger.executor import optimizers
+from ledger.executor import optimizer_specs
 from ledger.executor.batch_spec import GRID, BatchSpec
 from ledger.executor.flags import parse_assignments, resolve
 from ledger.executor.opdef import OpDef
@@ -42,7 +42,7 @@ def optimizer_op(home: Home, prepared: Prepared, name: str | None) -> tuple[OpDe
     declared = prepared.spec.opdef.optimizers.get(name, {})
     algorithm = declared.get("algorithm") or name
     try:
-        optimizers.get(algorithm)
+        optimizer_specs.get(algorithm)
         return None  # a built-in optimizer keeps its name even if an operation shares it
     except LedgerError:
         pass
@@ -85,7 +85,7 @@ class OpOptimizerPlan:
             opdef=optimizer.replace(env={**optimizer.env, **env}),
             kind="batch",
             flags={n: Flag(v, origin) for n, (v, origin) in resolved.items()},
-            label=optimizers.label(batch.opt_flags),
+            label=optimizer_specs.label(batch.opt_flags),
             params={**_params(batch), **{k: v for k, v in base.params.items() if k in ("stage", "label")}},
         )
         self.prepared = replace(prepared, spec=spec, resolutions=())

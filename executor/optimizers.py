@@ -1,7 +1,7 @@
-"""Sequential optimizers (scikit-optimize) and the `random` optimizer.
+"""Sequential optimizers (scikit-optimize) and the `random` optimizer:
+proposing the next trial (their names and flags: optimizer_specs).
 
-Guild's optimizers are the model: the same names and aliases, the same
-optimizer flags and defaults, the same INFO lines before each trial. Each
+Guild's optimizers are the model: the same INFO lines before each trial. Each
 proposal is computed from scratch from the trials done so far: `propose` is a
 pure function of (flags, prior results, seed, trial number), so a batch
 replayed from its proto with the same seed proposes the same points.
@@ -15,85 +15,12 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, Mapping
 
 from ledger.errors import FlagError
 from ledger.executor import trials
-from ledger.executor.values import Range, Values, decode, format_value
-
-ACQ_FUNCS = ("LCB", "EI", "PI", "gp_hedge")
-PREV_TRIALS = ("batch", "sourcecode", "operation")
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """An optimizer: its canonical name, the suffix of its batch's op name
-    (`echo+skopt:gp`), and its flags with their defaults (read-only)."""
-
-    name: str
-    op_suffix: str
-    flags: Mapping[str, Any]
-    estimator: str | None = None  # skopt surrogate: "GP", "ET", "GBRT"; None = random
-    acq_func: str = "EI"  # used when the optimizer has no acq-func flag
-    aliases: tuple[str, ...] = ()
-
-
-def _spec(name: str, op_suffix: str, flags: dict, **kw: Any) -> OptimizerSpec:
-    return OptimizerSpec(name, op_suffix, MappingProxyType(flags), **kw)
-
-
-_TREE_FLAGS = {"kappa": 1.96, "prev-trials": "batch", "random-starts": 3, "xi": 0.05}
-_SPECS = (
-    _spec(
-        "gp",
-        "+skopt:gp",
-        {"acq-func": "gp_hedge", "noise": "gaussian", **_TREE_FLAGS},
-        estimator="GP",
-        aliases=("skopt:gp", "bayesian", "gaussian"),
-    ),
-    _spec("forest", "+skopt:forest", dict(_TREE_FLAGS), estimator="ET", aliases=("skopt:forest",)),
-    _spec("gbrt", "+skopt:gbrt", dict(_TREE_FLAGS), estimator="GBRT", aliases=("skopt:gbrt",)),
-    _spec("random", "+random", {}, aliases=("skopt:random",)),
-)
-_BY_NAME = {alias: spec for spec in _SPECS for alias in (spec.name, *spec.aliases)}
-
-
-def get(name: str) -> OptimizerSpec:
-    """The optimizer called `name` (or one of its aliases)."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        choices = ", ".join(spec.name for spec in _SPECS)
-        raise FlagError(f"unknown optimizer '{name}' (choose {choices})") from None
-
-
-def resolve_flags(
-    spec: OptimizerSpec, given: Mapping[str, Any], declared: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The optimizer's flags: defaults <- the operation's declared values <- -Fo values.
-
-    -Fo values arrive as strings and are decoded ("1" -> 1, "1.5" -> 1.5).
-    Every value is checked. A -Fo flag the optimizer does not take is an
-    error; a declared one is skipped, because a project file's optimizer
-    entry may carry flags for another algorithm (Guild's own sample declares
-    `noise` for `forest`).
-    """
-    resolved = dict(spec.flags)
-    for name, value in (declared or {}).items():
-        if name in spec.flags:
-            resolved[name] = _checked(spec, name, _decode(value), "the project file")
-    for name, value in given.items():
-        if name not in spec.flags:
-            raise FlagError(_unknown_flag_message(spec, name))
-        resolved[name] = _checked(spec, name, _decode(value), "-Fo")
-    return resolved
-
-
-def label(opt_flags: Mapping[str, Any]) -> str:
-    """`acq-func=gp_hedge kappa=1.96 ...`: the batch run's label, names sorted."""
-    return " ".join(f"{name}={format_value(opt_flags[name])}" for name in sorted(opt_flags))
+from ledger.executor.optimizer_specs import OptimizerSpec, option
+from ledger.executor.values import Range, Values
 
 
 def dimensions(flags: Mapping[str, Any]) -> tuple[list[str], list]:
@@ -149,7 +76,7 @@ def propose(
         trials.require_search_space(dict(flags))
         return trials.random_trial(dict(flags), seed, n_done), ""
     names, dims = dimensions(flags)
-    random_starts = _opt(spec, opt_flags, "random-starts")
+    random_starts = option(spec, opt_flags, "random-starts")
     if max_trials is not None:
         random_starts = min(random_starts, max_trials)
     points, values = _usable_prior(prior, names, dims)
@@ -176,59 +103,6 @@ def propose(
         for name in sorted(flags)
     }
     return proposed, message
-
-
-# -- flag values ----------------------------------------------------------
-
-
-def _opt(spec: OptimizerSpec, opt_flags: Mapping[str, Any], name: str) -> Any:
-    return opt_flags.get(name, spec.flags.get(name))
-
-
-def _decode(value: Any) -> Any:
-    return decode(value) if isinstance(value, str) else value
-
-
-def _checked(spec: OptimizerSpec, name: str, value: Any, source: str) -> Any:
-    def bad(expected: str) -> FlagError:
-        return FlagError(
-            f"{source} sets {spec.name} flag {name}={value!r}, but it must be {expected}"
-        )
-
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if name == "random-starts":
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not is_number or not isinstance(value, int) or value < 0:
-            raise bad("a whole number >= 0")
-        return value
-    if name in ("kappa", "xi"):
-        if not is_number or not math.isfinite(value) or value < 0:
-            raise bad("a number >= 0")
-        return float(value)
-    if name == "noise":
-        if value == "gaussian":
-            return value
-        if not is_number or not math.isfinite(value) or value < 0:
-            raise bad("'gaussian' or a noise variance >= 0")
-        return float(value)
-    if name == "acq-func":
-        match = [c for c in ACQ_FUNCS if isinstance(value, str) and c.lower() == value.lower()]
-        if not match:
-            raise bad("one of " + ", ".join(ACQ_FUNCS))
-        return match[0]
-    if name == "prev-trials":
-        if value not in PREV_TRIALS:
-            raise bad("one of " + ", ".join(PREV_TRIALS))
-        return value
-    return value
-
-
-def _unknown_flag_message(spec: OptimizerSpec, name: str) -> str:
-    if not spec.flags:
-        return f"optimizer {spec.name} takes no flags: remove -Fo {name}=..."
-    allowed = ", ".join(sorted(spec.flags))
-    return f"optimizer {spec.name} has no flag '{name}' (use one of {allowed})"
 
 
 def _check_range(name: str, space: Range) -> None:
@@ -319,10 +193,10 @@ def _suggest(
         dims,
         base_estimator=_estimator(spec, opt_flags, dims, rng),
         n_initial_points=0,
-        acq_func=_opt(spec, opt_flags, "acq-func") or spec.acq_func,
+        acq_func=option(spec, opt_flags, "acq-func") or spec.acq_func,
         # Trees have no gradients: skopt's forest/gbrt_minimize sample too.
         acq_optimizer="auto" if spec.estimator == "GP" else "sampling",
-        acq_func_kwargs={name: _opt(spec, opt_flags, name) for name in ("kappa", "xi")},
+        acq_func_kwargs={name: option(spec, opt_flags, name) for name in ("kappa", "xi")},
         random_state=rng,
     )
     # The matrices are tiny (one row per trial): BLAS threads cost more in
@@ -342,7 +216,7 @@ def _estimator(spec: OptimizerSpec, opt_flags: Mapping[str, Any], dims: list, rn
             "GP",
             space=normalize_dimensions(dims),
             random_state=estimator_seed,
-            noise=_opt(spec, opt_flags, "noise"),
+            noise=option(spec, opt_flags, "noise"),
         )
     if spec.estimator == "GBRT":
         cooked = cook_estimator("GBRT", random_state=estimator_seed)

@@ -5,7 +5,7 @@ import statistics
 import pytest
 
 from ledger.errors import FlagError
-from ledger.executor import optimizers
+from ledger.executor import optimizer_specs, optimizers
 from ledger.executor.values import Range, Values
 
 SEQUENTIAL = ("gp", "forest", "gbrt")
@@ -30,17 +30,17 @@ SEQUENTIAL = ("gp", "forest", "gbrt")
     ],
 )
 def test_optimizers_are_found_by_name_and_alias(name, canonical, suffix):
-    spec = optimizers.get(name)
+    spec = optimizer_specs.get(name)
     assert (spec.name, spec.op_suffix) == (canonical, suffix)
 
 
 def test_unknown_optimizer_names_the_choices():
     with pytest.raises(FlagError, match=r"unknown optimizer 'x' \(choose gp, forest, gbrt, random"):
-        optimizers.get("x")
+        optimizer_specs.get("x")
 
 
 def test_default_flags_follow_guild():
-    assert dict(optimizers.get("gp").flags) == {
+    assert dict(optimizer_specs.get("gp").flags) == {
         "acq-func": "gp_hedge",
         "kappa": 1.96,
         "noise": "gaussian",
@@ -49,25 +49,25 @@ def test_default_flags_follow_guild():
         "xi": 0.05,
     }
     tree_flags = {"kappa": 1.96, "prev-trials": "batch", "random-starts": 3, "xi": 0.05}
-    assert dict(optimizers.get("forest").flags) == tree_flags
-    assert dict(optimizers.get("gbrt").flags) == tree_flags
-    assert dict(optimizers.get("random").flags) == {}
+    assert dict(optimizer_specs.get("forest").flags) == tree_flags
+    assert dict(optimizer_specs.get("gbrt").flags) == tree_flags
+    assert dict(optimizer_specs.get("random").flags) == {}
 
 
 # -- optimizer flags ----------------------------------------------------------
 
 
 def test_label_of_gp_defaults_with_overrides_matches_the_reference():
-    spec = optimizers.get("gp")
-    flags = optimizers.resolve_flags(spec, {"random-starts": "1"}, {"noise": 0.1})
-    assert optimizers.label(flags) == (
+    spec = optimizer_specs.get("gp")
+    flags = optimizer_specs.resolve_flags(spec, {"random-starts": "1"}, {"noise": 0.1})
+    assert optimizer_specs.label(flags) == (
         "acq-func=gp_hedge kappa=1.96 noise=0.1 prev-trials=batch random-starts=1 xi=0.05"
     )
 
 
 def test_given_flags_override_declared_ones_which_override_defaults():
-    spec = optimizers.get("gp")
-    flags = optimizers.resolve_flags(
+    spec = optimizer_specs.get("gp")
+    flags = optimizer_specs.resolve_flags(
         spec,
         {"kappa": "1.5", "random-starts": "2", "acq-func": "ei"},
         {"kappa": 1.8, "xi": 0.1, "noise": "gaussian", "algorithm": "gp", "default": True},
@@ -84,15 +84,15 @@ def test_given_flags_override_declared_ones_which_override_defaults():
 
 
 def test_declared_flags_for_another_algorithm_are_skipped():
-    spec = optimizers.get("forest")
-    assert "noise" not in optimizers.resolve_flags(spec, {}, {"algorithm": "forest", "noise": 0.1})
+    spec = optimizer_specs.get("forest")
+    assert "noise" not in optimizer_specs.resolve_flags(spec, {}, {"algorithm": "forest", "noise": 0.1})
 
 
 def test_an_unknown_opt_flag_names_the_allowed_ones():
     with pytest.raises(FlagError, match="kappa, prev-trials, random-starts, xi"):
-        optimizers.resolve_flags(optimizers.get("forest"), {"noise": "0.1"})
+        optimizer_specs.resolve_flags(optimizer_specs.get("forest"), {"noise": "0.1"})
     with pytest.raises(FlagError, match="takes no flags"):
-        optimizers.resolve_flags(optimizers.get("random"), {"kappa": "1"})
+        optimizer_specs.resolve_flags(optimizer_specs.get("random"), {"kappa": "1"})
 
 
 @pytest.mark.parametrize(
@@ -111,12 +111,12 @@ def test_an_unknown_opt_flag_names_the_allowed_ones():
 )
 def test_bad_opt_flag_values_are_refused(name, value):
     with pytest.raises(FlagError, match=name):
-        optimizers.resolve_flags(optimizers.get("gp"), {name: value})
+        optimizer_specs.resolve_flags(optimizer_specs.get("gp"), {name: value})
 
 
 def test_bad_declared_values_are_refused_too():
     with pytest.raises(FlagError, match="project file"):
-        optimizers.resolve_flags(optimizers.get("gp"), {}, {"random-starts": "three"})
+        optimizer_specs.resolve_flags(optimizer_specs.get("gp"), {}, {"random-starts": "three"})
 
 
 # -- dimensions ---------------------------------------------------------------
@@ -173,8 +173,8 @@ def _objective(trial):
 
 
 def _run_batch(name, flags, objective, n, seed, **given):
-    spec = optimizers.get(name)
-    opt_flags = optimizers.resolve_flags(spec, given)
+    spec = optimizer_specs.get(name)
+    opt_flags = optimizer_specs.resolve_flags(spec, given)
     prior, messages = [], []
     for done in range(n):
         trial, message = optimizers.propose(spec, opt_flags, flags, prior, seed, done, max_trials=n)
@@ -212,23 +212,23 @@ def test_messages_count_random_starts_then_previous_trials():
 
 
 def test_random_starts_are_capped_by_max_trials():
-    spec = optimizers.get("forest")
-    opt_flags = optimizers.resolve_flags(spec, {})
+    spec = optimizer_specs.get("forest")
+    opt_flags = optimizer_specs.resolve_flags(spec, {})
     _, message = optimizers.propose(spec, opt_flags, MIXED, [], 0, 0, max_trials=2)
     assert message == "Random start for optimization (1 of 2)"
 
 
 def test_without_previous_trials_the_start_is_random():
-    spec = optimizers.get("gp")
-    opt_flags = optimizers.resolve_flags(spec, {"random-starts": "0"})
+    spec = optimizer_specs.get("gp")
+    opt_flags = optimizer_specs.resolve_flags(spec, {"random-starts": "0"})
     trial, message = optimizers.propose(spec, opt_flags, MIXED, [], 5, 0)
     assert message == "Random start for optimization (missing previous trials)"
     _assert_inside(trial)
 
 
 def test_previous_trials_outside_the_space_are_left_out():
-    spec = optimizers.get("gp")
-    opt_flags = optimizers.resolve_flags(spec, {"random-starts": "0"})
+    spec = optimizer_specs.get("gp")
+    opt_flags = optimizer_specs.resolve_flags(spec, {"random-starts": "0"})
     prior = [({"x": 5.0}, 1.0), ({"x": 0.5}, float("nan")), ({"y": 1}, 0.0)]
     trial, message = optimizers.propose(spec, opt_flags, {"x": Range(-1.0, 1.0)}, prior, 5, 0)
     assert -1.0 <= trial["x"] <= 1.0
@@ -241,8 +241,8 @@ def test_previous_trials_outside_the_space_are_left_out():
 
 @pytest.mark.parametrize("name", SEQUENTIAL)
 def test_proposals_are_reproducible_for_a_seed(name):
-    spec = optimizers.get(name)
-    opt_flags = optimizers.resolve_flags(spec, {"random-starts": "1"})
+    spec = optimizer_specs.get(name)
+    opt_flags = optimizer_specs.resolve_flags(spec, {"random-starts": "1"})
     prior = [
         ({**MIXED, "x": x, "lr": 0.01, "n": n, "act": "elu", "batch": 16}, x * x)
         for x, n in [(0.1, 2), (-0.5, 7), (0.9, 4)]
@@ -271,8 +271,8 @@ def test_gp_finds_the_minimum_faster_than_random_search():
 
 
 def test_the_first_proposal_starts_at_a_ranges_initial_value():
-    spec = optimizers.get("gp")
-    opt_flags = optimizers.resolve_flags(spec, {})
+    spec = optimizer_specs.get("gp")
+    opt_flags = optimizer_specs.resolve_flags(spec, {})
     flags = {"x": Range(-1.0, 1.0, initial=0), "y": Range(0.0, 1.0)}
     first, _ = optimizers.propose(spec, opt_flags, flags, [], 1, 0)
     second, _ = optimizers.propose(spec, opt_flags, flags, [(first, 1.0)], 1, 1)
