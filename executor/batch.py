@@ -10,7 +10,6 @@ with the trial's own first events; its searched flags have origin `batch`
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -30,6 +29,7 @@ from ledger.executor.plan import Flag, RunSpec, run_events
 from ledger.executor.redaction import redact_argv
 from ledger.executor.render import events_text
 from ledger.executor.run import Prepared, execute, exit_code, new_run_id, store_sources
+from ledger.executor.trial_history import earlier_trials
 from ledger.executor.trials import format_trial
 from ledger.executor.values import format_space, format_value, is_space
 from ledger.home import Home
@@ -302,44 +302,9 @@ class BatchPlan:
         return outcome is not None and outcome.status != "completed"
 
     def _history(self, home: Home) -> list[tuple[dict, float]]:
-        """Earlier runs the optimizer may learn from, by its prev-trials flag:
-        `batch` (this batch's trials only), `sourcecode` (completed runs of
-        the op with the same source digest) or `operation` (of the op)."""
+        """Earlier runs the optimizer may learn from, by its prev-trials flag."""
         mode = self.batch.opt_flags.get("prev-trials", "batch")
-        if mode == "batch":
-            return []
-        from ledger.projections.index import connect  # DuckDB: only for an optimizer that reads history
-
-        name, minimize = self.base.spec.opdef.minimize
-        searched = [n for n, f in self.base.spec.flags.items() if is_space(f.value)]
-        where = "r.op = ? AND r.status = 'completed' AND NOT r.deleted"
-        args: list[Any] = [name, self.base.spec.op]
-        if mode == "sourcecode":
-            where += " AND r.sourcecode_digest = ?"
-            args.append(self.base.spec.source.digest)
-        con = connect(home)
-        try:
-            rows = con.execute(
-                f"""SELECT r.id, (SELECT arg_max(s.value, (s.seq, s.ts, s.step)) FROM scalars s
-                                  WHERE s.run = r.id AND s.key = ?)
-                    FROM runs r WHERE {where}""",
-                args,
-            ).fetchall()
-            flags = con.execute(
-                "SELECT run, name, value FROM flags WHERE run IN (SELECT id FROM runs r WHERE " + where + ")",
-                args[1:],
-            ).fetchall()
-        finally:
-            con.close()
-        by_run: dict[str, dict[str, Any]] = {}
-        for run, fname, value in flags:
-            by_run.setdefault(run, {})[fname] = json.loads(value) if isinstance(value, str) else value
-        out = []
-        for run, value in rows:
-            values = by_run.get(run, {})
-            if value is not None and all(n in values for n in searched):
-                out.append(({n: values[n] for n in searched}, value if minimize else -value))
-        return out
+        return [] if mode == "batch" else earlier_trials(home, self.base.spec, mode)
 
     def _run_serial(self, home: Home, fixed: list[dict] | None) -> tuple[str, int]:
         b = self.batch
