@@ -70,13 +70,8 @@ def query_cmd(
     Example: ledger query lineage --param run=3f2a
     """
     from ledger.projections.index import connect
-    from ledger.projections.sql import (
-        QueryError,
-        parse_params,
-        run_saved,
-        saved_queries,
-        write_result,
-    )
+    from ledger.projections.saved_queries import parse_params, run_saved, saved_queries
+    from ledger.projections.sql import QueryError, write_result
 
     home = Home()
     if list_:

@@ -1,6 +1,6 @@
 """The SQL page: a statement or a saved query with its parameters, its
 result, and the result as CSV or Parquet. Every statement goes through
-`projections.sql` (run_sql / run_saved), the sandbox of `ledger sql`."""
+`projections.sql` (run_sql, and run_saved of saved_queries), the sandbox of `ledger sql`."""
 
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ def _relation(home, q: str, saved: str, params: dict[str, str], writes_to: Path 
     """The sandboxed relation of `q` or of saved query `saved`; `writes_to`
     is the one file the sandbox lets DuckDB write it to (Parquet)."""
     from ledger.projections import sql
+    from ledger.projections.saved_queries import run_saved
 
     if saved:
-        return sql.run_saved(home, saved, params, writes_to=writes_to)
+        return run_saved(home, saved, params, writes_to=writes_to)
     if not q.strip():
         raise sql.QueryError("write a query, e.g. " + EXAMPLE)
     return sql.run_sql(home, q, writes_to=writes_to)
@@ -45,7 +46,7 @@ def _result(home, q: str, saved: str, params: dict[str, str]) -> dict[str, Any]:
 
 
 def _saved(home) -> list[dict[str, Any]]:
-    from ledger.projections.sql import saved_queries
+    from ledger.projections.saved_queries import saved_queries
 
     return [
         {"name": s.name, "description": s.description, "source": s.source, "sql": s.sql,

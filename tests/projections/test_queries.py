@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.projections.sql import QueryError, parse_params, run_saved, saved_queries
+from ledger.projections.saved_queries import parse_params, run_saved, saved_queries
+from ledger.projections.sql import QueryError
 from tests.projections.test_index_fixture import Fixture, fixture_ledger  # noqa: F401
 
 SHIPPED = {"lineage", "flag-origins", "best-trials", "runs-by-digest", "scalar-summary", "failures"}
