@@ -38,10 +38,12 @@ def verify(
     if not (home.path / "events").is_dir():
         raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
     index_check = IndexCheck(home)  # the index against a fold of the log, while the log is walked
-    report = verify_home(home, since=anchor)
-    index_check_problem = index_check.problem()
-    if report.ok:  # on a damaged log the walk's finding is the one to name
-        report.problem = index_check_problem
+    try:
+        report = verify_home(home, since=anchor)
+        if report.ok:  # on a damaged log the walk's finding is the one to name
+            report.problem = index_check.problem()
+    finally:
+        index_check.cancel()
     if report.ok:
         typer.echo(f"{report.tip[0]}:{report.tip[1]}" if tip and report.tip else report.summary())
         return

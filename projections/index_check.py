@@ -4,8 +4,10 @@ flag, a deleted row) is named by its table."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +48,10 @@ def index_problem(home: Home) -> str | None:
                 ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}{kept}"
                 log = f"SELECT {cols} FROM fresh.main.{table}{kept}"
                 extra = _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
+                sizes = [_count(con, f"SELECT count(*) FROM ({rows})") for rows in (ours, log)]
+                same_size = sizes[0] == sizes[1]
+                if not extra and same_size:
+                    continue  # as many rows, and none of ours outside the log's: the same rows
                 missing = _count(con, f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})")
                 if extra or missing:
                     return (
@@ -63,32 +69,42 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 class IndexCheck:
-    """`index_problem` in a thread of its own, started before the log is
-    walked and read after: DuckDB folds on one core while Python walks on
-    the other. A daemon, so Ctrl-C ends `verify` at once; and on a damaged
-    log the fold may fail in any way, which `problem` turns into one line
-    (the walk's finding is the one to name then)."""
+    """`index_problem` in a process of its own, started before the log is
+    walked and read after: the fold (DuckDB, and Python upcasting and
+    slicing the log) and the walk (Python hashing every line) each get a
+    core and an interpreter lock of their own. On a damaged log the fold
+    may fail in any way, which `problem` turns into one line (the walk's
+    finding is the one to name then)."""
 
     def __init__(self, home: Home) -> None:
-        self._outcome: list[tuple[str | None, BaseException | None]] = []
-        self._thread = threading.Thread(target=self._run, args=(home,), daemon=True, name="ledger-index-check")
-        self._thread.start()
-
-    def _run(self, home: Home) -> None:
-        try:
-            self._outcome.append((index_problem(home), None))
-        except Exception as e:  # noqa: BLE001 -- reported by problem(), in the main thread
-            self._outcome.append((None, e))
+        env = {**os.environ, "LEDGER_HOME": os.fspath(home.path)}
+        # the working directory is the user's: kept off the import path
+        program = f"import sys; sys.path.pop(0); from {__name__} import _main; _main()"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", program], env=env, text=True, errors="replace",
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
 
     def problem(self) -> str | None:
-        self._thread.join()
-        problem, error = self._outcome[0]
-        if error is None:
-            return problem
-        if isinstance(error, LedgerError):
-            return str(error)
-        said = (str(error).splitlines() or [type(error).__name__])[0]
+        out, err = self._proc.communicate()
+        if self._proc.returncode == 0:
+            return out.strip() or None
+        said = next((line for line in reversed(err.splitlines()) if line.strip()), f"exit {self._proc.returncode}")
         return (
-            f"index.duckdb could not be compared with a fold of the log ({said});"
+            f"index.duckdb could not be compared with a fold of the log ({said.strip()});"
             " delete it, it is rebuilt from the log"
         )
+
+    def cancel(self) -> None:
+        """Stop the check (its answer is not wanted, or Ctrl-C)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
+
+
+def _main() -> None:
+    """The check's process: prints the problem, or an empty line."""
+    try:
+        print(index_problem(Home()) or "")
+    except LedgerError as e:
+        print(e)

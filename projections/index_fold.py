@@ -198,10 +198,15 @@ def _upcast_events(con: Any, pos: int) -> None:
         old = con.execute(
             "SELECT seq, v, data FROM events WHERE seq > ? AND type = ? AND v < ?", [pos, name, cls.V]
         ).fetchall()
-        if old:
-            con.executemany(
-                "UPDATE events SET v = ?, data = ? WHERE seq = ?",
-                [(cls.V, json.dumps(upcast(cls, v, json.loads(data))), seq) for seq, v, data in old],
+        if old:  # one statement: a row-by-row UPDATE scans the table once per event
+            con.execute(
+                "UPDATE events SET v = $v, data = u.data FROM (SELECT unnest($seqs) AS seq, unnest($datas) AS data) u"
+                " WHERE events.seq = u.seq",
+                {
+                    "v": cls.V,
+                    "seqs": [seq for seq, _, _ in old],
+                    "datas": [json.dumps(upcast(cls, v, json.loads(data))) for _, v, data in old],
+                },
             )
 
 

@@ -109,6 +109,7 @@ def test_the_installed_wheel_works_beside_a_users_own_modules(wheel: Path, tmp_p
     assert "loss: 0.333" in ledger("run", "train.py", "x=2", "-y")
     assert ledger("sql", "SELECT op, status FROM runs").split() == ["op", "status", "--------", "---------",
                                                                   "train.py", "completed"]  # fmt: skip
+    assert ledger("verify").startswith("ok: ")  # its index check runs in a process of its own
     assert "scalar-summary" in ledger("query", "--list")
     summary = ledger("query", "scalar-summary", "-f", "csv").splitlines()
     assert summary[0].startswith("run,key,count,last") and ",loss,1,0.333" in summary[1]

@@ -79,12 +79,21 @@ def test_since_proves_the_log_extends_a_kept_tip(ledger: Ledger) -> None:
     assert "SEQ:HASH" in ledger.fails("verify", "--since", "nonsense").err
 
 
-def test_an_edited_index_is_named_by_verify(ledger: Ledger) -> None:
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE flags SET value = '99' WHERE name = 'x'",  # a forged value
+        "DELETE FROM flags WHERE run = (SELECT min(run) FROM flags)",  # a run's flags hidden
+        "INSERT INTO flags SELECT * FROM flags LIMIT 1",  # a row twice
+    ],
+)
+def test_an_edited_index_is_named_by_verify(ledger: Ledger, edit: str) -> None:
     import duckdb
 
     _two_runs(ledger)
+    assert ledger("verify").code == 0
     con = duckdb.connect(str(ledger.home / "index.duckdb"))
-    con.execute("UPDATE flags SET value = '99' WHERE name = 'x'")
+    con.execute(edit)
     con.close()
     result = ledger("verify", check=False)
     assert result.code != 0 and "flags" in result.err and "index.duckdb" in result.err
