@@ -369,7 +369,10 @@ def test_ctrl_c_stops_a_long_sql_statement(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "ledger", "sql", statement], cwd=tmp_path, text=True,
                             env={**os.environ, "LEDGER_HOME": str(tmp_path / "home")},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    time.sleep(4)  # loaded, caught up and inside the statement
+    deadline = time.monotonic() + 60
+    while len(os.listdir(f"/proc/{proc.pid}/task")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)  # DuckDB's threads run once ledger is loaded and has connected
+    time.sleep(1)  # inside the statement
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert (proc.returncode, err, out) == (130, "Interrupted.\n", "")
