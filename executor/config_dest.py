@@ -55,12 +55,19 @@ def parse_dest(dest: str) -> ConfigDest | None:
         return None
     name = PurePosixPath(path).name
     target = name[:-3] if name.endswith(".in") else name
-    fmt = FORMATS.get(PurePosixPath(target).suffix.lower())
-    if not path or fmt is None:
+    return ConfigDest(path, target, format_of(path))
+
+
+def format_of(path: str, strict: bool = True) -> str:
+    """The format of a config file by its name (`FILE.in` as `FILE`); ""
+    when ledger cannot write it, a ProjectError if `strict`."""
+    name = PurePosixPath(path).name
+    fmt = FORMATS.get(PurePosixPath(name[:-3] if name.endswith(".in") else name).suffix.lower(), "")
+    if strict and (not path or not fmt):
         raise ProjectError(
             f"config type for {path or '(no file)'} is not supported; use a .yml/.yaml, .json, .ini or .cfg file"
         )
-    return ConfigDest(path, target, fmt)
+    return fmt
 
 
 def of_op(opdef: OpDef) -> ConfigDest | None:

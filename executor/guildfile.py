@@ -12,7 +12,7 @@ import shlex
 from typing import Any
 
 from ledger.errors import FlagError, ProjectError
-from ledger.executor import config_dest
+from ledger.executor import config_dest, config_files
 from ledger.executor.flags import FLAG_TYPES, convert_type
 from ledger.executor.opdef import FlagDef, OpDef
 from ledger.executor.requires_def import normalize_env, normalize_requires
@@ -211,7 +211,8 @@ def _flags_dest(dest: Any, where: str) -> str | None:
     """globals, args, `args:click` (a Click command's options), a module
     global holding the flags: `global:NAME` or `dict:NAME` (a dict),
     `namespace:NAME` (a SimpleNamespace), or a config file the flags are
-    written into: `config:FILE` (or the legacy `config.yml`)."""
+    written into: `config:FILE` (or the legacy `config.yml`), or several:
+    `multi-config:PATTERN`."""
     if dest in (None, "globals", "args", "args:click"):
         return dest
     if isinstance(dest, str):
@@ -219,13 +220,13 @@ def _flags_dest(dest: Any, where: str) -> str | None:
         if sep and kind in ("global", "dict", "namespace") and name.isidentifier():
             return f"{kind}:{name}"
         try:
-            if config_dest.parse_dest(dest) is not None:
+            if config_dest.parse_dest(dest) is not None or config_files.parse_multi(dest) is not None:
                 return dest
         except ProjectError as e:
             raise ProjectError(f"{where}: flags-dest {dest!r}: {e}") from None
     raise ProjectError(
         f"{where}: unsupported flags-dest {dest!r}; use globals, args, args:click, global:NAME, dict:NAME,"
-        " namespace:NAME or config:FILE"
+        " namespace:NAME, config:FILE or multi-config:PATTERN"
     )
 
 

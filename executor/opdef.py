@@ -156,9 +156,10 @@ class OpDef:
     @property
     def flags_in_config(self) -> bool:
         """Whether the flags reach the run as a config file it reads
-        (`config:FILE`, see ledger.executor.config_dest), not as arguments."""
+        (`config:FILE`, see ledger.executor.config_dest; `multi-config:`,
+        ledger.executor.config_files), not as arguments."""
         dest = self.flags_dest or ""
-        return dest.startswith("config:") or dest in LEGACY_CONFIG_DESTS
+        return dest.startswith(("config:", "multi-config:")) or dest in LEGACY_CONFIG_DESTS
 
     @property
     def flags_in_code(self) -> bool:

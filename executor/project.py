@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import ProjectError
-from ledger.executor import config_dest, guildfile, script_ast
+from ledger.executor import config_dest, config_files, guildfile, script_ast
 from ledger.executor.op_main import find_main
 from ledger.executor.opdef import FlagDef, OpDef
 
@@ -33,8 +33,8 @@ StrPath = str | os.PathLike[str]
 PROJECT_FILES = ("ledger.yml", "guild.yml")
 # what reads project files and scripts into the cached operations and analyses
 _CACHED_CODE = (
-    "guildfile", "config_dest", "script_ast", "opdef", "flags", "values", "spaces", "scalars", "sourcecode",
-    "requires_def",
+    "guildfile", "config_dest", "config_files", "script_ast", "opdef", "flags", "values", "spaces", "scalars",
+    "sourcecode", "requires_def",
 )  # fmt: skip
 
 
@@ -166,6 +166,15 @@ def complete_op(
     if config is not None:
         found = config_dest.flags_of(config, project_dir)
         return opdef.replace(flags=_imported(opdef, found)) if wants_import else opdef
+    multi = config_files.parse_multi(opdef.flags_dest)
+    if multi is not None:
+        # the files matched now are the run's requirements: a proto of it replays these
+        paths = config_files.matched(multi, project_dir)
+        opdef = opdef.replace(requires=opdef.requires + config_files.requirements(paths, opdef.requires))
+        config_files.run_configs(opdef)  # two files written as one name fail here, before any run
+        if wants_import:
+            opdef = opdef.replace(flags=_imported(opdef, config_files.flags_of(paths, project_dir)))
+        return opdef
     if opdef.is_no_op:
         return opdef.replace(flags_dest=opdef.flags_dest or "globals")
     if not opdef.main or not (wants_import or opdef.flags_dest is None):

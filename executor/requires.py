@@ -6,7 +6,9 @@ project. Both are resolved while the run is planned, so a missing run or
 file fails with nothing appended; each resolution becomes a
 `DependencyResolved` event naming the run, the files and their sha256, and
 the files are linked (operation output) or copied (project files) into the
-run directory, as Guild does, before the process starts.
+run directory, as Guild does, before the process starts. A `config:` file
+is only looked for here: it is written with the run's flags when the run
+is (ledger.executor.config_files).
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def resolve(home: Home, opdef: OpDef, project_dir: str, chosen: dict[str, str]) 
         if req["kind"] == "operation":
             _check_defined(home, opdef.name, req["source"], project_dir)
             out.append(_resolve_operation(home, opdef.name, req, chosen.get(req["name"])))
+        elif req["kind"] == "config":
+            # written with the run's flags when the run is (ledger.executor.run): here only looked for
+            _check_file(req, project_dir, opdef.name)
         else:
             out.append(_resolve_file(req, project_dir, opdef.name))
     return out
@@ -131,13 +136,18 @@ def _resolve_operation(home: Home, op: str, req: dict, ref: str | None) -> Resol
     )
 
 
-def _resolve_file(req: dict, project_dir: str, op: str) -> Resolution:
+def _check_file(req: dict, project_dir: str, op: str) -> Path:
     path = Path(project_dir, req["source"])
     if not path.exists():
         raise DependencyError(
-            f"operation '{op}' requires file '{req['source']}', which is not in {project_dir}; "
-            "create it or fix `requires:`"
+            f"operation '{op}' requires {'config ' if req['kind'] == 'config' else ''}file '{req['source']}',"
+            f" which is not in {project_dir}; create it or fix `requires:`"
         )
+    return path
+
+
+def _resolve_file(req: dict, project_dir: str, op: str) -> Resolution:
+    path = _check_file(req, project_dir, op)
     root = path.resolve().parent if path.is_dir() else path.parent
     if path.is_dir():
         rels = [f"{path.resolve().name}/{rel}" for rel in _select(_tree(path), req["select"])]

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import ProjectError
+from ledger.executor import config_files
 from ledger.executor.values import format_value
 
 SOURCE_KEYS = ("operation", "file", "url", "module", "config")
 ENTRY_KEYS = frozenset(
     {
-        "operation", "file", "name", "select", "target-path", "path", "target-type", "rename",
+        "operation", "file", "config", "name", "select", "target-path", "path", "target-type", "rename",
         "description", "flag-name", "always-pull", "optional", "help", "sha256", "post-process",
     }
 )  # fmt: skip
@@ -36,9 +37,10 @@ def normalize_requires(v: Any, where: str) -> tuple:
         if not isinstance(item, dict):
             raise ProjectError(f"{where}: invalid requirement {item!r}; write `- operation: NAME` or `- file: PATH`")
         sources = [k for k in SOURCE_KEYS if k in item]
-        if len(sources) != 1 or sources[0] not in ("operation", "file"):
+        if len(sources) != 1 or sources[0] not in ("operation", "file", "config"):
             raise ProjectError(
-                f"{where}: requirement {item!r} is not supported; ledger resolves `operation:` and `file:` sources"
+                f"{where}: requirement {item!r} is not supported;"
+                " ledger resolves `operation:`, `file:` and `config:` sources"
             )
         unknown = sorted(str(k) for k in item if str(k) not in ENTRY_KEYS)
         if unknown:
@@ -50,17 +52,27 @@ def normalize_requires(v: Any, where: str) -> tuple:
         target_type = item.get("target-type") or ("link" if kind == "operation" else "copy")
         if target_type not in ("link", "copy"):
             raise ProjectError(f"{where}: requirement {source!r}: target-type must be link or copy")
-        out.append(
-            {
-                "kind": kind,
-                "source": source,
-                "select": [str(s) for s in _as_list(item.get("select"))],
-                "target_path": str(item.get("target-path") or item.get("path") or ""),
-                "target_type": target_type,
-                "rename": _renames(item.get("rename"), where),
-                "name": str(item.get("name") or item.get("flag-name") or source),
-            }
-        )
+        if kind == "config" and (target_type != "copy" or item.get("select")):
+            # the run gets the file written with its flags: there is nothing to link or select
+            raise ProjectError(
+                f"{where}: requirement {source!r}: a config file is written whole for the run;"
+                " drop `select` and `target-type`"
+            )
+        req = {
+            "kind": kind,
+            "source": source,
+            "select": [str(s) for s in _as_list(item.get("select"))],
+            "target_path": str(item.get("target-path") or item.get("path") or ""),
+            "target_type": target_type,
+            "rename": _renames(item.get("rename"), where),
+            "name": str(item.get("name") or item.get("flag-name") or source),
+        }
+        if kind == "config":
+            try:
+                config_files.dest_of(req)
+            except ProjectError as e:
+                raise ProjectError(f"{where}: {e}") from None
+        out.append(req)
     return tuple(out)
 
 

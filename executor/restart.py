@@ -29,7 +29,7 @@ from ledger.executor.render import events_text
 from ledger.executor.replay import Overrides, read_proto, replay
 from ledger.executor.run import (
     Prepared,
-    config_resolution,
+    config_resolutions,
     context,
     copy_sources,
     exit_code,
@@ -86,11 +86,11 @@ class RestartPlan:
             copy_sources(home, run_dir, self.spec, self.sources)
             src = self.spec.source
             overrides.append(NewEvent(self.spec.run_id, SourcecodeCopied(files=src.files, digest=src.digest)))
-        # new flags or source: the config file the flags go to is written again, and recorded so
-        config = config_resolution(home, self.spec, self.sources or {}) if overrides else None
-        if config is not None:
-            requires.materialise(run_dir, (config,))
-            overrides.append(config.event(self.spec.run_id))
+        # new flags or source: the config files the flags go to are written again, and recorded so
+        configs = config_resolutions(home, self.spec, self.sources or {}) if overrides else []
+        if configs:
+            requires.materialise(run_dir, tuple(configs))
+            overrides += [config.event(self.spec.run_id) for config in configs]
         if overrides:
             events += home.store.append(overrides, expected_version=len(events))
         return exit_code(start(home, self.spec, events, file_stats(run_dir), again=True))

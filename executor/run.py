@@ -22,6 +22,7 @@ from typing import Any
 from ledger.errors import ConcurrencyError, LedgerError
 from ledger.events import NewEvent, ResolvedFile, RunDeleted, RunStarted
 from ledger.executor import config_dest, forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
+from ledger.executor.config_files import run_configs
 from ledger.executor.flags import format_value, parse_assignments, render_label, resolve, split_value
 from ledger.executor.inject import rewrite_globals, rewrite_param
 from ledger.executor.metric_sources import ApiSpool, TensorBoardFiles
@@ -182,8 +183,7 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
     run_dir = home.run_dir(spec.run_id)
     try:  # the files first: a disk that fills up here leaves no run appended
         copied = copy_sources(home, run_dir, spec, prepared.sources)
-        config = config_resolution(home, spec, prepared.sources)
-        resolutions = (*prepared.resolutions, *([config] if config else []))
+        resolutions = (*prepared.resolutions, *config_resolutions(home, spec, prepared.sources))
         if resolutions:
             requires.materialise(run_dir, resolutions)
         # a fresh uuid4 stream: no expected version to check (that would cost
@@ -223,27 +223,34 @@ def copy_sources(home: Home, run_dir: str | os.PathLike[str], spec: RunSpec,
     return copied
 
 
-def config_resolution(home: Home, spec: RunSpec, sources: dict[str, bytes], store: bool = True) -> Resolution | None:
-    """The run's copy of the config file its flags go to (`flags-dest:
-    config:FILE`), its bytes put in the blob store unless not `store` (a
-    run outside the log): the file as the run's source code has it (a
-    proto's too), else as the project has it, with the run's flag values
-    written in."""
-    dest = config_dest.of_op(spec.opdef)
-    if dest is None:
-        return None
+def config_resolutions(home: Home, spec: RunSpec, sources: dict[str, bytes],
+                       store: bool = True) -> list[Resolution]:  # fmt: skip
+    """The run's copy of each config file its flags go to (`flags-dest:
+    config:FILE` or `multi-config:`, `requires: - config:`), their bytes
+    put in the blob store unless not `store` (a run outside the log): each
+    file as the run's source code has it (a proto's too), else as the
+    project has it, with the run's flag values written in. All are written
+    before any is stored or announced: a malformed one fails the run alone."""
+    dests = run_configs(spec.opdef)
+    written = [config_dest.written(dest, _config_source(home, spec, dest, sources), spec.opdef, spec.flag_values)
+               for dest in dests]  # fmt: skip
+    out = []
+    for dest, data in zip(dests, written):
+        sha = home.blobs.put_bytes(data) if store else hashlib.sha256(data).hexdigest()
+        if not dest.legacy:  # as Guild says it; the legacy file is written from the flags alone
+            sys.stderr.write(f"Resolving {dest.name} dependency\n")
+        target = ResolvedFile(path=dest.target, source=dest.source, sha256=sha, size=len(data))
+        out.append(Resolution(kind="config", name=dest.source, how="copy", files=(target,), data=data))
+    return out
+
+
+def _config_source(home: Home, spec: RunSpec, dest: config_dest.ConfigDest, sources: dict[str, bytes]) -> bytes | None:
+    """A config file as the run's source code has it, else as the project has it."""
     src = next((f for f in spec.source.files if f.path == dest.source), None)
     if dest.legacy or src is None:
-        data = config_dest.project_bytes(dest, spec.project)
-    else:
-        data = sources.get(src.path)
-        data = data if data is not None else home.blobs.read(src.sha256)
-    written = config_dest.written(dest, data, spec.opdef, spec.flag_values)
-    sha = home.blobs.put_bytes(written) if store else hashlib.sha256(written).hexdigest()
-    if not dest.legacy:  # as Guild says it; the legacy file is written from the flags alone
-        sys.stderr.write(f"Resolving {dest.name} dependency\n")
-    target = ResolvedFile(path=dest.target, source=dest.source, sha256=sha, size=len(written))
-    return Resolution(kind="config", name=dest.source, how="copy", files=(target,), data=written)
+        return config_dest.project_bytes(dest, spec.project)
+    data = sources.get(src.path)
+    return data if data is not None else home.blobs.read(src.sha256)
 
 
 def delete_run(home: Home, run_id: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ledger.errors import LedgerError
 from ledger.executor import launch, plan, requires
-from ledger.executor.run import Prepared, cache_dir, child_env, config_resolution, exit_code, flags_payload, op_env
+from ledger.executor.run import Prepared, cache_dir, child_env, config_resolutions, exit_code, flags_payload, op_env
 from ledger.home import Home
 
 
@@ -32,8 +32,7 @@ def run_in(home: Home, prepared: Prepared, run_dir: str) -> int:
         data = prepared.sources.get(f.path)
         dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
         dest.chmod(f.mode)
-    config = config_resolution(home, spec, prepared.sources, store=False)
-    resolutions = (*prepared.resolutions, *([config] if config else []))
+    resolutions = (*prepared.resolutions, *config_resolutions(home, spec, prepared.sources, store=False))
     if resolutions:
         requires.materialise(target, resolutions)
     values = spec.flag_values

@@ -187,11 +187,11 @@ def test_unknown_keys_are_noted_and_ignored(tmp_path):
 
 
 def test_a_problem_in_one_operation_fails_only_that_operation(tmp_path):
-    (tmp_path / "guild.yml").write_text("bad: {flags-dest: 'multi-config:x.*'}\ngood: {main: m}\n")
+    (tmp_path / "guild.yml").write_text("bad: {flags-dest: 'argz'}\ngood: {main: m}\n")
     (tmp_path / "m.py").write_text("x = 1\n")
     p = load_project(tmp_path)
     assert p.op("good").main == "m"
-    with pytest.raises(ProjectError, match="operation 'bad': unsupported flags-dest 'multi-config:x.[*]'"):
+    with pytest.raises(ProjectError, match="operation 'bad': unsupported flags-dest 'argz'"):
         p.op("bad")
 
 
@@ -207,11 +207,15 @@ def test_a_problem_in_one_operation_fails_only_that_operation(tmp_path):
         ("a: {output-scalars: {loss: '(('}}\n", "invalid pattern"),
         ("a: {objective: {best: x}}\n", "invalid objective"),
         ("a: {sourcecode: [{copy: x}]}\n", "invalid sourcecode rule"),
-        ("a: {flags-dest: 'multi-config:p.*'}\n", "unsupported flags-dest"),
+        ("a: {flags-dest: 'argz'}\n", "unsupported flags-dest"),
+        ("a: {flags-dest: 'multi-config:!regex!(x'}\n", "flags-dest 'multi-config:!regex!(x': invalid pattern '(x'"),
+        ("a: {flags-dest: 'multi-config:'}\n", "no pattern: write multi-config:GLOB"),
+        ("a: {requires: [{config: p.toml}]}\n", "config type for p.toml is not supported"),
+        ("a: {requires: [{config: p.yml, select: x}]}\n", "a config file is written whole for the run"),
         ("a: {flags-dest: 'config:params.toml'}\n", "config type for params.toml is not supported"),
         ("a: {main: m, python-path: lib}\n", "`python-path` is not supported"),
         ("a: {steps: 3}\n", "invalid steps data 3"),
-        ("a: {requires: [{url: 'http://x'}]}\n", "ledger resolves `operation:` and `file:` sources"),
+        ("a: {requires: [{url: 'http://x'}]}\n", "ledger resolves `operation:`, `file:` and `config:` sources"),
         ("a: {main: 3}\n", "`main` must be a string"),
         ("- 3\n", "item 1 of the top-level list is not a map"),
         ("just text\n", "the top level must be a map"),

@@ -18,8 +18,8 @@ def run_dir(ledger: Ledger, ref: str = "1") -> Path:
 
 
 def test_an_unsupported_flags_dest_fails_only_its_operation(flagvals: Ledger) -> None:
-    failed = flagvals.fails("run", "multi", "-y")
-    assert "operation 'multi'" in failed.err and "flags-dest 'multi-config:flags.*'" in failed.err
+    failed = flagvals.fails("run", "typo", "-y")
+    assert "operation 'typo'" in failed.err and "flags-dest 'argz'" in failed.err
     assert flagvals("run", "globals", "-y").out.strip() == "1.0 2 'a' None"
 
 
