@@ -12,6 +12,7 @@ caller can always record how the run ended.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import functools
 import os
 import selectors
@@ -33,7 +34,17 @@ OutputSink = Callable[[bytes, int, int], None]  # bytes as read, ms since epoch,
 TICK_SECONDS = 0.25
 
 _PR_SET_PDEATHSIG = 1
-READ_BYTES = 1 << 16  # a pipe's default capacity: one read empties it
+# The run's output pipes are widened to this (Linux's default limit for a
+# pipe), so a flood of output waits there while the reader sleeps (GATHER_SECONDS)
+# instead of blocking the script; one read empties such a pipe.
+PIPE_BYTES = 1 << 20
+READ_BYTES = PIPE_BYTES
+# While output floods in (a script printing line after line, each line a
+# write), reading each write as it comes costs a wake-up, a read and a
+# record per line: ten times what writing the line cost the script. Then
+# the reader waits this long between reads, and each read takes what
+# gathered meanwhile. Output that comes now and then is read at once.
+GATHER_SECONDS = 0.002
 # After the run's process exits, how long its output may stay quiet but
 # open (held by a daemon it started) before recording stops.
 OUTPUT_GRACE_SECONDS = 3.0
@@ -124,9 +135,21 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
         if flags:
             flags.close()
         raise LedgerError(f"cannot start {argv[0]}: {e.strerror}; check the operation's main/exec") from None
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            _widen(pipe.fileno())
     if flags:
         flags.send()
     return proc
+
+
+def _widen(fd: int) -> None:
+    """Give a pipe PIPE_BYTES of room where the system allows it (Linux;
+    over a user's pipe quota the pipe keeps its default size)."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):
+        pass
 
 
 def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = None,
@@ -163,7 +186,7 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
     for fd in outs:
         sel.register(fd, selectors.EVENT_READ)
     shown: dict[int, list[bytes]] = {fd: [] for fd in outs}  # with a prefix: the line the terminal awaits the end of
-    quiet_since = time.monotonic()
+    quiet_since = ticked = read_at = time.monotonic()
     exited_at: float | None = None
     try:
         while sel.get_map():
@@ -173,7 +196,9 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 interrupted = True
                 _signal(proc, signal.SIGINT)
                 continue
-            if tick:
+            now = time.monotonic()
+            if tick and (not ready or now - ticked >= TICK_SECONDS):
+                ticked = now
                 tick()
             if stopping is not None:
                 interrupted = stopping.advance() or interrupted
@@ -184,6 +209,8 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 # printed nothing for minutes still gets its final read
                 if exited_at is not None and _held_by_a_child(max(quiet_since, exited_at)):
                     break
+            read = 0
+            drained = True  # every read this round emptied its pipe
             for key, _ in ready:
                 fd = key.fd
                 stream, term = outs[fd]
@@ -193,12 +220,18 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                     if tee and prefix is not None and shown[fd]:
                         to_terminal(term, prefix + b"".join(shown[fd]) + b"\n")
                     continue
-                quiet_since = time.monotonic()
+                read += len(data)
+                drained = drained and len(data) < READ_BYTES
+                quiet_since = now
                 if tee and prefix is None:
                     to_terminal(term, data)
                 elif tee and prefix is not None:
                     _prefixed(term, prefix, shown[fd], data)
                 sink(data, _ms(), stream)
+            if read:
+                if drained and now - read_at < GATHER_SECONDS:  # more came right after the last read
+                    time.sleep(GATHER_SECONDS)
+                read_at = time.monotonic()
         while True:
             try:
                 code = proc.wait(TICK_SECONDS if stopping is not None else None)
