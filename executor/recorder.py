@@ -5,7 +5,8 @@ lines to `.ledger/output.index`), and every second (see `tick`) or 4 MiB
 it becomes one transaction, whole lines or not: the chunk as a blob, an
 `OutputCaptured` event, and one `ScalarsLogged` batch per source of points: the scalars parsed from the
 chunk, the points the script logged through `ledger.log` (a spool file the
-recorder tails) and those of TensorBoard event files the run writes. The
+recorder tails) and those of TensorBoard event files the run writes. Chunks
+are stored beside the capture, in order (executor/chunk_appends.py). The
 last chunk is appended together with `RunStopped`, so a run's end is a
 single durable step.
 
@@ -31,6 +32,7 @@ from ledger.events import (
     ScalarsLogged,
     SourceFile,
 )
+from ledger.executor.chunk_appends import Chunk, ChunkAppends
 from ledger.home import Home
 from ledger.projections.rundir import META, output_index_line
 from ledger.scalar_columns import ScalarColumns
@@ -79,6 +81,7 @@ class OutputRecorder:
         self.scalars: dict[str, float] = {}  # the last value of each key, whatever its source
         self.appended: list = []  # the events this recorder appended, but for output chunks and scalar batches
         self._pending: list[NewEvent] = list(pending or ())  # go out with the first append
+        self._appends = ChunkAppends(self._append)
 
     def __call__(self, data: bytes, ms: int, stream: int) -> None:
         """Record output as it was read: any number of lines, the first
@@ -100,7 +103,7 @@ class OutputRecorder:
             or len(self._points) >= CHUNK_POINTS
             or time.monotonic() - self._last_flush >= CHUNK_SECONDS
         ):
-            self._append(self._chunk_events())
+            self._submit_chunk()
 
     def _count_lines(self, ms: int, stream: int, count: int) -> None:
         last = self._runs[-1] if self._runs else None
@@ -148,11 +151,7 @@ class OutputRecorder:
         second)."""
         self._poll_sources()
         if time.monotonic() - self._last_flush >= CHUNK_SECONDS or self._gathered() >= CHUNK_POINTS:
-            events = self._chunk_events()
-            if events:
-                self._append(events)
-            else:
-                self._last_flush = time.monotonic()
+            self._submit_chunk()
 
     def _poll_sources(self, final: bool = False) -> None:
         for source, points in zip(self._sources, self._source_points):
@@ -166,55 +165,75 @@ class OutputRecorder:
         self.appended += [e for e in appended if not isinstance(e.data, _BULKY)]
         return appended
 
-    def _chunk_events(self, final: bool = False) -> list[NewEvent]:
+    def _submit_chunk(self) -> None:
+        chunk = self._take_chunk()
+        if chunk is not None:
+            self._appends.submit(chunk)
+
+    def _take_chunk(self, final: bool = False) -> Chunk | None:
+        """What was gathered since the last chunk, taken from here: the
+        output, the points of each source and the events waiting for an
+        append; returns how to store it (None: nothing to store)."""
         self._out.flush()
         self._index.flush()
-        events, self._pending = self._pending, []
         self._poll_sources(final)
-        batches = [("output", self._points), *((s.name, p) for s, p in zip(self._sources, self._source_points))]
-        batches = [(name, points) for name, points in batches if len(points)]
         if final:  # each stream's last line, without its newline
             for stream, ms in sorted(self._unfinished.items(), key=lambda item: item[1]):
                 self._count_lines(ms, stream, 1)
             self._unfinished = {}
-        if self._chunk or self._runs:
-            data = b"".join(self._chunk)
-            blob = self.home.blobs.put_bytes(data)
-            index = tuple((ms, stream, count) for ms, stream, count in self._runs)
-            events.append(NewEvent(self.run_id, OutputCaptured(blob=blob, bytes=len(data), lines=self._lines,
-                                                               index=index)))  # fmt: skip
+        pending, pieces, lines, runs = self._pending, self._chunk, self._lines, self._runs
+        batches = [("output", self._points), *((s.name, p) for s, p in zip(self._sources, self._source_points))]
+        batches = [(name, points) for name, points in batches if len(points)]
         for name, points in batches:
-            events.append(NewEvent(self.run_id, self._batch_event(name, points)))
-        self._chunk, self._runs, self._lines, self._size = [], [], 0, 0
+            if name != "output":  # printed points set `scalars` as they are parsed
+                self._note_last_values(points)
+        self._pending, self._chunk, self._runs, self._lines, self._size = [], [], [], 0, 0
         self._points = ScalarColumns()
         self._source_points = [ScalarColumns() for _ in self._sources]
         self._last_flush = time.monotonic()
-        return events
+        if not (pending or pieces or runs or batches):
+            return None
 
-    def _batch_event(self, source: str, points: ScalarColumns) -> ScalarsLogged:
-        keys, blob = points.encode()
-        if source != "output":  # printed points set `scalars` as they are parsed
-            seen: set[int] = set()
-            for index, value in zip(reversed(points.key_index), reversed(points.values)):
-                if index not in seen:
-                    seen.add(index)
-                    self.scalars[keys[index]] = value
-                    if len(seen) == len(keys):
-                        break
-        return ScalarsLogged(blob=self.home.blobs.put_bytes(blob), points=len(points), keys=keys, source=source)
+        def store() -> list[NewEvent]:
+            events = list(pending)
+            if pieces or runs:
+                blob, size = self.home.blobs.put_chunks(pieces)
+                index = tuple((ms, stream, count) for ms, stream, count in runs)
+                events.append(NewEvent(self.run_id, OutputCaptured(blob=blob, bytes=size, lines=lines, index=index)))
+            for name, points in batches:
+                keys, data = points.encode()
+                batch = ScalarsLogged(blob=self.home.blobs.put_bytes(data), points=len(points), keys=keys, source=name)
+                events.append(NewEvent(self.run_id, batch))
+            return events
+
+        return store
+
+    def _note_last_values(self, points: ScalarColumns) -> None:
+        keys = tuple(points.keys)
+        seen: set[int] = set()
+        for index, value in zip(reversed(points.key_index), reversed(points.values)):
+            if index not in seen:
+                seen.add(index)
+                self.scalars[keys[index]] = value
+                if len(seen) == len(keys):
+                    break
 
     def finish(self, status: str, exit_status: int | None, artifacts: Sequence[ArtifactRecorded] = ()) -> list:
         """Append the last chunk, the files the run wrote and the run's end
         in one transaction; returns the events this recorder appended (but
         for output chunks and scalar batches)."""
-        events = self._chunk_events(final=True)
-        events += [NewEvent(self.run_id, a) for a in artifacts]
-        events.append(NewEvent(self.run_id, RunStopped(status=status, exit_status=exit_status)))  # type: ignore[arg-type]
-        self._out.close()
-        self._index.close()
-        self._append(events)
-        for source in self._sources:
-            source.close()
+        try:
+            self._appends.close()
+        finally:  # an earlier chunk that could not be stored (a full disk) is raised, the run's end still recorded
+            chunk = self._take_chunk(final=True)
+            events = chunk() if chunk is not None else []
+            events += [NewEvent(self.run_id, a) for a in artifacts]
+            events.append(NewEvent(self.run_id, RunStopped(status=status, exit_status=exit_status)))  # type: ignore[arg-type]
+            self._out.close()
+            self._index.close()
+            self._append(events)
+            for source in self._sources:
+                source.close()
         return self.appended
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ledger.errors import StoreError
@@ -33,10 +33,18 @@ class BlobStore:
         return self.path(sha).exists()
 
     def put_bytes(self, data: bytes) -> str:
-        sha = hashlib.sha256(data).hexdigest()
+        return self.put_chunks([data])[0]
+
+    def put_chunks(self, chunks: Sequence[bytes]) -> tuple[str, int]:
+        """Store the bytes of `chunks` one after another as one blob, never
+        joined in memory; returns (sha256, size)."""
+        h = hashlib.sha256()
+        for chunk in chunks:
+            h.update(chunk)
+        sha = h.hexdigest()
         if not self.has(sha):
-            self._write(sha, [data])
-        return sha
+            self._write(sha, chunks)
+        return sha, sum(map(len, chunks))
 
     def put_file(self, src: str | os.PathLike[str]) -> tuple[str, int]:
         """Store a file's bytes; returns (sha256, size)."""
