@@ -41,10 +41,13 @@ PIPE_BYTES = 1 << 20
 READ_BYTES = PIPE_BYTES
 # While output floods in (a script printing line after line, each line a
 # write), reading each write as it comes costs a wake-up, a read and a
-# record per line: ten times what writing the line cost the script. Then
-# the reader waits this long between reads, and each read takes what
-# gathered meanwhile. Output that comes now and then is read at once.
+# record per line: ten times what writing the line cost the script. Then,
+# after a read of less than GATHER_BYTES, the reader waits GATHER_SECONDS,
+# and the next read takes what gathered meanwhile. A pipe that could not be
+# widened is read as output comes: waiting would cap its throughput. Output
+# that comes now and then is read at once.
 GATHER_SECONDS = 0.002
+GATHER_BYTES = PIPE_BYTES // 4  # a bigger read costs little per byte; waiting then could fill the pipe
 # After the run's process exits, how long its output may stay quiet but
 # open (held by a daemon it started) before recording stops.
 OUTPUT_GRACE_SECONDS = 3.0
@@ -152,6 +155,13 @@ def _widen(fd: int) -> None:
         pass
 
 
+def _widened(fd: int) -> bool:
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) >= PIPE_BYTES
+    except (AttributeError, OSError):
+        return False
+
+
 def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = None,
             stop: threading.Event | None = None) -> Outcome:  # fmt: skip
     """Pump the process's output into `sink` (and the terminal) until it
@@ -186,6 +196,7 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
     for fd in outs:
         sel.register(fd, selectors.EVENT_READ)
     shown: dict[int, list[bytes]] = {fd: [] for fd in outs}  # with a prefix: the line the terminal awaits the end of
+    gathers = all(map(_widened, outs))
     quiet_since = ticked = read_at = time.monotonic()
     exited_at: float | None = None
     try:
@@ -210,7 +221,6 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                 if exited_at is not None and _held_by_a_child(max(quiet_since, exited_at)):
                     break
             read = 0
-            drained = True  # every read this round emptied its pipe
             for key, _ in ready:
                 fd = key.fd
                 stream, term = outs[fd]
@@ -221,7 +231,6 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                         to_terminal(term, prefix + b"".join(shown[fd]) + b"\n")
                     continue
                 read += len(data)
-                drained = drained and len(data) < READ_BYTES
                 quiet_since = now
                 if tee and prefix is None:
                     to_terminal(term, data)
@@ -229,7 +238,7 @@ def capture(proc, sink: OutputSink, tee: bool = True, prefix: bytes | None = Non
                     _prefixed(term, prefix, shown[fd], data)
                 sink(data, _ms(), stream)
             if read:
-                if drained and now - read_at < GATHER_SECONDS:  # more came right after the last read
+                if gathers and read < GATHER_BYTES and now - read_at < GATHER_SECONDS:  # more came right after
                     time.sleep(GATHER_SECONDS)
                 read_at = time.monotonic()
         while True:
