@@ -143,11 +143,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
     seq = first
     con.execute("SET enable_progress_bar = false")  # ours, below, counts events and stays off pipes
     if scratch is None:
-        # what does not fit spills beside the index, never into the
-        # directory ledger was started from (a user's project: its source)
-        spill = os.fspath(home.path / ".index-spill").replace("'", "''")
-        con.execute(f"SET temp_directory = '{spill}'")
-        con.execute(f"SET memory_limit = '{FOLD_MEMORY}'")
+        bound_memory(home, con)
     store = EventStore(home.path / "events")
     try:
         with Progress("indexing the log", store.last_seq - first, "events") as progress:
@@ -168,6 +164,15 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
                 progress.advance_to(seq - first)
     finally:
         store.close()
+
+
+def bound_memory(home: Home, con: duckdb.DuckDBPyConnection) -> None:
+    """Work over the whole history within FOLD_MEMORY: what does not fit
+    spills beside the index, never into the directory ledger was started
+    from (a user's project: its source)."""
+    spill = os.fspath(home.path / ".index-spill").replace("'", "''")
+    con.execute(f"SET temp_directory = '{spill}'")
+    con.execute(f"SET memory_limit = '{FOLD_MEMORY}'")
 
 
 def _apply_part(home: Home, con: duckdb.DuckDBPyConnection, plan: index_source.Plan, seq: int,

@@ -35,6 +35,7 @@ def index_problem(home: Home) -> str | None:
         index.build_file(home, fresh)
         con = index.connect(home)
         try:
+            index.bound_memory(home, con)  # the comparison holds whole tables: DuckDB's default is most of RAM
             con.execute(f"ATTACH '{str(fresh).replace(chr(39), chr(39) * 2)}' AS fresh (READ_ONLY)")
             have = con.execute("SELECT seq FROM position").fetchone()
             want = con.execute("SELECT seq FROM fresh.main.position").fetchone()
