@@ -63,9 +63,9 @@ def parse_multi(dest: object) -> MultiConfig | None:
     return MultiConfig(pattern, regex)
 
 
-def matched(spec: MultiConfig, project_dir: str | os.PathLike[str]) -> list[str]:
-    """The project's config files the pattern matches, as sorted POSIX paths
-    relative to `project_dir`."""
+def matched(spec: MultiConfig, project_dir: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
+    """The project's files the pattern matches, as sorted POSIX paths
+    relative to `project_dir`: the config files, and the others (left out)."""
     if spec.regex:
         found = [path for path in _project_files(Path(project_dir)) if re.match(spec.pattern, path)]
     else:
@@ -74,7 +74,8 @@ def matched(spec: MultiConfig, project_dir: str | os.PathLike[str]) -> list[str]
             for path in glob.glob(spec.pattern, root_dir=project_dir, recursive=True)
             if Path(project_dir, path).is_file()
         ]
-    return sorted(path for path in found if config_dest.format_of(path, strict=False))
+    configs = sorted(path for path in found if config_dest.format_of(path, strict=False))
+    return configs, sorted(set(found) - set(configs))
 
 
 def requirements(paths: list[str], declared: tuple) -> tuple[dict, ...]:

@@ -169,8 +169,15 @@ def complete_op(
     multi = config_files.parse_multi(opdef.flags_dest)
     if multi is not None:
         # the files matched now are the run's requirements: a proto of it replays these
-        paths = config_files.matched(multi, project_dir)
+        paths, others = config_files.matched(multi, project_dir)
         opdef = opdef.replace(requires=opdef.requires + config_files.requirements(paths, opdef.requires))
+        if others:  # Guild warns of these too
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            kind = "is not a config file" if len(others) == 1 else "are not config files"
+            opdef = opdef.replace(notes=(*opdef.notes, (
+                f"WARNING: {file_name}: operation '{opdef.name}': {opdef.flags_dest} matched {shown},"
+                f" which {kind} (YAML, JSON, INI): left out"
+            )))  # fmt: skip
         config_files.run_configs(opdef)  # two files written as one name fail here, before any run
         if wants_import:
             opdef = opdef.replace(flags=_imported(opdef, config_files.flags_of(paths, project_dir)))

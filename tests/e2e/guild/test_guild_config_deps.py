@@ -38,7 +38,8 @@ def test_a_glob_writes_every_matched_config_file_with_every_flag(configdeps: Led
                  "seed      (default is 1)"):  # fmt: skip
         assert line in help_op, help_op
     result = configdeps("run", "glob", "lr=0.7", "seed=3", "-y")
-    # notes.txt matches the glob but is no config file: it is left alone
+    # notes.txt matches the glob but is no config file: it is left out, with a warning
+    assert "multi-config:conf/* matched conf/notes.txt, which is not a config file" in result.err
     assert resolving(result) == [
         "Resolving config:conf/a.yml dependency",
         "Resolving config:conf/b.json dependency",
