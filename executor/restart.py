@@ -23,13 +23,13 @@ from ledger.errors import LedgerError, RunRefError
 from ledger.events import Event, FlagSet, NewEvent, RunCreated, SourcecodeCopied
 from ledger.executor import manage, requires
 from ledger.executor.batch import BatchPlan
+from ledger.executor.config_writes import config_resolutions
 from ledger.executor.flags import format_value, parse_assignments
 from ledger.executor.plan import RunSpec, Source
 from ledger.executor.render import events_text
 from ledger.executor.replay import Overrides, read_proto, replay
 from ledger.executor.run import (
     Prepared,
-    config_resolutions,
     context,
     copy_sources,
     exit_code,

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ledger.errors import LedgerError
 from ledger.executor import launch, plan, requires
-from ledger.executor.run import Prepared, cache_dir, child_env, config_resolutions, exit_code, flags_payload, op_env
+from ledger.executor.config_writes import config_resolutions
+from ledger.executor.run import Prepared, cache_dir, child_env, exit_code, flags_payload, op_env
 from ledger.home import Home
 
 
