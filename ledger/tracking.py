@@ -86,6 +86,9 @@ class _Client:
         # sets: a per-point Python loop was most of the call's cost
         if not ({*map(type, names)} <= _STR and {*map(type, values)} <= _NUMBERS and all(names)):
             values = [_checked_value(key, value) for key, value in metrics.items()]
+        # converted before anything is recorded: an int too big for a float
+        # fails the call here, not halfway through the columns
+        column = array("d", values)
         with self._lock:
             if step is None:
                 if not self._seen.isdisjoint(names):
@@ -104,7 +107,7 @@ class _Client:
                 return
             keys = self._keys
             self._key_index.extend([keys.setdefault(key, len(keys)) for key in names])
-            self._values.extend(values)
+            self._values.extend(column)
             self._call_steps.append(self._step)
             self._call_times.append(now)
             self._call_sizes.append(len(names))

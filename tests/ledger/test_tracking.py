@@ -57,3 +57,13 @@ def test_a_bad_name_or_value_records_nothing_of_the_call(
         client.log(metrics, step=2)
     client.flush()
     assert read_spool(tmp_path / "spool") == [("ok", 1.0, 1)]
+
+
+def test_a_number_too_big_for_a_float_fails_the_call_and_keeps_the_columns_aligned(
+    client: tracking._Client, tmp_path: Path
+) -> None:
+    with pytest.raises(OverflowError):
+        client.log({"loss": 0.5, "big": 10**400}, step=1)
+    client.log({"loss": 0.25}, step=2)
+    client.flush()
+    assert read_spool(tmp_path / "spool") == [("loss", 0.25, 2)]
