@@ -8,7 +8,7 @@ file fails with nothing appended; each resolution becomes a
 the files are linked (operation output) or copied (project files) into the
 run directory, as Guild does, before the process starts. A `config:` file
 is only looked for here: it is written with the run's flags when the run
-is (ledger.executor.config_files).
+is (ledger.executor.config_writes).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def resolve(home: Home, opdef: OpDef, project_dir: str, chosen: dict[str, str]) 
             _check_defined(home, opdef.name, req["source"], project_dir)
             out.append(_resolve_operation(home, opdef.name, req, chosen.get(req["name"])))
         elif req["kind"] == "config":
-            # written with the run's flags when the run is (ledger.executor.run): here only looked for
+            # written with the run's flags when the run is (ledger.executor.config_writes): here only looked for
             _check_file(req, project_dir, opdef.name)
         else:
             out.append(_resolve_file(req, project_dir, opdef.name))

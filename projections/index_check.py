@@ -97,10 +97,10 @@ class IndexCheck:
         )
 
     def cancel(self) -> None:
-        """Stop the check (its answer is not wanted, or Ctrl-C)."""
+        """Stop the check if it still runs (its answer is not wanted, or Ctrl-C)."""
         if self._proc.poll() is None:
             self._proc.kill()
-        self._proc.communicate()
+            self._proc.communicate()
 
 
 def _main() -> None:
