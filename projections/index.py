@@ -243,7 +243,7 @@ def _apply_to_copy(home: Home) -> int | None:
         shutil.copyfile(target, tmp)
         if wal.exists():  # a crashed writer's committed work: the copy replays it
             shutil.copyfile(wal, Path(f"{tmp}.wal"))
-        con = attach(tmp, read_only=False, patience=_READER_PATIENCE)
+        con = _attach_unpublished(tmp)
         try:
             applied = _apply_new(home, con)
             con.execute(f"CHECKPOINT {CATALOG}")
@@ -272,18 +272,24 @@ def _rebuild_locked(home: Home) -> int:
     return applied
 
 
+def _attach_unpublished(path: Path) -> duckdb.DuckDBPyConnection:
+    """A writer on an index file that is renamed into place (or compared)
+    only once complete, and so checkpointed once, at the end, rather than
+    at every part's commit: the parts need the log of their commits, not
+    their checkpoints, which rewrote the runs table each time (a third of a
+    1M-event fold)."""
+    con = attach(path, read_only=False, patience=_READER_PATIENCE)
+    con.execute(f"SET checkpoint_threshold = '{BUILD_CHECKPOINT}'")
+    return con
+
+
 def build_file(home: Home, path: Path) -> int:
     """A fresh index of the whole log at `path`; the events applied."""
     for stale in (path, Path(f"{path}.wal")):
         stale.unlink(missing_ok=True)
     os.makedirs(home.path, exist_ok=True)
-    con = attach(path, read_only=False, patience=_READER_PATIENCE)
+    con = _attach_unpublished(path)
     try:
-        # one checkpoint at the end, not one at every part's commit: a new
-        # file is renamed into place (or compared) only once complete, so
-        # the parts need the log of their commits, not their checkpoints,
-        # which rewrote the runs table each time (a third of a 1M-event fold)
-        con.execute(f"SET checkpoint_threshold = '{BUILD_CHECKPOINT}'")
         create_schema(con, CATALOG)
         applied = _apply_new(home, con)
         con.execute(f"CHECKPOINT {CATALOG}")
