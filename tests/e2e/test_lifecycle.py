@@ -62,7 +62,7 @@ def gone(pid: int, within: float = 5.0) -> bool:
         try:
             if Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
                 return True
-        except (FileNotFoundError, IndexError):
+        except (FileNotFoundError, ProcessLookupError, IndexError):  # it ended while its stat was read
             return True
         time.sleep(0.02)
     return False
