@@ -58,11 +58,16 @@ COMMANDS = {
     "check": "ops_cmds",
 }
 
+# Other names a command answers to, unlisted: `ledger tags --list-all` reads
+# as naturally as `ledger tag --list-all`.
+ALIASES = {"tags": "tag"}
+
 
 def load_command(name: str) -> TyperCommand | None:
     """The click command `name`, built from its module's Typer app."""
     from ledger.cli.command import command_of
 
+    name = ALIASES.get(name, name)
     module_name = COMMANDS.get(name)
     return None if module_name is None else command_of(module_name, name)
 
@@ -77,7 +82,7 @@ class LazyCommands(TyperGroup):
         return load_command(cmd_name)
 
     def resolve_command(self, ctx: typer.Context, args: list[str]):
-        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+        if args and args[0] not in COMMANDS and args[0] not in ALIASES and not args[0].startswith("-"):
             near = difflib.get_close_matches(args[0], COMMANDS, n=3)
             hint = f" (did you mean {' or '.join(near)}?)" if near else ""
             ctx.fail(f"no command {args[0]!r}{hint}")

@@ -42,6 +42,7 @@ def test_tag_options(ledger: Ledger) -> None:
     ledger("tag", "2", "--clear", "-a", "kept", "-s", "-y")
     assert labels(ledger) == ["good run3", "kept run2", "run1"]
     assert ledger("tag", "--list-all").out.splitlines() == ["good  (1 run)", "kept  (1 run)"]
+    assert ledger("tags", "--list-all").out == ledger("tag", "--list-all").out  # an unlisted alias
     assert "has no tag 'nope'" in ledger.fails("tag", "1", "-d", "nope", "-y").err
 
 
