@@ -18,7 +18,7 @@ from typer.core import TyperArgument, TyperCommand
 def argument_usage(param: TyperArgument) -> str:
     """`RUN`, `[RUN]`, `RUN...` or `[RUN]...`; a metavar that is already
     bracketed (`[OP] [NAME=VALUE]...`) is shown as written."""
-    name = param.metavar or param.name.upper()
+    name = param.metavar or (param.name or "").upper()
     if name.startswith("["):
         return name
     if not param.required:

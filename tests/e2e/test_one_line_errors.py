@@ -4,6 +4,7 @@ nothing appended (`Ledger.fails`), and a failed start records no run."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def test_a_5000_digit_integer(ledger: Ledger, project: Path) -> None:
     assert "too large" in ledger.fails("run", "echo", f"x=[1,{HUGE}]", "-y").err
     ledger("run", "echo", "x=0" + "0" * 5000 + "7", "-y")  # leading zeros are no size
     assert ledger("select", "--attr", "flags").out.startswith("x: 7")
-    assert "integer" in ledger.fails("runs", "-n", HUGE).err
+    assert re.search(r"\bint(eger)?\b", ledger.fails("runs", "-n", HUGE).err)  # Typer's wording varies
     assert "no run matches" in ledger.fails("select", HUGE).err
     assert "range" in ledger.fails("select", f"1:{HUGE}").err
     ledger("tag", f"1:{HUGE}", "-a", "every")  # a range beyond the listing is all of it
