@@ -31,6 +31,7 @@ from ledger.executor.render import events_text
 from ledger.executor.run import Prepared, execute, exit_code, new_run_id, store_sources
 from ledger.executor.trial_history import earlier_trials
 from ledger.executor.trials import format_trial
+from ledger.executor.trials_ahead import Ahead
 from ledger.executor.values import format_space, format_value, is_space
 from ledger.home import Home
 from ledger.projections import liveness, rundir
@@ -271,12 +272,15 @@ class BatchPlan:
         )
 
     def _run_trial(self, home: Home, index: int, values: dict[str, Any], tee: bool = True,
-                   stage: bool = False, stop: threading.Event | None = None) -> launch.Outcome | None:  # fmt: skip
+                   stage: bool = False, stop: threading.Event | None = None,
+                   ahead: Ahead | None = None) -> launch.Outcome | None:  # fmt: skip
         """Run (or stage) one trial; with `stop` (trials side by side), none
-        starts once it is set, and the one running stops."""
+        starts once it is set, and the one running stops. With `ahead`, the
+        trial may have been started ahead, and the next one is."""
         if stop is not None and stop.is_set():
             return None  # the batch was stopped first: recorded staged with the others not started
-        spec = self._trial_spec(index, values)
+        spec, standby = ahead.take(index) if ahead is not None else (None, None)
+        spec = spec or self._trial_spec(index, values)
         self._spawned.add(index)
         staged = stage or self.batch.stage_trials
         if staged:
@@ -286,7 +290,9 @@ class BatchPlan:
         spawned = NewEvent(self.batch_spec.run_id, TrialSpawned(trial=spec.run_id, index=index, flags=values))
         # trials side by side: each terminal line says whose it is
         prefix = f"{spec.run_id[:8]}: ".encode() if self.batch.workers > 1 and not staged else None
-        outcome = execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,), prefix=prefix, stop=stop)
+        following = ahead.start_next(home, index) if ahead is not None else None
+        outcome = execute(home, replace(self.base, spec=spec), tee=tee, extra=(spawned,), prefix=prefix,
+                          stop=stop, standby=standby, while_running=following)  # fmt: skip
         if self._failed(outcome):
             error(f"Trial {spec.run_id[:8]} exited with an error ({exit_code(outcome)}) - see log for details")
         return outcome
@@ -310,20 +316,28 @@ class BatchPlan:
         b = self.batch
         total = len(fixed) if fixed is not None else (b.trials or DEFAULT_OPT_TRIALS)
         prior: list[tuple[dict, float]] = self._history(home) if fixed is None else []
-        for index in range(total):
-            if fixed is not None:
-                values = fixed[index]
-            else:
-                values = self._propose(prior, index)
-            outcome = self._run_trial(home, index, values)
-            if outcome is not None and outcome.status == "terminated" and outcome.interrupted:
-                return "terminated", exit_code(outcome)
-            if self._failed(outcome):
-                if b.fail_on_trial_error:
-                    rest = [(i, fixed[i]) for i in range(index + 1, total)] if fixed is not None else []
-                    return self._stop_on_failure(home, rest, outcome)
-            if fixed is None and outcome is not None:
-                self._learn(prior, values, outcome)
+        # trials known in advance start ahead: each while the one before runs
+        ahead = Ahead(self._trial_spec, fixed) if fixed is not None and not b.stage_trials else None
+        try:
+            for index in range(total):
+                if fixed is not None:
+                    values = fixed[index]
+                else:
+                    values = self._propose(prior, index)
+                outcome = self._run_trial(home, index, values, ahead=ahead)
+                if outcome is not None and outcome.status == "terminated" and outcome.interrupted:
+                    return "terminated", exit_code(outcome)
+                if self._failed(outcome):
+                    if b.fail_on_trial_error:
+                        rest = [(i, fixed[i]) for i in range(index + 1, total)] if fixed is not None else []
+                        if ahead is not None:
+                            ahead.close()
+                        return self._stop_on_failure(home, rest, outcome)
+                if fixed is None and outcome is not None:
+                    self._learn(prior, values, outcome)
+        finally:
+            if ahead is not None:
+                ahead.close()
         return "completed", 0
 
     def _propose(self, prior: list[tuple[dict, float]], index: int) -> dict[str, Any]:
@@ -371,3 +385,4 @@ class BatchPlan:
             error("Stopping batch because a trial failed (pending trials can be started as needed)")
             return "error", 1
         return "completed", 0
+

@@ -17,6 +17,7 @@ standard library, nothing else of ledger.
 
 from __future__ import annotations
 
+import importlib
 import marshal
 import os
 import sys
@@ -25,9 +26,14 @@ from collections.abc import Callable
 from typing import NoReturn
 
 USAGE = "usage: python executor/op_main.py [--flags-fd FD] MAIN [ARGS...]"
+# The pid of the ledger process that started this one, which this process
+# must not outlive (a killed `ledger run` leaves no orphan computing in the dark).
+OWNER_VARIABLE = "LEDGER_OWNER_PID"
+_PR_SET_PDEATHSIG = 1
 
 
 def main(argv: list[str] | None = None) -> None:
+    _die_with_owner()
     argv = list(sys.argv[1:] if argv is None else argv)
     code, flags = None, None
     if argv[:1] == ["--flags-fd"]:
@@ -35,6 +41,9 @@ def main(argv: list[str] | None = None) -> None:
             _fail(USAGE)
         code, flags = _read_payload(int(argv[1]))
         argv = argv[2:]
+        # a process started ahead of its run (executor/standby.py) may have
+        # looked into the run directory before the source code was there
+        importlib.invalidate_caches()
     if not argv:
         _fail(USAGE)
     spec, args = argv[0], argv[1:]
@@ -44,6 +53,23 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"op_main: cannot find module or script {spec!r} in {cwd}")
     path, package = found
     run(path, args, flags, package, cwd, code)
+
+
+def _die_with_owner() -> None:
+    """Be killed when the owner dies (Linux); killed now if it died already.
+    The script does not see the variable."""
+    owner = os.environ.pop(OWNER_VARIABLE, "")
+    if not owner.isdigit() or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(owner):  # it died before the signal was asked for
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _read_payload(fd: int) -> tuple[types.CodeType | None, dict]:

@@ -14,6 +14,7 @@ import shutil
 import sys
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from ledger.executor.requires import Resolution
 from ledger.executor.scalars import ScalarParser
 from ledger.executor.script_ast import read_source
 from ledger.executor.source_files import check_main, project_source
+from ledger.executor.standby import Standby
 from ledger.home import Home
 from ledger.projections import liveness, rundir
 from ledger.sealing import now_ts
@@ -173,10 +175,14 @@ def op_env(opdef: OpDef) -> dict[str, str]:
 
 
 def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
-            prefix: bytes | None = None, stop: threading.Event | None = None) -> launch.Outcome | None:  # fmt: skip
+            prefix: bytes | None = None, stop: threading.Event | None = None,
+            standby: Standby | None = None, while_running: Callable[[], None] | None = None,
+            ) -> launch.Outcome | None:  # fmt: skip
     """Append the plan (after `extra` events, in the same transaction),
     build the run directory, run the process, record its end. Returns None
-    for a staged run. `stop`, once set, stops the process (see `start`)."""
+    for a staged run. `stop`, once set, stops the process (see `start`).
+    `standby` is the run's process started ahead, if any; `while_running`
+    is called once the process runs."""
     spec = prepared.spec
     store_sources(home, spec, prepared.sources)
     run_dir = home.run_dir(spec.run_id)
@@ -190,13 +196,16 @@ def execute(home: Home, prepared: Prepared, tee: bool = True, extra: tuple = (),
         deps = [r.event(spec.run_id) for r in resolutions]
         appended = home.store.append([*extra, *plan.run_events(spec), *deps])
     except Exception:
+        if standby is not None:
+            standby.abandon()
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     events = [e for e in appended if e.run == spec.run_id]
     if spec.params.get("stage"):
         rundir.write_meta(run_dir, events)
         return None
-    outcome = start(home, spec, events, copied, tee=tee, prefix=prefix, stop=stop)
+    outcome = start(home, spec, events, copied, tee=tee, prefix=prefix, stop=stop,
+                    standby=standby, while_running=while_running)  # fmt: skip
     if outcome.status == "completed" and spec.opdef.delete_on_success and not prepared.keep_run:
         sys.stderr.write(
             f"Deleting interim run {spec.run_id} ('{spec.op}' is configured for deletion on success;"
@@ -243,8 +252,9 @@ def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
 
 
 def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = True,
-          prefix: bytes | None = None, again: bool = False,
-          stop: threading.Event | None = None) -> launch.Outcome:  # fmt: skip
+          prefix: bytes | None = None, again: bool = False, stop: threading.Event | None = None,
+          standby: Standby | None = None, while_running: Callable[[], None] | None = None,
+          ) -> launch.Outcome:  # fmt: skip
     """Start the process, then record it: the attributes are written and
     `RunStarted` waits for the run's first output append while the process
     is already running, so neither delays it. A run started `again` (staged
@@ -264,12 +274,19 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
     try:
         values = spec.flag_values
         payload = flags_payload(spec.opdef, values, run_dir, cache_dir(home))
-        pipe = launch.FlagsPipe(payload) if payload is not None else None
-        argv = plan.command(spec.opdef, values, flags_fd=pipe.fd if pipe else None)
         env = child_env(home, spec.run_id, run_dir, op_env(spec.opdef))
         os.makedirs(os.path.dirname(env["LEDGER_METRICS_FILE"]), exist_ok=True)
         when = now_ts()
-        proc = launch.start(argv, run_dir, env, flags=pipe, own_group=stop is not None)
+        if standby is not None and standby.run_id == spec.run_id and standby.env == env and stop is None:
+            argv, proc = standby.argv, standby.begin(payload)
+        else:
+            if standby is not None:
+                standby.abandon()
+            pipe = launch.FlagsPipe(payload) if payload is not None else None
+            argv = plan.command(spec.opdef, values, flags_fd=pipe.fd if pipe else None)
+            proc = launch.start(argv, run_dir, env, flags=pipe, own_group=stop is not None)
+        if while_running is not None:
+            while_running()
         started = RunStarted(
             argv=redaction.redact_argv(argv, redaction.user_names(env)), env=redaction.redact_env(env),
             pid=proc.pid, cwd=str(run_dir), time=when, **liveness.started_owner(),

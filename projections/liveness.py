@@ -88,8 +88,14 @@ def _live_stat_field(pid: int, index: int) -> int | None:
 
 def owner() -> dict[str, Any]:
     """The identity of this process as a run's owner, as `RunCreated` records it."""
-    pid = os.getpid()
-    return {"pid": pid, "pid_start": process_start(pid) or 0, "boot_id": boot_id()}
+    return dict(_identity(os.getpid()))
+
+
+@lru_cache(maxsize=4)
+def _identity(pid: int) -> tuple[tuple[str, Any], ...]:
+    # read once per process (a batch names its owner twice a trial); keyed
+    # by pid, so a process forked to run in the background reads its own
+    return (("pid", pid), ("pid_start", process_start(pid) or 0), ("boot_id", boot_id()))
 
 
 def _boot_time() -> float | None:

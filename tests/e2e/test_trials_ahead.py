@@ -1,0 +1,105 @@
+"""A grid's next trial starts while the one before it runs: its process
+waits, with the trial's own command line and run directory, until its
+source code is in place and its flags are sent (executor/standby.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.e2e.conftest import Ledger
+from tests.e2e.test_lifecycle import gone
+
+# Each trial says it is ready, then waits for the test's word (a file).
+WAITER = """\
+import os
+import time
+from pathlib import Path
+
+x = 1
+lr = 0.5
+print('ready', os.getpid(), x, lr, flush=True)
+while not Path({go!r}).exists():
+    time.sleep(0.01)
+"""
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def start_grid(tmp_path: Path, script: str, *flags: str) -> tuple[Ledger, subprocess.Popen, Path]:
+    project = tmp_path / "proj"
+    project.mkdir()
+    go = tmp_path / "go"
+    (project / "waiter.py").write_text(script.format(go=str(go)))
+    ledger = Ledger(tmp_path / "home", project)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledger", "run", "waiter.py", *flags, "-y"],
+        cwd=project, env={**os.environ, "LEDGER_HOME": str(ledger.home)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    return ledger, proc, go
+
+
+def waiting_process(owner: int, running: int, within: float = 10.0) -> int:
+    """The child of `owner` that is not the trial running."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        others = [pid for pid in children_of(owner) if pid != running]
+        if others:
+            return others[0]
+        time.sleep(0.02)
+    raise AssertionError("no process was started for the next trial")
+
+
+def test_the_next_trial_waits_with_its_command_line_in_its_own_run_directory(tmp_path: Path) -> None:
+    ledger, proc, go = start_grid(tmp_path, WAITER, "x=[1,2,3]", "lr=0.1")
+    line = proc.stdout.readline()
+    assert line.split()[2:] == ["1", "0.1"], line + proc.stderr.read()
+    waiting = waiting_process(proc.pid, int(line.split()[1]))
+    argv = Path(f"/proc/{waiting}/cmdline").read_bytes().split(b"\0")
+    assert b"waiter.py" in argv  # `ps` names the script from the start
+    run_dir = Path(os.readlink(f"/proc/{waiting}/cwd"))
+    assert run_dir.parent == ledger.home / "runs" and list(run_dir.iterdir()) == []  # its source code comes later
+    go.touch()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    printed = [line.split()[1:] for line in [line, *out.splitlines()] if line.startswith("ready")]
+    assert [p[1:] for p in printed] == [["1", "0.1"], ["2", "0.1"], ["3", "0.1"]]
+    # the waiting process was trial x=2's: same process, same run
+    assert int(printed[1][0]) == waiting
+    assert ledger("select", "-Fl", "x=2").out.strip() == run_dir.name
+    assert ledger("verify").out.startswith("ok:")
+    listed = [run["id"] for flag in ("-a", "-d") for run in json.loads(ledger("runs", flag, "--json").out)]
+    assert sorted(p.name for p in (ledger.home / "runs").iterdir()) == sorted(listed)  # the batch's too
+
+
+def test_trials_of_an_argparse_script_get_their_arguments(tmp_path: Path) -> None:
+    script = (
+        "import argparse\nimport os\nfrom pathlib import Path\n\n"
+        "p = argparse.ArgumentParser()\np.add_argument('--x', type=int, default=1)\n"
+        "args = p.parse_args()\nprint('ready', os.getpid(), args.x, flush=True)\n"
+        "while not Path({go!r}).exists():\n    pass\n"
+    )
+    ledger, proc, go = start_grid(tmp_path, script, "x=[4,5]")
+    go.touch()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert [line.split()[2] for line in out.splitlines() if line.startswith("ready")] == ["4", "5"]
+
+
+def test_kill_9_of_a_batch_leaves_neither_the_trial_nor_the_next_one(tmp_path: Path) -> None:
+    ledger, proc, go = start_grid(tmp_path, WAITER, "x=[1,2,3]")
+    line = proc.stdout.readline()
+    assert line.startswith("ready"), line + proc.stderr.read()
+    running = int(line.split()[1])
+    waiting = waiting_process(proc.pid, running)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=20)
+    assert gone(running) and gone(waiting), "a process of the batch outlived ledger"
