@@ -1,9 +1,9 @@
-"""A batch's next trial, its process started while the trial before it runs.
+"""A batch's next trials, their processes started while the trial before them runs.
 
 For batches whose trials are known in advance (a grid, random search):
-the next trial's spec, its run id included, is made early, so its process
-can start with that trial's exact command line and environment (see
-executor/standby.py). An optimizer's next trial depends on the results of
+the next trials' specs, run ids included, are made early, so their
+processes can start with each trial's exact command line and environment
+(see executor/standby.py). An optimizer's next trial depends on the results of
 the ones before, so it starts when they end.
 """
 
@@ -13,45 +13,57 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ledger.errors import LedgerError
 from ledger.executor import plan
 from ledger.executor.plan import RunSpec
 from ledger.executor.run import child_env, op_env
 from ledger.executor.standby import Standby
 from ledger.home import Home
 
+# How many trials ahead are started: while one trial runs, the next two
+# start on whatever core is free (Python's start-up takes longer than
+# ledger's own work for a trial, so one ahead leaves a core idle).
+DEPTH = 2
+
 
 class Ahead:
     def __init__(self, make_spec: Callable[[int, dict[str, Any]], RunSpec], fixed: list[dict[str, Any]]) -> None:
         self._make_spec = make_spec
         self._fixed = fixed
-        self._next: tuple[int, RunSpec, Standby | None] | None = None
+        self._started: dict[int, tuple[RunSpec, Standby | None]] = {}
 
     def take(self, index: int) -> tuple[RunSpec | None, Standby | None]:
         """The spec and waiting process started for trial `index`, if any."""
-        if self._next is None or self._next[0] != index:
-            self.close()
-            return None, None
-        _, spec, standby = self._next
-        self._next = None
-        return spec, standby
+        for earlier in [i for i in self._started if i < index]:
+            self._abandon(earlier)
+        return self._started.pop(index, (None, None))
 
     def start_next(self, home: Home, index: int) -> Callable[[], None] | None:
-        """What starts trial `index + 1`, to be called once trial `index` runs."""
-        if index + 1 >= len(self._fixed):
+        """What starts the trials after `index`, to be called once trial `index` runs."""
+        following = [i for i in range(index + 1, min(index + 1 + DEPTH, len(self._fixed))) if i not in self._started]
+        if not following:
             return None
 
         def start() -> None:
-            self.close()
-            spec = self._make_spec(index + 1, self._fixed[index + 1])
-            self._next = (index + 1, spec, start_standby(home, spec))
+            for i in following:
+                spec = self._make_spec(i, self._fixed[i])
+                try:
+                    standby = start_standby(home, spec)
+                except (LedgerError, OSError):
+                    standby = None  # started when its turn comes, which says why it cannot be
+                self._started[i] = (spec, standby)
 
         return start
 
     def close(self) -> None:
-        """Kill a process started for a trial that will not run."""
-        if self._next is not None and self._next[2] is not None:
-            self._next[2].abandon()
-        self._next = None
+        """Kill the processes started for trials that will not run."""
+        for index in list(self._started):
+            self._abandon(index)
+
+    def _abandon(self, index: int) -> None:
+        _, standby = self._started.pop(index)
+        if standby is not None:
+            standby.abandon()
 
 
 def start_standby(home: Home, spec: RunSpec) -> Standby | None:

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from ledger.executor.trials_ahead import DEPTH
 from tests.e2e.conftest import Ledger
 from tests.e2e.test_lifecycle import gone
 
@@ -47,34 +48,35 @@ def start_grid(tmp_path: Path, script: str, *flags: str) -> tuple[Ledger, subpro
     return ledger, proc, go
 
 
-def waiting_process(owner: int, running: int, within: float = 10.0) -> int:
-    """The child of `owner` that is not the trial running."""
+def waiting_processes(owner: int, running: int, count: int, within: float = 10.0) -> list[int]:
+    """The children of `owner` but the trial running, once there are `count`."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         others = [pid for pid in children_of(owner) if pid != running]
-        if others:
-            return others[0]
+        if len(others) >= count:
+            return others
         time.sleep(0.02)
-    raise AssertionError("no process was started for the next trial")
+    raise AssertionError("no process was started for the next trials")
 
 
-def test_the_next_trial_waits_with_its_command_line_in_its_own_run_directory(tmp_path: Path) -> None:
-    ledger, proc, go = start_grid(tmp_path, WAITER, "x=[1,2,3]", "lr=0.1")
-    line = proc.stdout.readline()
-    assert line.split()[2:] == ["1", "0.1"], line + proc.stderr.read()
-    waiting = waiting_process(proc.pid, int(line.split()[1]))
-    argv = Path(f"/proc/{waiting}/cmdline").read_bytes().split(b"\0")
-    assert b"waiter.py" in argv  # `ps` names the script from the start
-    run_dir = Path(os.readlink(f"/proc/{waiting}/cwd"))
-    assert run_dir.parent == ledger.home / "runs" and list(run_dir.iterdir()) == []  # its source code comes later
+def test_the_next_trials_wait_with_their_command_line_in_their_own_run_directory(tmp_path: Path) -> None:
+    ledger, proc, go = start_grid(tmp_path, WAITER, "x=[1,2,3,4]", "lr=0.1")
+    first = proc.stdout.readline()
+    assert first.split()[2:] == ["1", "0.1"], first + proc.stderr.read()
+    waiting = {}
+    for pid in waiting_processes(proc.pid, int(first.split()[1]), DEPTH):
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert b"waiter.py" in argv  # `ps` names the script from the start
+        run_dir = Path(os.readlink(f"/proc/{pid}/cwd"))
+        assert run_dir.parent == ledger.home / "runs" and list(run_dir.iterdir()) == []  # its source code comes later
+        waiting[pid] = run_dir.name
     go.touch()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    printed = [line.split()[1:] for line in [line, *out.splitlines()] if line.startswith("ready")]
-    assert [p[1:] for p in printed] == [["1", "0.1"], ["2", "0.1"], ["3", "0.1"]]
-    # the waiting process was trial x=2's: same process, same run
-    assert int(printed[1][0]) == waiting
-    assert ledger("select", "-Fl", "x=2").out.strip() == run_dir.name
+    printed = [line.split()[1:] for line in [first, *out.splitlines()] if line.startswith("ready")]
+    assert [p[1:] for p in printed] == [[str(x), "0.1"] for x in (1, 2, 3, 4)]
+    # each waiting process was the one of trials x=2 and x=3: same process, same run
+    assert waiting == {int(pid): ledger("select", "-Fl", f"x={x}").out.strip() for pid, x, _ in printed[1:3]}
     assert ledger("verify").out.startswith("ok:")
     listed = [run["id"] for flag in ("-a", "-d") for run in json.loads(ledger("runs", flag, "--json").out)]
     assert sorted(p.name for p in (ledger.home / "runs").iterdir()) == sorted(listed)  # the batch's too
@@ -99,7 +101,7 @@ def test_kill_9_of_a_batch_leaves_neither_the_trial_nor_the_next_one(tmp_path: P
     line = proc.stdout.readline()
     assert line.startswith("ready"), line + proc.stderr.read()
     running = int(line.split()[1])
-    waiting = waiting_process(proc.pid, running)
+    waiting = waiting_processes(proc.pid, running, DEPTH)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=20)
-    assert gone(running) and gone(waiting), "a process of the batch outlived ledger"
+    assert all(gone(pid) for pid in [running, *waiting]), "a process of the batch outlived ledger"
