@@ -11,7 +11,6 @@ caller can always record how the run ended.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import functools
 import os
@@ -103,6 +102,8 @@ def _die_with_parent() -> Callable[[], None] | None:
     computing in the dark (Linux only)."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # only for commands that are not a Python main: op_main asks for the signal itself
+
     try:
         prctl = ctypes.CDLL(None).prctl
     except (OSError, AttributeError):

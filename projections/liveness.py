@@ -21,7 +21,7 @@ end is what the run reads.
 from __future__ import annotations
 
 import os
-import socket
+import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -36,7 +36,9 @@ _PROC = "/proc"
 
 
 def this_host() -> str:
-    return socket.gethostname()
+    # the name gethostname() gives (the kernel's node name), without the
+    # socket module, which every run would otherwise load for this alone
+    return platform.node()
 
 
 @lru_cache(maxsize=1)
