@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import duckdb
 
 TABLES = ("events", "runs", "flags", "scalars", "sourcecode", "artifacts", "trials", "tags", "comments", "output")
+# Columns that tell a table's rows apart in a fold of the log (checked, not assumed)
+KEYS = {"events": ("seq",), "runs": ("id",), "sourcecode": ("run", "path")}
 
 
 def index_problem(home: Home) -> str | None:
@@ -48,11 +50,10 @@ def index_problem(home: Home) -> str | None:
                 kept = " WHERE run NOT IN (SELECT id FROM fresh.main.runs WHERE purged)" if table == "scalars" else ""
                 ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}{kept}"
                 log = f"SELECT {cols} FROM fresh.main.{table}{kept}"
-                extra = _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
                 sizes = [_count(con, f"SELECT count(*) FROM ({rows})") for rows in (ours, log)]
-                same_size = sizes[0] == sizes[1]
-                if not extra and same_size:
-                    continue  # as many rows, and none of ours outside the log's: the same rows
+                if sizes[0] == sizes[1] and _same_rows(con, table, ours, log):
+                    continue
+                extra = _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
                 missing = _count(con, f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})")
                 if extra or missing:
                     return (
@@ -62,6 +63,25 @@ def index_problem(home: Home) -> str | None:
         finally:
             con.close()
     return None
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, table: str, ours: str, log: str) -> bool:
+    """Whether two tables of as many rows hold the same rows. Where the
+    fold's rows have a key of their own, each row is matched with the row
+    of its key: with as many rows on both sides, every row matched by an
+    equal one means the same rows, and this join is a few times cheaper
+    than EXCEPT ALL, which hashes and holds whole rows (a third of verify's
+    time at a million events)."""
+    key = KEYS.get(table)
+    if key is None or _count(con, f"SELECT count(*) FROM (SELECT 1 FROM fresh.main.{table}"
+                                  f" GROUP BY {', '.join(key)} HAVING count(*) > 1)"):
+        return not _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
+    columns = [row[0] for row in con.execute(f"DESCRIBE fresh.main.{table}").fetchall()]
+    joined = " AND ".join(f'a."{k}" = b."{k}"' for k in key)
+    differs = " OR ".join(f'a."{c}" IS DISTINCT FROM b."{c}"' for c in columns if c not in key)
+    unmatched = f'a."{key[0]}" IS NULL OR b."{key[0]}" IS NULL'
+    mismatched = f"SELECT count(*) FROM ({ours}) a FULL JOIN ({log}) b ON {joined} WHERE {unmatched} OR {differs}"
+    return not _count(con, mismatched)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -99,6 +99,29 @@ def test_an_edited_index_is_named_by_verify(ledger: Ledger, edit: str) -> None:
     assert result.code != 0 and "flags" in result.err and "index.duckdb" in result.err
 
 
+@pytest.mark.parametrize(
+    "table, edit",
+    [
+        ("events", "UPDATE events SET ts = ts + INTERVAL 1 SECOND WHERE seq = (SELECT max(seq) FROM events)"),
+        ("runs", "UPDATE runs SET label = 'forged' WHERE id = (SELECT min(id) FROM runs)"),
+        ("runs", "UPDATE runs SET id = 'forged' WHERE id = (SELECT min(id) FROM runs)"),
+        # as many rows as the log's, one of them twice
+        ("events", "DELETE FROM events WHERE seq = 2; INSERT INTO events SELECT * FROM events WHERE seq = 1"),
+        ("sourcecode", "UPDATE sourcecode SET sha256 = repeat('0', 64) WHERE path = 'echo.py'"),
+    ],
+)
+def test_an_edited_keyed_table_is_named_by_verify(ledger: Ledger, table: str, edit: str) -> None:
+    """The tables compared row by row on their key (events, runs, sourcecode)."""
+    import duckdb
+
+    _two_runs(ledger)
+    con = duckdb.connect(str(ledger.home / "index.duckdb"))
+    con.execute(edit)
+    con.close()
+    result = ledger("verify", check=False)
+    assert result.code != 0 and f"table {table} differs" in result.err, result.err
+
+
 def test_a_full_disk_still_answers_reads(ledger: Ledger, tmp_path: Path) -> None:
     mount = tmp_path / "small"
     mount.mkdir()
