@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     import duckdb
 
 TABLES = ("events", "runs", "flags", "scalars", "sourcecode", "artifacts", "trials", "tags", "comments", "output")
+# What starts the line of the check's process that gives its answer (a
+# library may print to its output too)
+ANSWER = "index check: "
 # Columns that tell a table's rows apart in a fold of the log (checked, not assumed)
 KEYS = {"events": ("seq",), "runs": ("id",), "sourcecode": ("run", "path")}
 
@@ -37,6 +40,7 @@ def index_problem(home: Home) -> str | None:
         index.build_file(home, fresh)
         con = index.connect(home)
         try:
+            con.execute("SET enable_progress_bar = false")  # this process's output is its answer
             index.bound_memory(home, con)  # the comparison holds whole tables: DuckDB's default is most of RAM
             con.execute(f"ATTACH '{str(fresh).replace(chr(39), chr(39) * 2)}' AS fresh (READ_ONLY)")
             have = con.execute("SELECT seq FROM position").fetchone()
@@ -109,7 +113,7 @@ class IndexCheck:
     def problem(self) -> str | None:
         out, err = self._proc.communicate()
         if self._proc.returncode == 0:
-            return out.strip() or None
+            return answer_of(out)
         said = next((line for line in reversed(err.splitlines()) if line.strip()), f"exit {self._proc.returncode}")
         return (
             f"index.duckdb could not be compared with a fold of the log ({said.strip()});"
@@ -123,9 +127,19 @@ class IndexCheck:
             self._proc.communicate()
 
 
+def answer_of(output: str) -> str | None:
+    """The problem the check's process found, from its output: None if it
+    found none. No answer at all is a problem too: an unchecked index is
+    not a verified one."""
+    answer = next((line for line in reversed(output.splitlines()) if line.startswith(ANSWER)), None)
+    if answer is None:
+        return "index.duckdb could not be compared with a fold of the log (the check gave no answer); run verify again"
+    return answer[len(ANSWER):].strip() or None
+
+
 def _main() -> None:
-    """The check's process: prints the problem, or an empty line."""
+    """The check's process: prints its answer, the problem or nothing, after ANSWER."""
     try:
-        print(index_problem(Home()) or "")
+        print(ANSWER + (index_problem(Home()) or ""))
     except LedgerError as e:
-        print(e)
+        print(ANSWER + str(e))
