@@ -385,4 +385,3 @@ class BatchPlan:
             error("Stopping batch because a trial failed (pending trials can be started as needed)")
             return "error", 1
         return "completed", 0
-

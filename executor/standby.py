@@ -39,16 +39,17 @@ class Standby:
         cannot wait (a command that is not a Python `main`)."""
         if argv[2:3] != [OP_MAIN]:
             return None
+        made = not cwd.exists()
+        cwd.mkdir(parents=True, exist_ok=True)
         flags = launch.FlagsPipe(b"")
         if argv[3:4] == ["--flags-fd"]:
             argv = [*argv[:4], str(flags.fd), *argv[5:]]
         else:  # flags as arguments: the pipe then only says when to begin
             argv = [*argv[:3], "--flags-fd", str(flags.fd), *argv[3:]]
-        made = not cwd.exists()
-        cwd.mkdir(parents=True, exist_ok=True)
         try:
             proc = launch.start(argv, cwd, env, flags=flags, send=False)
         except BaseException:
+            flags.close()
             if made:
                 _remove_if_empty(cwd)
             raise
