@@ -81,18 +81,23 @@ class FlagsPipe:
     def send(self) -> None:
         """Once the child has started: write everything, then end of file."""
         os.close(self.fd)
+        write_end, self.fd, self._write_end = self._write_end, -1, -1
         try:
-            with open(self._write_end, "wb") as pipe:
+            with open(write_end, "wb") as pipe:
                 pipe.write(self.data)
         except BrokenPipeError:
             pass  # it died before reading: its exit status says why
 
     def close(self) -> None:
+        """Close both ends; again is harmless (a number closed twice could
+        by then be another file's)."""
         for fd in (self.fd, self._write_end):
             try:
-                os.close(fd)
+                if fd >= 0:
+                    os.close(fd)
             except OSError:
                 pass
+        self.fd = self._write_end = -1
 
 
 @functools.cache
