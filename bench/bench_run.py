@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness as h  # noqa: E402
+from bench.installed import installed_ledger  # noqa: E402
 
 TARGET_VS_GUILD = 0.2
 TARGET_SECONDS = 0.150
@@ -99,8 +100,10 @@ def bench(runs: int, breakdown: bool) -> None:
     guild_env = h.env_for(None, GUILD_HOME=str(work / "guild-home"))
     (work / "guild-home").mkdir()  # Guild does not create its home
 
+    installed = installed_ledger()
     cases = {
         "python hello.py": lambda: h.wall([h.PY, "hello.py"], hello, env),
+        "installed ledger run echo -y": lambda: h.wall([installed, "run", "echo", "-y"], echo, env),
         "ledger run hello.py -y": lambda: h.wall([h.LEDGER, "run", "hello.py", "-y"], hello, env),
         "python echo.py": lambda: h.wall([h.PY, "echo.py"], echo, env),
         "ledger run echo -y": lambda: h.wall([h.LEDGER, "run", "echo", "-y"], echo, env),
@@ -110,7 +113,10 @@ def bench(runs: int, breakdown: bool) -> None:
     s = h.interleaved(cases, runs)
     h.ratio_line("run-vs-guild", "ledger run echo -y", s["ledger run echo -y"],
                  f"guild {h.GUILD_VERSION} run echo -y", s["guild run echo -y"], TARGET_VS_GUILD)
-    h.seconds_line("run-wall", "ledger run echo -y", s["ledger run echo -y"], TARGET_SECONDS)
+    h.seconds_line("run-wall", "ledger run echo -y, installed from the wheel", s["installed ledger run echo -y"],
+                   TARGET_SECONDS)  # fmt: skip
+    editable = h.median(s["ledger run echo -y"])
+    h.info_line("run-wall-editable", f"ledger run echo -y of the editable install (make's venv) {editable:.3f} s")
     for subject, baseline in (("ledger run echo -y", "python echo.py"), ("ledger run hello.py -y", "python hello.py")):
         ratio = h.median(s[subject]) / h.median(s[baseline])
         h.info_line("run-vs-python", f"{subject} {h.median(s[subject]):.3f} s = {ratio:.2f}x {baseline}"
