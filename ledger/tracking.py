@@ -38,16 +38,26 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-_STR = {str}
-_NUMBERS = {float, int}
-
-
 def _checked_value(key: object, value: object) -> float:
-    if type(key) is not str or not key:
-        raise TypeError(f"metric names are non-empty strings, not {key!r}")
     if isinstance(value, (str, bytes)):
         raise TypeError(f"metric {key!r} must be a number, not {value!r}")
     return float(value)  # type: ignore[arg-type]
+
+
+def _checked_name(key: object) -> str:
+    if type(key) is not str or not key:
+        raise TypeError(f"metric names are non-empty strings, not {key!r}")
+    return key
+
+
+def _checked_step(step: object) -> int:
+    if type(step) is not int:
+        if isinstance(step, (str, bytes, float)) or not hasattr(step, "__index__"):
+            raise TypeError(f"step must be an int, not {step!r}")
+        step = step.__index__()
+    if not -(1 << 63) <= step < 1 << 63:  # type: ignore[operator]
+        raise ValueError(f"step {step} does not fit in 64 bits")
+    return step  # type: ignore[return-value]
 
 
 def frame(body: tuple) -> bytes:
@@ -79,38 +89,40 @@ class _Client:
         self._call_sizes = array("I")
 
     def log(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        # A training loop calls this per step: the common call (known names,
+        # float or int values) takes the fast path of each check, and a bad
+        # call fails before anything of it is recorded.
         now = time.time_ns() // 1000
-        names = list(metrics)
-        values = list(metrics.values())
-        # the common call (str names, float or int values) is checked by type
-        # sets: a per-point Python loop was most of the call's cost
-        if not ({*map(type, names)} <= _STR and {*map(type, values)} <= _NUMBERS and all(names)):
-            values = [_checked_value(key, value) for key, value in metrics.items()]
-        # converted before anything is recorded: an int too big for a float
-        # fails the call here, not halfway through the columns
-        column = array("d", values)
+        try:
+            column = array("d", list(metrics.values()))
+        except TypeError:
+            # for the message, and so that no string is read as a number
+            column = array("d", [_checked_value(key, value) for key, value in metrics.items()])
+        if step is not None:
+            step = _checked_step(step)
         with self._lock:
+            keys = self._keys
+            try:
+                numbers = [keys[key] for key in metrics]
+            except KeyError:
+                names = [_checked_name(key) for key in metrics]
+                numbers = [keys.setdefault(key, len(keys)) for key in names]
             if step is None:
-                if not self._seen.isdisjoint(names):
+                if not self._seen.isdisjoint(metrics):
                     self._step += 1
                     self._seen = set()
-                self._seen.update(names)
+                self._seen.update(metrics)
             else:
-                if isinstance(step, (str, bytes, float)) or not hasattr(step, "__index__"):
-                    raise TypeError(f"step must be an int, not {step!r}")
-                self._step = step.__index__()
-                if not -(1 << 63) <= self._step < 1 << 63:
-                    raise ValueError(f"step {self._step} does not fit in 64 bits")
-                self._seen = set(names)
+                self._step = step
+                self._seen = set(metrics)
             if self.path is None:
                 self._say_not_recorded()
                 return
-            keys = self._keys
-            self._key_index.extend([keys.setdefault(key, len(keys)) for key in names])
+            self._key_index.extend(numbers)
             self._values.extend(column)
             self._call_steps.append(self._step)
             self._call_times.append(now)
-            self._call_sizes.append(len(names))
+            self._call_sizes.append(len(numbers))
             if len(self._call_sizes) >= FLUSH_CALLS:
                 self._write()
         if not self._flusher:
@@ -184,10 +196,11 @@ def client() -> _Client:
 
 
 def log(metrics: Mapping[str, Any], step: int | None = None) -> None:
-    """Record several metrics at one step: `ledger.log({"loss": 0.1}, step=5)`."""
-    client().log(metrics, step)
+    """Record metrics of the current run: `ledger.log({"loss": 0.1, "acc": 0.9}, step=5)`.
+    Outside `ledger run` nothing is recorded (said once on stderr)."""
+    (_client or client()).log(metrics, step)
 
 
 def log_metric(key: str, value: float, step: int | None = None) -> None:
-    """Record one metric (MLflow's spelling): `ledger.log_metric("loss", 0.1, step=5)`."""
-    client().log({key: value}, step)
+    """Record one metric of the current run (MLflow's spelling): `ledger.log_metric("loss", 0.1, step=5)`."""
+    (_client or client()).log({key: value}, step)

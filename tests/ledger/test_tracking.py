@@ -54,9 +54,10 @@ def test_a_bad_name_or_value_records_nothing_of_the_call(
 ) -> None:
     client.log({"ok": 1.0}, step=1)
     with pytest.raises(TypeError):
-        client.log(metrics, step=2)
+        client.log(metrics, step=5)
+    client.log({"ok": 2.0})  # the failed call moved neither the step nor the names seen at it
     client.flush()
-    assert read_spool(tmp_path / "spool") == [("ok", 1.0, 1)]
+    assert read_spool(tmp_path / "spool") == [("ok", 1.0, 1), ("ok", 2.0, 2)]
 
 
 def test_a_number_too_big_for_a_float_fails_the_call_and_keeps_the_columns_aligned(
