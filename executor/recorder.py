@@ -39,7 +39,9 @@ from ledger.scalar_columns import ScalarColumns
 
 CHUNK_SECONDS = 1.0
 CHUNK_BYTES = 4 << 20  # fewer, larger durable appends: each costs two fsyncs
-CHUNK_POINTS = 1 << 20  # a batch of points is appended at least this often, even within a second
+# a batch of points is appended at least this often, even within a second:
+# a fast-logging run's points are stored while it runs, not all after it ends
+CHUNK_POINTS = 1 << 17
 _BULKY = (OutputCaptured, ScalarsLogged)  # not kept once appended: the run directory's attributes ignore them
 PARSED_LINE_BYTES = 1 << 16  # longer lines are kept, not searched for scalars
 ARTIFACT_STORE_BYTES = 64 << 20  # bigger files are recorded (path, size) but not copied
