@@ -2,7 +2,7 @@
 TensorBoard event files.
 
 Each source is polled by the recorder (executor/recorder.py) at every tick,
-a few times a second, and adds what is new to the points the recorder
+twenty times a second, and adds what is new to the points the recorder
 gathers for it (`poll(points, final)`); they become one batch of the
 source's `name` at each chunk. Reading as the run goes keeps the work off
 the run's end. `final` is the last poll, after the process ended, which

@@ -110,9 +110,8 @@ class ScalarColumns:
         else:
             self.key_index.extend(map(numbers.__getitem__, index))
         self.values.extend(value)
-        for step, time_us, size in zip(steps, times, sizes):
-            self.steps.extend(repeat(step, size))
-            self.times.extend(repeat(time_us, size))
+        self.steps.extend(_per_point(steps, sizes))
+        self.times.extend(_per_point(times, sizes))
 
     def encode(self) -> tuple[tuple[str, ...], bytes]:
         """(keys, blob bytes) of the points gathered so far."""
@@ -123,6 +122,22 @@ class ScalarColumns:
                 c.byteswap()
         raw = b"".join([MAGIC, len(self.values).to_bytes(8, "little"), *(c.tobytes() for c in cols)])
         return tuple(self.keys), zlib.compress(raw, COMPRESSION)
+
+
+def _per_point(per_call: array, sizes: array) -> array:
+    """A per-call column repeated for each of the call's points. A training
+    loop logs the same metrics at every call: then each of the n copies is
+    one strided copy of the whole column, not a loop over its calls."""
+    n = sizes[0] if sizes else 0
+    if n and sizes.count(n) == len(sizes):
+        out = array(per_call.typecode, bytes(per_call.itemsize * n * len(per_call)))
+        for offset in range(n):
+            out[offset::n] = per_call
+        return out
+    out = array(per_call.typecode)
+    for value, size in zip(per_call, sizes):
+        out.extend(repeat(value, size))
+    return out
 
 
 def decode(blob: bytes) -> tuple[array, array, array, array]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import struct
 import sys
+from array import array
 
 import pytest
 from hypothesis import given, settings
@@ -125,3 +126,26 @@ def test_a_frame_whose_columns_disagree_adds_nothing():
     with pytest.raises(ValueError, match="matching lengths"):
         gathered.add_columns(*body)
     assert (list(gathered.keys), len(gathered)) == (["a"], 1)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "expected"),
+    [
+        ([2, 2, 2], [(5, 100), (5, 100), (6, 200), (6, 200), (7, 300), (7, 300)]),  # the same metrics each call
+        ([1, 3, 0], [(5, 100), (6, 200), (6, 200), (6, 200)]),
+    ],
+)
+def test_each_point_of_an_api_call_gets_the_calls_step_and_time(sizes, expected):
+    n = sum(sizes)
+    body = (
+        ("a", "b"),
+        array("I", [i % 2 for i in range(n)]).tobytes(),
+        array("d", range(n)).tobytes(),
+        array("q", [5, 6, 7]).tobytes(),
+        array("q", [100, 200, 300]).tobytes(),
+        array("I", sizes).tobytes(),
+    )
+    gathered = ScalarColumns()
+    gathered.add_columns(*body)
+    assert list(zip(gathered.steps, gathered.times)) == expected
+    assert list(gathered.values) == list(map(float, range(n)))
