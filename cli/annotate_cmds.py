@@ -29,9 +29,10 @@ Yes = typer.Option(False, "-y", "--yes", help="Do not ask.")
 
 def _runs(home: Home, refs: list[str], filters: Filters) -> list[dict[str, Any]]:
     """The runs named, each once, among those the filters keep; with filters
-    and no runs named, every run they keep."""
+    and no runs named, every run they keep; with neither, the newest run
+    (Guild annotates run 1 when none is named)."""
     if not refs and not filters.narrowing:
-        raise RunRefError("name the run(s): an index from `ledger runs`, an id prefix, or a range like 1:3")
+        refs = ["1"]
     rows = list({r["id"]: r for r in select(home, refs, filters, flags=False)}.values())
     if not rows:
         raise RunRefError("no runs match the filters; see `ledger runs` with the same filters")
@@ -128,6 +129,8 @@ def tag(
         return
     rows = _runs(home, list(runs or ()), filters)
     added, removed = list(add or ()), list(remove or ())
+    if not (added or removed or clear):
+        raise LedgerError("give a tag to change: -a TAG, -d TAG or -c (or -l to list every tag)")
     gone_from = {row["id"]: removed for row in rows}  # the tags each run loses
     if clear:
         if any(not t.strip() for t in added):
@@ -147,6 +150,7 @@ def tag(
             words = [w for w in (row.get("label") or "").split() if w not in gone_from[row["id"]]]
             labels[row["id"]] = " ".join([t for t in added if t not in words] + words)
         manage.set_labels(home, labels)
+    typer.echo(f"Modified tags for {len(rows)} run(s)")
 
 
 @app.command("comment")
@@ -173,6 +177,8 @@ def comment(
     from ledger.terminal import printable
 
     home = Home()
+    if user is not None and not user.strip():
+        raise LedgerError("-u needs a user name, e.g. -u alice")
     author = context()["user"] if user is None else user
     if sum([add is not None, list_, bool(delete), clear]) > 1:
         raise LedgerError("give one of --add, --list, --delete or --clear")
@@ -182,16 +188,20 @@ def comment(
         manage.comment(home, _run_ids(home, args[:1], filters), args[1], author)
         return
     named = list(args or ())
-    rows = _runs(home, named or ([] if filters.narrowing else ["1"]), filters) if list_ else _runs(home, named, filters)
+    rows = _runs(home, named, filters)
     if list_:
         for row in rows:
             typer.echo(f"[{row['id'][:8]}]  {printable(row['op'])}")
-            for n, (_, c) in enumerate(comments_of(home.store.stream(row["id"])), 1):
+            notes = comments_of(home.store.stream(row["id"]))
+            for n, (_, c) in enumerate(notes, 1):
                 typer.echo(printable(f"  [{n}] {c.user}: {c.text}" if c.user else f"  [{n}] {c.text}"))
+            if not notes:
+                typer.echo("  <no comments>")
         return
     if add is not None:
         go_ahead_with_runs("comment on", rows, yes=yes)
         manage.comment(home, [r["id"] for r in rows], add, author)
+        typer.echo(f"Added comment to {len(rows)} run(s)")
         return
     if delete and len(rows) != 1:
         raise LedgerError("comment numbers belong to one run: give one run with --delete")

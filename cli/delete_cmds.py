@@ -26,16 +26,17 @@ DeletedRuns = typer.Argument(
 
 
 def _runs(home: Home, refs: list[str], change: str, filters: Filters) -> list[dict[str, Any]]:
-    """The runs `refs` name, each once, in the order named (with filters and
-    no runs named, every run the filters keep), once each is known to be in
-    the state `change` needs."""
+    """The runs `refs` name, each once, in the order named (with none named,
+    every run the filters keep, as Guild's `runs rm` takes them all), once
+    each is known to be in the state `change` needs."""
     deleted = change != "delete"
     where = " (see `ledger runs -d`)" if deleted else ""
-    if not refs and not filters.narrowing:
-        raise RunRefError(f"name the run(s): an index, an id prefix, or a range like 1:3{where}")
     rows = list({r["id"]: r for r in select(home, refs, replace(filters, deleted=deleted), flags=False)}.values())
     if not rows:
-        raise RunRefError(f"no runs match the filters{where}")
+        if filters.narrowing:
+            raise RunRefError(f"no runs match the filters{where}")
+        none = f"there are no {'deleted ' if deleted else ''}runs{where}"
+        raise RunRefError(f"no runs match{where}" if refs else none)
     manage.check(home, [r["id"] for r in rows], change)
     return rows
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ledger import jsonable
-from ledger.terminal import printable
+from ledger.terminal import pad, printable, width
 
 
 def table(rows: list[list[str]], sep: str = "  ") -> str:
@@ -14,8 +14,8 @@ def table(rows: list[list[str]], sep: str = "  ") -> str:
     if not rows:
         return ""
     rows = [[printable(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
-    return "\n".join(sep.join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+    widths = [max(width(r[i]) for r in rows if i < len(r)) for i in range(max(map(len, rows)))]
+    return "\n".join(sep.join(pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
 
 
 def local_time(ts: Any) -> str:

@@ -122,6 +122,8 @@ def run(
 
     Example: ledger run train.py lr=0.01 -y
     """
+    if label is None and tags and not (start or restart):  # as Guild: a new run's tags lead its default label
+        label = " ".join(tags) + " ${default_label}"
     opts = Options(
         args=list(args or ()), label=label, proto=proto, force_sourcecode=force_sourcecode, optimizer=optimizer,
         opt_flags=list(opt_flags or ()), trials=trials, keep_batch=keep_batch, print_trials=print_trials,
@@ -132,6 +134,9 @@ def run(
     )  # fmt: skip
     if start and restart:
         raise LedgerError("give --start or --restart, not both")
+    if start or restart:
+        _check_again(start and "--start" or "--restart", stage=stage or stage_trials, proto=proto, run_id=run_id,
+                     previews=help_op or test_sourcecode or test_output_scalars is not None)  # fmt: skip
     if background and (stage or stage_trials):
         raise LedgerError("a staged run does not start: nothing to run in the background; drop -b or --stage")
     home = Home()
@@ -154,6 +159,10 @@ def run(
             plan = plan_request(home, opts)
     for warning in plan.warnings:
         typer.echo(warning, err=True)
+    if isinstance(plan, SinglePlan):  # as Guild: said, not refused
+        for option, given in (("label", batch_label), ("tags", batch_tags), ("comment", batch_comment)):
+            if given:
+                typer.echo(f"WARNING: the operation is not a batch: its batch {option} is ignored", err=True)
     if show_plan:
         typer.echo(plan.render_events())
         return
@@ -188,6 +197,18 @@ def run(
             typer.echo(f"{spec.op} staged as {spec.run_id}")
             typer.echo(f"To start it, use 'ledger run --start {spec.run_id}'")
     raise typer.Exit(code)
+
+
+def _check_again(option: str, *, stage: bool, proto: str | None, run_id: str | None, previews: bool) -> None:
+    """Options that describe a new run have no meaning for a run started again."""
+    if stage:
+        raise LedgerError(f"{option} runs RUN now; --stage and --stage-trials plan a new run: drop them")
+    if proto:
+        raise LedgerError(f"give {option} RUN or --proto RUN, not both: --proto starts a new run from RUN")
+    if run_id:
+        raise LedgerError(f"--run-id names a new run; {option} runs RUN under its own id: drop --run-id")
+    if previews:
+        raise LedgerError(f"--help-op and --test-* describe an operation: give its name instead of {option} RUN")
 
 
 def in_background(home: Home, plan: Plan | RestartPlan) -> None:

@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 from ledger.cli import render
 from ledger.cli.command import Commands, command_of
 from ledger.cli.run_filters import with_filters
-from ledger.cli.terminal_table import on_terminal, print_table
+from ledger.cli.terminal_table import on_terminal, print_table, shown
 from ledger.executor.runinfo import run_info
 from ledger.home import Home
 from ledger.projections.refs import Filters, resolve
@@ -76,14 +76,19 @@ def runs(
 
 @runs_app.command("info")
 @with_filters
-def info(run: Optional[str] = RunRef, filters: Filters = Filters()) -> None:
+def info(
+    run: Optional[str] = RunRef,
+    comments: bool = typer.Option(False, "-c", "--comments", help="Show the run's comments."),
+    filters: Filters = Filters(),
+) -> None:
     """Show a run's attributes, flags and last scalars.
 
     Example: ledger runs info 1
     """
     home = Home()
     row = resolve(home, run, filters, flags=False)
-    typer.echo(run_info(home, row["id"], row["status"]))
+    number = shown if on_terminal() else None
+    typer.echo(run_info(home, row["id"], row["status"], with_comments=comments, number=number))
 
 
 @app.command("select")

@@ -7,6 +7,7 @@ a script reads does not depend on the terminal it ran in."""
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -25,6 +26,8 @@ STATUS_STYLES = {
 }
 SIGNIFICANT = 6  # digits a displayed float keeps; --csv and --json keep every digit
 MIN_SHRUNK = 8  # a column cut to fit the terminal keeps at least this many cells
+_RUN = re.compile(r"(\[\d+:)?[0-9a-f]{8,32}\]?")  # a run's id or `ledger runs` reference
+_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d")  # a started/stopped time, read whole
 
 
 def on_terminal(stream: IO[str] | None = None) -> bool:
@@ -49,22 +52,39 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
-def fitted_widths(natural: list[int], numeric: list[bool], available: int, gap: int = 2) -> list[int]:
+def fitted_widths(natural: list[int], kept: list[bool], available: int, gap: int = 2) -> list[int]:
     """Column widths that fit `available` cells: the widest text columns
-    (labels, long flags) give way first, down to MIN_SHRUNK; numbers, ids,
-    statuses and times keep their width while any text column can give."""
+    (labels, long flags) give way first, down to MIN_SHRUNK; the `kept` ones
+    (ids, numbers, statuses, times) are never cut. Where that is not enough,
+    the columns on the right are left out: their widths come back as 0."""
     widths = list(natural)
     excess = sum(widths) + gap * (len(widths) - 1) - available
     while excess > 0:
-        text = [i for i, w in enumerate(widths) if not numeric[i] and w > MIN_SHRUNK]
-        candidates = text or [i for i, w in enumerate(widths) if w > MIN_SHRUNK]
+        candidates = [i for i, w in enumerate(widths) if not kept[i] and w > MIN_SHRUNK]
         if not candidates:
             break
         widest = max(candidates, key=lambda i: widths[i])
         target = max(MIN_SHRUNK, widths[widest] - excess)
         excess -= widths[widest] - target
         widths[widest] = target
+    shown_count = len(widths)
+    while excess > 0 and shown_count > 1:
+        shown_count -= 1
+        excess -= widths[shown_count] + gap
+        widths[shown_count] = 0
     return widths
+
+
+def _kept(rows: Sequence[Sequence[Any]], cells: list[list[str]], i: int, status_column: int | None) -> bool:
+    """Whether column `i` is one a person reads whole: run ids, numbers,
+    the status and times."""
+    if i == status_column:
+        return True
+    values = [r[i] for r in rows if i < len(r) and r[i] is not None]
+    if values and all(is_number(v) for v in values):
+        return True
+    texts = [c[i] for c in cells if i < len(c) and c[i]]
+    return bool(texts) and (all(_TIME.match(t) for t in texts) or all(_RUN.fullmatch(t) for t in texts))
 
 
 def print_table(
@@ -85,20 +105,28 @@ def print_table(
     count = max([len(headers or ()), *(len(r) for r in rows)])
     titles = [headers[i] if headers is not None and i < len(headers) else "" for i in range(count)]
     cells = [[printable(shown(v)) for v in row] for row in rows]
+    cells = [c + [""] * (count - len(c)) for c in cells]
     numeric = [bool(rows) and all(i >= len(r) or r[i] is None or is_number(r[i]) for r in rows) for i in range(count)]
-    natural = [max([cell_len(titles[i]), *(cell_len(c[i]) for c in cells if i < len(c))]) for i in range(count)]
-    widths = fitted_widths(natural, numeric, console.width)
+    natural = [max([cell_len(titles[i]), *(cell_len(c[i]) for c in cells)]) for i in range(count)]
     if status_column is None and "status" in titles:
         status_column = titles.index("status")
+    kept = [_kept(rows, cells, i, status_column) for i in range(count)]
+    widths = fitted_widths(natural, kept, console.width)
+    shown_columns = [i for i in range(count) if widths[i] > 0]
     table = Table(box=None, show_header=headers is not None, header_style="bold", pad_edge=False,
                   padding=(0, 2, 0, 0), collapse_padding=True)  # fmt: skip
-    for i in range(count):
+    for i in shown_columns:
         table.add_column(titles[i], justify="right" if numeric[i] else "left", overflow="ellipsis", no_wrap=True,
                          width=widths[i])  # fmt: skip
     for row, texts in zip(rows, cells):
         # Text, not markup: a label like "[red]" is shown as typed
         table.add_row(*(
-            Text(text, style=STATUS_STYLES.get(str(row[i]), "") if i == status_column else "")
-            for i, text in enumerate(texts)
+            Text(texts[i], style=STATUS_STYLES.get(str(row[i]), "") if i == status_column and i < len(row) else "")
+            for i in shown_columns
         ))  # fmt: skip
     console.print(table)
+    left_out = [titles[i] for i in range(count) if widths[i] == 0]
+    if left_out:
+        names = f": {', '.join(left_out)}" if all(left_out) else ""
+        print(f"({len(left_out)} more column(s) do not fit the terminal{names}; widen it or pipe the output to see"
+              " them)", file=sys.stderr)  # fmt: skip

@@ -47,9 +47,10 @@ def commands(plan: Any) -> list[str]:
         base = plan.base.spec.flag_values
         return [line for values in plan.grid_trials() for line in command(plan.base.spec.opdef, {**base, **values})]
     prepared = getattr(plan, "prepared", None)
-    if prepared is None or prepared.spec.opdef.steps is not None:
+    spec = prepared.spec if prepared is not None else getattr(plan, "spec", None)  # a run started again has its own
+    if spec is None or spec.opdef.steps is not None:
         raise LedgerError("--print-cmd needs an operation that starts a process; a pipeline's steps are runs apart")
-    return command(prepared.spec.opdef, prepared.spec.flag_values)
+    return command(spec.opdef, spec.flag_values)
 
 
 def command(opdef: OpDef, values: dict[str, Any]) -> list[str]:

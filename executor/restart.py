@@ -67,6 +67,8 @@ class RestartPlan:
 
     def render_events(self) -> str:
         """What is appended before the run starts: the flags given."""
+        if not self.overrides:
+            return f"nothing: {self.spec.run_id[:8]} starts again with its recorded flags and source"
         return events_text(self.overrides)
 
     def trials_table(self):

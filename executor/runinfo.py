@@ -6,9 +6,10 @@ and from the run directory for files the run itself wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ledger import verified
 from ledger.errors import LedgerError
@@ -82,6 +83,8 @@ def read_run_file(home: Home, run_id: str, rel: str) -> bytes:
             for f in ev.data.files:
                 if f.path == rel:
                     return verified.read_blob(home.blobs, f.sha256)
+    if target.is_dir():
+        raise LedgerError(f"{rel} is a directory of run {run_id[:8]}; list it with `ledger ls {run_id[:8]} -p {rel}`")
     raise LedgerError(f"run {run_id[:8]} has no file {rel}; see `ledger ls {run_id[:8]}`")
 
 
@@ -102,9 +105,19 @@ def comments_of(events: list[Event]) -> list[tuple[int, CommentAdded]]:
     return [(ev.seq, ev.data) for ev in events if isinstance(ev.data, CommentAdded) and ev.seq not in removed]
 
 
-def run_info(home: Home, run_id: str, status: str | None = None) -> str:
+def run_info(
+    home: Home,
+    run_id: str,
+    status: str | None = None,
+    *,
+    with_comments: bool = False,
+    number: Callable[[Any], str] | None = None,
+) -> str:
     """`ledger runs info`: Guild's fields, in Guild's order, then the
-    ledger's (seed, host, comments) and the last value of each scalar."""
+    ledger's (seed, host), the last value of each scalar and, as Guild's
+    `--comments` asks, the comments. `number` writes the scalars' values
+    (rounded for a person at a terminal); by default, every digit."""
+    number = number or value_text
     events = verified.stream(home.store, run_id)
     attrs = rundir.attrs(events)
     times: dict[str, str] = {}
@@ -137,12 +150,12 @@ def run_info(home: Home, run_id: str, status: str | None = None) -> str:
     lines += [f"  {k}: {printable(value_text(v))}" for k, v in attrs.get("flags", {}).items()]
     lines.append("scalars:" + ("" if scalars else " {}"))
     lines += [
-        f"  {k}: {value_text(s.last)} (step {s.step}; min {value_text(s.min)}, max {value_text(s.max)})"
+        f"  {k}: {number(s.last)} (step {s.step}; min {number(s.min)}, max {number(s.max)})"
         for k, s in sorted(scalars.items())
     ]
     lines += _dependencies(events) + _steps(home, events)
-    if comments:
-        lines.append("comments:")
+    if with_comments:
+        lines.append("comments:" + ("" if comments else " []"))
         lines += [printable(f"  - {c.user}: {c.text}" if c.user else f"  - {c.text}") for c in comments]
     return "\n".join(lines)
 

@@ -140,6 +140,13 @@ def row_sql(con: duckdb.DuckDBPyConnection, predicate: Predicate) -> tuple[str, 
     try:
         kind = con.execute(described, params).fetchall()[0][1]
     except duckdb.Error as e:  # an unknown function, a type that does not compare...
+        texts = [name for name in wanted if name in numeric and not numeric[name]]
+        if texts and "VARCHAR" in str(e):
+            name = texts[0]
+            raise PredicateError(
+                f"--where cannot compare flag {name!r} as a number: some runs gave it text, so its column is text;"
+                f" compare numbers with TRY_CAST({_quoted(name)} AS DOUBLE) > 0.1, or text with {_quoted(name)} = 'abc'"
+            ) from None
         raise PredicateError(f"--where cannot be applied: {_one_line(str(e))}") from None
     if kind not in ("BOOLEAN", '"NULL"', "NULL"):
         raise PredicateError(f"--where takes a condition, true or false for each run, not a {kind} value; {_HINT}")

@@ -33,7 +33,7 @@ from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.interruptible import interruptible
 from ledger.projections.index import connect
-from ledger.terminal import printable
+from ledger.terminal import pad, printable, width
 
 T = TypeVar("T")
 
@@ -187,17 +187,17 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     in a cell are shown as `\\n`), the same bytes on a terminal or a pipe."""
     columns = [printable(c) for c in columns]
     cells = [[printable(cell_text(v)) for v in row] for row in rows]
-    widths = [len(c) for c in columns]
+    widths = [width(c) for c in columns]
     for row in cells:
         for i, text in enumerate(row):
-            widths[i] = max(widths[i], len(text))
+            widths[i] = max(widths[i], width(text))
     numeric = [
         all(v is None or (isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)) for v in col)
         for col in zip(*rows)
     ] if rows else [False] * len(columns)
 
     def line(texts: Sequence[str]) -> str:
-        parts = [t.rjust(w) if num else t.ljust(w) for t, w, num in zip(texts, widths, numeric)]
+        parts = [pad(t, w, right=num) for t, w, num in zip(texts, widths, numeric)]
         return "  ".join(parts).rstrip()
 
     out = [line(columns), line(["-" * w for w in widths])]

@@ -56,6 +56,6 @@ def test_comment_options(ledger: Ledger) -> None:
     assert ledger("comment", "1", "-l").out.splitlines()[1:] == ["  [1] alice: second"]
     assert "has no comment 5" in ledger.fails("comment", "1", "-d", "5", "-y").err
     assert "Removed 1 comment(s)" in ledger("comment", "1", "--clear", "-y").out
-    assert ledger("comment", "1", "-l").out.splitlines()[1:] == []
+    assert ledger("comment", "1", "-l").out.splitlines()[1:] == ["  <no comments>"]
     assert "alice" not in ledger("runs", "info", "1").out
     assert ledger("sql", "SELECT count(*) AS n FROM comments").out.split()[-1] == "0"

@@ -59,7 +59,7 @@ def test_control_characters_in_labels_are_escaped_in_every_listing(ledger: Ledge
     outputs = {
         "runs": ledger("runs").out,
         "runs -s": ledger("runs", "-s").out,
-        "runs info": ledger("runs", "info").out,
+        "runs info": ledger("runs", "info", "--comments").out,
         "compare": ledger("compare", "1:2").out,
         "sql": ledger("sql", "SELECT label, tags FROM runs").out,
         "lineage": ledger("lineage", "1").out,

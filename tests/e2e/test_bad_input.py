@@ -150,7 +150,7 @@ def test_unknown_proto_and_ranges_on_protos(ledger: Ledger) -> None:
 
 def test_usage_errors_are_one_line(ledger: Ledger) -> None:
     assert "see `ledger purge --help`" in ledger.fails("purge", "--bogus").err
-    assert "name the run(s)" in ledger.fails("purge").err  # no runs named, no filter to pick them
+    assert "there are no deleted runs" in ledger.fails("purge", "-y").err  # none named: every deleted run, and none is
     assert "--bogus" in ledger.fails("runs", "--bogus").err
     assert "see `ledger run --help`" in ledger.fails("run", "echo", "--bogus", "-y").err
 

@@ -70,7 +70,7 @@ def test_label_tag_comment(ledger: Ledger) -> None:
     ledger("tag", "1", "-d", "paper")
     assert_output("- keep", out(ledger, "select", "--attr", "tags", "1"))
     ledger("comment", "1", "diverged after epoch 3")
-    info = out(ledger, "runs", "info", "1")
+    info = out(ledger, "runs", "info", "1", "-c")
     assert "  - keep" in info and "diverged after epoch 3" in info
     rows = json.loads(out(ledger, "runs", "--json"))
     assert [r["tags"] for r in rows] == [["keep"], []]

@@ -80,3 +80,23 @@ def test_wide_characters_keep_columns_aligned(ledger: Ledger) -> None:
     lines = [ANSI.sub("", line) for line in on_terminal(ledger, "sql", query).splitlines() if line.strip()]
     rows = [line for line in lines if line.rstrip().endswith("42")]
     assert len(rows) == 2 and len({cell_len(line.rstrip()) for line in rows}) == 1, rows
+
+
+def test_a_table_too_wide_keeps_whole_ids_and_leaves_out_columns_on_the_right(ledger: Ledger) -> None:
+    (ledger.cwd / "wide.py").write_text(
+        "lr = 0.1\n" + "".join(f"print('metric_number_{i}: {{}}'.format(lr / 3))\n" for i in range(6))
+    )
+    ledger("run", "wide.py", "-l", LONG_LABEL, "-y")
+    run_id = ledger("select").out.strip()
+    shown = [ANSI.sub("", line) for line in on_terminal(ledger, "compare").splitlines() if line.strip()]
+    assert all(cell_len(line) <= WIDTH for line in shown), shown
+    assert shown[1].startswith(run_id[:8] + " ")  # the id whole, never cut to fit
+    assert "metric_number_5" not in shown[0]  # left out, not squeezed into unreadable cells
+    assert "0.0333333" in shown[1] and shown[1].count("…") == 1  # only the label is cut; numbers are whole
+
+
+def test_runs_info_rounds_scalars_on_a_terminal_only(ledger: Ledger) -> None:
+    two_runs(ledger)
+    shown = ANSI.sub("", on_terminal(ledger, "runs", "info"))
+    assert "loss: 0.0666667 (step 0; min 0.0666667, max 0.0666667)" in shown
+    assert "loss: 0.06666666666666667" in ledger("runs", "info").out
