@@ -53,6 +53,7 @@ COMMANDS = {
     "query": "query_cmds",
     "verify": "audit_cmds",
     "rebuild": "audit_cmds",
+    "repair": "repair_cmd",
     "tensorboard": "tensorboard_cmd",
     "view": "view_cmd",
     "check": "ops_cmds",

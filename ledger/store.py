@@ -323,10 +323,7 @@ class EventStore:
             with open(path, "rb") as fh:
                 fh.seek(end)
                 rest = fh.read(size - end) if size - end <= 1 << 20 else b"\1"  # a megabyte is no torn write
-            if tail.is_torn_write(rest, last, check_line):
-                os.truncate(path, end)
-            else:
-                tail.quarantine(path, end, size)
+            tail.quarantine(path, end, size, torn=tail.is_torn_write(rest, last, check_line))
         if last is None and len(segs) > 1:
             # an empty newest segment: the chain continues from the one before
             prev_path = self._segment_path(segs[-2])
@@ -364,6 +361,22 @@ class EventStore:
     def _write_tip(self, seq: int, digest: str) -> None:
         tip_file.write(self._tip_path, seq, digest)
 
+    def accept_end(self, log_end: tuple[int, str], tip: tuple[int, str], why: str) -> None:
+        """Make the log's end its tip, the log having lost its events past
+        `log_end` (ledger/repair.py): `why`, one JSON line, is appended to
+        events/REPAIRS first, durably. Refused when the log or its tip is no
+        longer as the caller saw them."""
+        with self._locked():
+            self._sync_tail()
+            if self.behind_tip is None or ((self.last_seq, self.last_hash), self.tip()) != (log_end, tip):
+                raise StoreError("the log changed meanwhile; look again with `ledger repair`")
+            with open(self.root / "REPAIRS", "a", encoding="utf-8") as fh:
+                fh.write(why + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._write_tip(*log_end)
+            self.behind_tip = None
+
     def _check_tip(self) -> str | None:
         """Why the log does not reach its recorded tip, if it does not."""
         recorded = self.tip()
@@ -371,7 +384,7 @@ class EventStore:
             return None
         return (
             f"the log ends at seq {self.last_seq} but its tip (events/TIP) is seq {recorded[0]}: events were lost,"
-            " cut back or rewritten; run `ledger verify`"
+            " cut back or rewritten; `ledger verify` says where, and `ledger repair` goes on from what is left"
         )
 
     def close(self) -> None:

@@ -4,11 +4,12 @@ and what to do with whatever follows it.
 After a crash the bytes past the last committed transaction are either a
 torn write of ours (whole sealed lines of the unfinished transaction that
 continue the chain, then the start of a sealed line or the zeros a power cut
-leaves), which is cut off as before, or anything else: a stray line, NULs in
-the middle of a line, CRLF, an empty line, lines persisted out of order, an
-edited event. Those bytes are never deleted and never block reads: they are
-moved, byte for byte, to `<segment>.quarantine-<offset>` beside the segment,
-one line on stderr says so, and the log goes on from the committed prefix.
+leaves) or anything else: a stray line, NULs in the middle of a line, CRLF,
+an empty line, lines persisted out of order, an edited event. Either way
+those bytes are never deleted and never block reads: they are moved, byte
+for byte, to `<segment>.quarantine-<offset>` beside the segment, one line on
+stderr says which kind they are, and the log goes on from the committed
+prefix.
 """
 
 from __future__ import annotations
@@ -122,9 +123,11 @@ def is_torn_write(rest: bytes, last: dict | None, check_line: CheckLine) -> bool
     return not head or head.startswith(_LINE_START) or _LINE_START.startswith(head)
 
 
-def quarantine(path: Path, end: int, size: int) -> Path:
+def quarantine(path: Path, end: int, size: int, *, torn: bool = False) -> Path:
     """Move bytes [end, size) of the segment to a quarantine file beside it,
-    durably, then cut them off the segment; the quarantine file's path."""
+    durably, then cut them off the segment; the quarantine file's path.
+    `torn`: they are an append of ours that a crash cut short; kept too, as
+    they may hold the last output of a run that was killed with it."""
     target = path.with_name(f"{path.name}{QUARANTINE}{end}")
     n = 1
     while target.exists():
@@ -154,9 +157,10 @@ def quarantine(path: Path, end: int, size: int) -> Path:
             f"{name} has {size - end} bytes after its last committed event that cannot be set aside"
             f" ({e.strerror}); free some space and try again, or run `ledger verify`"
         ) from None
+    what = "of an append a crash cut short" if torn else "after the last committed event"
     sys.stderr.write(
-        f"ledger: warning: {size - end} bytes after the last committed event of {path.name}"
-        f" were moved to {target.name}; `ledger verify` lists them\n"
+        f"ledger: warning: {size - end} bytes {what} of {path.name} were moved to {target.name};"
+        " `ledger verify` lists them\n"
     )
     return target
 

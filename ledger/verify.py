@@ -22,6 +22,7 @@ from ledger.errors import CorruptLogError, EventError, LedgerError
 from ledger.event_reading import from_dict
 from ledger.home import Home
 from ledger.progress import Progress
+from ledger.repair import repairs
 from ledger.sealing import GENESIS, check_line
 from ledger.store import EventStore
 from ledger.tail import quarantined
@@ -37,6 +38,7 @@ class VerifyReport:
     problem: str | None = None  # one line: what is wrong and where
     tip: tuple[int, str] | None = None  # (seq, hash) of the last event walked
     quarantined: list[str] = field(default_factory=list)  # files set aside beside the segments
+    repairs: int = 0  # times `ledger repair` accepted a log that had lost its last events (events/REPAIRS)
     # not damage to the log, but not its either: a directory under runs/ no
     # live run owns (planted, or left by a purge that was cut short), and
     # blobs no event refers to (a run writes a chunk just before its event)
@@ -56,6 +58,9 @@ class VerifyReport:
         )
         if self.quarantined:
             text += f"; quarantined beside the log: {', '.join(self.quarantined)}"
+        if self.repairs:
+            times = _plural(self.repairs, "time")
+            text += f"; the log was cut back by `ledger repair` {self.repairs} {times} (events/REPAIRS)"
         if self.orphan_dirs:
             text += (
                 f"; {len(self.orphan_dirs)} run {_plural(len(self.orphan_dirs), 'directory')} no run in the log owns:"
@@ -216,16 +221,18 @@ def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | Non
         return [(p, p.stat().st_size) for p in paths], e
 
 
-def verify(home: Home, since: tuple[int, str] | None = None) -> VerifyReport:
+def verify(home: Home, since: tuple[int, str] | None = None, *, anchored: bool = True) -> VerifyReport:
     """Walk the log, its tip and the blobs; with `since` (seq, hash), also
-    prove the log extends that tip, kept elsewhere by the user."""
+    prove the log extends that tip, kept elsewhere by the user. Not
+    `anchored`: the recorded tip is left out (`ledger repair` asks whether
+    what is left of a log is whole, knowing it falls short of its tip)."""
     report = VerifyReport()
     refs = _BlobRefs()
     walk = _Walk(refs)
     root = home.path / "events"
     segments, unopenable = _segments(root)
     report.segments = len(segments)
-    recorded = _recorded_tip(root)
+    recorded = _recorded_tip(root) if anchored else None
     for anchor in (since, recorded):
         if anchor is not None:
             walk.anchors[anchor[0]] = anchor[1]
@@ -242,6 +249,7 @@ def verify(home: Home, since: tuple[int, str] | None = None) -> VerifyReport:
     report.events = walk.done
     report.tip = (walk.done, walk.done_hash)
     report.quarantined = quarantined(root)
+    report.repairs = repairs(root)
     if report.problem is None:
         report.problem = _anchor_problem(walk, recorded, "its tip (events/TIP)") or _anchor_problem(
             walk, since, "the tip given with --since"
@@ -277,7 +285,8 @@ def _anchor_problem(walk: _Walk, anchor: tuple[int, str] | None, what: str) -> s
         return None
     seq, digest = anchor
     if seq > walk.done:
-        return f"the log ends at seq {walk.done} but {what} is seq {seq}: events were lost or cut back"
+        gone = f"the log ends at seq {walk.done} but {what} is seq {seq}: events were lost or cut back"
+        return gone + ("; `ledger repair` goes on from what is left" if what.startswith("its tip") else "")
     have = walk.seen.get(seq, GENESIS if seq == 0 else None)
     if have != digest:
         return f"the log does not extend {what}: seq {seq} has hash {have}, not {digest}; history was rewritten"

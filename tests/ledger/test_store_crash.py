@@ -1,7 +1,8 @@
 """All-or-nothing: a crash at any byte of an append leaves a log that
-verifies, keeps every earlier transaction, and lets the chain go on; what
-is not a torn write of ours is moved to a quarantine file, never cut off,
-and never blocks reads."""
+verifies, keeps every earlier transaction, and lets the chain go on; the
+bytes after the last committed transaction, a torn write of ours or
+anything else, are moved to a quarantine file, never deleted, and never
+block reads."""
 
 from __future__ import annotations
 
@@ -92,10 +93,29 @@ def test_a_crash_after_the_write_but_before_the_index_loses_nothing(home):
 def test_zeros_left_by_a_power_cut_are_a_torn_write(home):
     store = home.store
     earlier = [e for tx in _append_some(store) for e in tx]
-    with open(store.root / "00000001.jsonl", "ab") as fh:
+    segment = store.root / "00000001.jsonl"
+    end = segment.stat().st_size
+    with open(segment, "ab") as fh:
         fh.write(b"\0" * 300)
     assert list(EventStore(store.root).read()) == earlier
+    assert (store.root / f"00000001.jsonl.quarantine-{end}").read_bytes() == b"\0" * 300
     assert verify(home).ok
+
+
+def test_a_torn_transaction_is_kept_beside_the_log(home, capfd):
+    store = home.store
+    _append_some(store)
+    segment = store.root / "00000001.jsonl"
+    end, tip = segment.stat().st_size, (store.root / "TIP").read_bytes()
+    store.append(_last_tx())
+    torn = segment.read_bytes()[end:-40]  # died part-way through its last event
+    segment.write_bytes(segment.read_bytes()[:-40])
+    (store.root / "TIP").write_bytes(tip)
+    EventStore(store.root)
+    assert (store.root / f"00000001.jsonl.quarantine-{end}").read_bytes() == torn
+    assert "of an append a crash cut short" in capfd.readouterr().err
+    report = verify(home)
+    assert report.ok
 
 
 def test_an_empty_newest_segment_continues_the_chain_of_the_one_before(home):
