@@ -179,7 +179,9 @@ def comment(
     home = Home()
     if user is not None and not user.strip():
         raise LedgerError("-u needs a user name, e.g. -u alice")
-    author = context()["user"] if user is None else user
+    here = context()
+    # as Guild: a comment is signed user@host, the host added to a bare -u USER
+    author = f"{user or here['user']}@{here['host']}" if user is None or "@" not in user else user
     if sum([add is not None, list_, bool(delete), clear]) > 1:
         raise LedgerError("give one of --add, --list, --delete or --clear")
     if add is None and not (list_ or delete or clear):

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tests.e2e.conftest import Ledger
 
 
@@ -51,9 +53,9 @@ def test_comment_options(ledger: Ledger) -> None:
     ledger("comment", "1", "first")
     ledger("comment", "1", "--add", "second", "-u", "alice", "-y")
     listed = ledger("comment", "1", "--list").out.splitlines()
-    assert listed[1:] == [f"  [1] {listed[1].split('] ')[1]}", "  [2] alice: second"] and "first" in listed[1]
+    assert listed[1:] == [f"  [1] {listed[1].split('] ')[1]}", f"  [2] alice@{os.uname().nodename}: second"] and "first" in listed[1]
     assert "Removed 1 comment(s)" in ledger("comment", "1", "-d", "1", "-y").out
-    assert ledger("comment", "1", "-l").out.splitlines()[1:] == ["  [1] alice: second"]
+    assert ledger("comment", "1", "-l").out.splitlines()[1:] == [f"  [1] alice@{os.uname().nodename}: second"]
     assert "has no comment 5" in ledger.fails("comment", "1", "-d", "5", "-y").err
     assert "Removed 1 comment(s)" in ledger("comment", "1", "--clear", "-y").out
     assert ledger("comment", "1", "-l").out.splitlines()[1:] == ["  <no comments>"]

@@ -5,6 +5,7 @@ themselves are shown by guild/docs/filter-runs.md."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,7 @@ def test_runs_shows_comments_under_each_run(fits: Ledger) -> None:
     assert lines[0].startswith("[1:") and "lr=0.4" in lines[0]
     assert lines[1].endswith(" UTC") and lines[1].startswith("  ")
     assert lines[2:4] == ["", "    first note"]
-    assert lines[5].startswith("  maude ") and lines[7:9] == ["    second", "    line"]
+    assert lines[5].startswith(f"  maude@{os.uname().nodename} ") and lines[7:9] == ["    second", "    line"]
     assert lines[10].startswith("[2:")
 
 
