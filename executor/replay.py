@@ -145,6 +145,8 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
                 f"the source code of run {proto_id[:8]} was purged ({missing[0]}...);"
                 " use --force-sourcecode to take the project's files"
             )
+        for f in proto.source.files:  # refused before the user is asked, as a purged one is
+            verified.check_blob(home.blobs, f.sha256)
     over = Overrides(
         opdef=opdef_over,
         args=parse_assignments(flag_args),

@@ -12,6 +12,7 @@ CorruptLogError naming `ledger verify`, never a silent drop.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from ledger.blobs import BlobStore
@@ -79,8 +80,27 @@ def read_blob(blobs: BlobStore, sha: str) -> bytes:
     """A blob's bytes, refused when they no longer match their name."""
     data = blobs.read(sha)
     if hashlib.sha256(data).hexdigest() != sha:
-        raise StoreError(
-            f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash; it is not shown:"
-            " run `ledger verify` to see what was altered"
-        )
+        raise _altered(blobs, sha)
     return data
+
+
+def check_blob(blobs: BlobStore, sha: str) -> None:
+    """Refuse a present blob that no longer matches its name, before a
+    command appends anything that relies on it (a proto's source code);
+    read in chunks, never whole."""
+    if not blobs.check(sha):
+        raise _altered(blobs, sha)
+
+
+def _altered(blobs: BlobStore, sha: str) -> StoreError:
+    return StoreError(
+        f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash, so it is refused:"
+        " run `ledger verify` to see what was altered"
+    )
+
+
+def blob_reader(blobs: BlobStore) -> Callable[[str], bytes]:
+    """`read_blob` for code that takes a reader: a run's files (its source
+    code above all, which a run executes) are only ever written from bytes
+    that still prove themselves."""
+    return lambda sha: read_blob(blobs, sha)
