@@ -128,7 +128,7 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
     """The new run of `ledger run --proto` (`opts` is runner.Options), and
     the proto's batch parameters when the proto is a batch (None else)."""
     # a full id is read straight from its stream: one look-up, no index
-    events = verified.stream(home.store, opts.proto) if is_full_id(opts.proto) else []
+    events = verified.stream(home.store, opts.proto, must_exist=False) if is_full_id(opts.proto) else []
     proto_id = events[0].run if events else resolve_id(home, opts.proto)
     proto = read_proto(events or verified.stream(home.store, proto_id))
     opdef_over = resolve_opdef(home, opts.project_dir, op) if op else None

@@ -29,13 +29,27 @@ def _refused(run: str, seq: int, what: str) -> CorruptLogError:
     )
 
 
-def stream_raw(store: EventStore, run: str) -> list[dict[str, Any]]:
-    """Every committed event of `run`, as stored dicts, each one proven."""
+def stream_raw(store: EventStore, run: str, *, must_exist: bool = True) -> list[dict[str, Any]]:
+    """Every committed event of `run`, as stored dicts, each one proven.
+
+    A stream that does not open with its RunCreated lost events (a segment
+    deleted, the log cut back): refused, never shown as a run with nothing
+    recorded. So is an empty stream when the run `must_exist` (the index or
+    another run named it); otherwise that is a run not created (yet)."""
     try:
-        return _proven(store.stream_lines(run), run)
+        return _whole(_proven(store.stream_lines(run), run), run, must_exist)
     except CorruptLogError:
         # the stream index is derived and may be stale: prove against a fresh one before refusing
-        return _proven(store.stream_lines(run, fresh_index=True), run)
+        return _whole(_proven(store.stream_lines(run, fresh_index=True), run), run, must_exist)
+
+
+def _whole(events: list[dict[str, Any]], run: str, must_exist: bool) -> list[dict[str, Any]]:
+    if (events or must_exist) and (not events or events[0].get("type") != "RunCreated"):
+        raise CorruptLogError(
+            f"run {run[:8]}'s events are missing from the log (it has no RunCreated); it is not shown:"
+            " run `ledger verify` to see what was lost"
+        )
+    return events
 
 
 def _proven(lines: list[tuple[int, bytes, bytes | None]], run: str) -> list[dict[str, Any]]:
@@ -72,8 +86,8 @@ def _hash_of(line: bytes | None, seq: int, run: str) -> str | None:
     return raw["hash"] if raw.get("seq") == seq - 1 else None
 
 
-def stream(store: EventStore, run: str) -> list[Event]:
-    return [from_dict(raw) for raw in stream_raw(store, run)]
+def stream(store: EventStore, run: str, *, must_exist: bool = True) -> list[Event]:
+    return [from_dict(raw) for raw in stream_raw(store, run, must_exist=must_exist)]
 
 
 def read_blob(blobs: BlobStore, sha: str) -> bytes:
