@@ -21,6 +21,7 @@ from typing import Any
 from ledger.errors import CorruptLogError, EventError, LedgerError
 from ledger.event_reading import from_dict
 from ledger.home import Home
+from ledger.limits import is_digits
 from ledger.progress import Progress
 from ledger.sealing import GENESIS, check_line
 from ledger.store import EventStore
@@ -212,7 +213,7 @@ def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | Non
         finally:
             store.close()
     except CorruptLogError as e:
-        paths = sorted(p for p in root.glob("*.jsonl") if p.name[:-6].isdigit())
+        paths = sorted(p for p in root.glob("*.jsonl") if is_digits(p.name[:-6]))
         return [(p, p.stat().st_size) for p in paths], e
 
 
@@ -287,7 +288,7 @@ def _anchor_problem(walk: _Walk, anchor: tuple[int, str] | None, what: str) -> s
 def parse_tip(text: str) -> tuple[int, str]:
     """`SEQ:HASH` as printed by `ledger verify --tip`."""
     seq, sep, digest = text.strip().partition(":")
-    if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+    if not sep or not is_digits(seq) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise LedgerError(f"--since {text!r} is not SEQ:HASH as `ledger verify --tip` prints it")
     return int(seq), digest
 
