@@ -14,6 +14,11 @@ def fits_int64(n: int) -> bool:
     return INT64_MIN <= n <= INT64_MAX
 
 
+def int64_bound(n: int) -> str:
+    """The bound an out-of-range `n` passes, as a message says it."""
+    return f"at least {INT64_MIN}" if n < INT64_MIN else f"at most {INT64_MAX}"
+
+
 def is_digits(text: str) -> bool:
     """`text` is a whole number as a user types one: ASCII digits only.
     str.isdigit alone also takes "²" and other digits int() refuses, which

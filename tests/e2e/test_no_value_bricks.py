@@ -32,6 +32,16 @@ def test_a_seed_beyond_int64_is_refused_in_one_line(ledger: Ledger) -> None:
     assert "2" in ledger("runs", "-n", "99999999999999999999999").out
 
 
+def test_an_integer_below_int64_names_the_lower_bound(ledger: Ledger) -> None:
+    for args in (("--random-seed", "-9223372036854775809"), ("--random-seed=-9223372036854775809",)):
+        err = ledger.fails("run", "echo", *args, "-y").err
+        assert "at least -9223372036854775808" in err and "at most" not in err
+    err = ledger.fails("run", "echo", "y=-9223372036854775809", "-y").err
+    assert "too small" in err and "at least -9223372036854775808" in err and "at most" not in err
+    assert "at most 9223372036854775807" in ledger.fails("run", "echo", "--random-seed", "9223372036854775808").err
+    ledger("run", "echo", "--random-seed", "-9223372036854775808", "-y")
+
+
 def test_a_step_beyond_int64_is_not_a_step(ledger: Ledger) -> None:
     script = ledger.cwd / "huge.py"
     script.write_text('print("step: 99999999999999999999999")\nprint("loss: 1.5")\nprint("step: inf")\n'
