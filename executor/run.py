@@ -306,7 +306,9 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
             announced = []
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
-        parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values))
+        parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values),
+                              warn=lambda message: launch.to_terminal(
+                                  sys.stderr, f"ledger: warning: run {spec.run_id[:8]}: {message}\n"))  # fmt: skip
         tensorboard = TensorBoardFiles(os.fspath(run_dir), read_before=again)
         sources = (ApiSpool(env["LEDGER_METRICS_FILE"]), tensorboard)
         recorder = OutputRecorder(
