@@ -13,6 +13,7 @@ everything after it would only repeat the same damage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,9 @@ from ledger.progress import Progress
 from ledger.sealing import GENESIS, check_line
 from ledger.store import EventStore
 from ledger.tail import quarantined
+
+# "...; run `ledger verify`", "...; run `ledger verify` to locate it", "..., or run `ledger verify`"
+_SENT_TO_VERIFY = re.compile(r"[;,]\s*(?:or\s+)?(?:run|see)\s+`ledger verify`[^;]*(?=;|$)")
 
 
 @dataclass
@@ -48,9 +52,15 @@ class VerifyReport:
     def ok(self) -> bool:
         return self.problem is None
 
+    def failure(self) -> str:
+        """The problem as verify itself words it: the store, the index and
+        the reads that found it send the user to `ledger verify`, which is
+        the command that is answering now."""
+        return _SENT_TO_VERIFY.sub("", self.problem or "")
+
     def summary(self) -> str:
         if not self.ok:
-            return f"FAILED: {self.problem}"
+            return f"FAILED: {self.failure()}"
         text = (
             f"ok: {self.events:,} {_plural(self.events, 'event')} in {self.segments:,}"
             f" {_plural(self.segments, 'segment')}, {self.blobs:,} {_plural(self.blobs, 'blob')} verified"
