@@ -47,7 +47,7 @@ def verify(
     if report.ok:
         typer.echo(f"{report.tip[0]}:{report.tip[1]}" if tip and report.tip else report.summary())
         return
-    typer.echo(f"ledger: verify failed: {report.problem}", err=True)
+    typer.echo(f"ledger: verify failed: {report.failure()}", err=True)
     raise typer.Exit(1)
 
 
@@ -75,10 +75,10 @@ def rebuild(
     if not report.ok:  # a rebuild would spread forged values over intact files
         if not force:
             raise CorruptLogError(
-                f"rebuild refused, the log does not verify ({report.problem});"
+                f"rebuild refused, the log does not verify ({report.failure()});"
                 " see `ledger verify`, or rebuild what still verifies with --force"
             )
-        typer.echo(f"ledger: warning: the log does not verify ({report.problem}); rebuilding what does", err=True)
+        typer.echo(f"ledger: warning: the log does not verify ({report.failure()}); rebuilding what does", err=True)
     events = None
     if not check:
         from ledger.projections.index import rebuild_index

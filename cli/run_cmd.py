@@ -19,7 +19,7 @@ from ledger.executor import notices, own_output
 from ledger.executor.restart import RestartPlan, plan_restart
 from ledger.executor.runner import Options, Plan, SinglePlan, flags_of, plan_request
 from ledger.home import Home
-from ledger.limits import INT64_MAX, fits_int64
+from ledger.limits import fits_int64, int64_bound
 
 app = Commands()
 
@@ -27,7 +27,7 @@ app = Commands()
 def int64(value: int | None) -> int | None:
     """An integer option's value, refused when a home could not store it."""
     if value is not None and not fits_int64(value):
-        raise typer.BadParameter(f"{value} is out of range (a 64-bit integer, at most {INT64_MAX})")
+        raise typer.BadParameter(f"{value} is out of range (a 64-bit integer, {int64_bound(value)})")
     return value
 
 

@@ -6,6 +6,7 @@ import typer
 
 from ledger.cli.command import Commands
 from ledger.errors import LedgerError
+from ledger.limits import is_digits
 
 INSTALL_HINT = "ledger view needs the web extra; install it with: pip install 'ledger-ml[view]'"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -69,7 +70,7 @@ def view(
         raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder, or run something")
     if port == "auto":
         number = _free_port(host)
-    elif port.isdigit() and 0 < int(port) < 65536:
+    elif is_digits(port) and 0 < int(port) < 65536:
         number = int(port)
         _check_port(host, number)
     else:

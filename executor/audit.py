@@ -262,7 +262,7 @@ def _metric_changes(home: Home, ea: list[Event], eb: list[Event]) -> list[str]:
     """`metric KEY: last (min, max) -> last (min, max)` for each metric that differs."""
     from ledger.projections.scalar_summary import summarize
 
-    ma, mb = summarize(ea, home.blobs.read), summarize(eb, home.blobs.read)
+    ma, mb = summarize(ea, verified.blob_reader(home.blobs)), summarize(eb, verified.blob_reader(home.blobs))
 
     def text(s) -> str:
         return "-" if s is None else f"{_v(s.last)} (step {s.step}; min {_v(s.min)}, max {_v(s.max)})"

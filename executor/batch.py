@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ledger import verified
 from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
 from ledger.executor import interrupts, launch, optimizer_specs, optimizers, trials
@@ -223,7 +224,7 @@ class BatchPlan:
             if ev.run != self.batch_spec.run_id:
                 by_run.setdefault(ev.run, []).append(ev)
         for run, events in by_run.items():
-            rundir.materialise(home.run_dir(run), events, home.blobs.read)
+            rundir.materialise(home.run_dir(run), events, verified.blob_reader(home.blobs))
 
     def _start_batch(self, home: Home) -> None:
         spec = self.batch_spec
@@ -233,7 +234,7 @@ class BatchPlan:
             started = RunStarted(argv=redact_argv(sys.argv), pid=os.getpid(), **liveness.started_owner())
             planned.append(NewEvent(spec.run_id, started))
         home.store.append(planned)
-        rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
+        rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), verified.blob_reader(home.blobs))
 
     def _stop_batch(self, home: Home, status: str, code: int) -> None:
         spec = self.batch_spec
@@ -245,7 +246,7 @@ class BatchPlan:
         if scaffolding and status == "completed" and not self.batch.keep_batch:
             events.append(NewEvent(spec.run_id, RunDeleted()))
         home.store.append(events)
-        rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), home.blobs.read)
+        rundir.materialise(home.run_dir(spec.run_id), home.store.stream(spec.run_id), verified.blob_reader(home.blobs))
 
     def _trial_spec(self, index: int, values: dict[str, Any]) -> RunSpec:
         base = self.base.spec

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import sys
 
+from ledger import verified
 from ledger.events import ResolvedFile
 from ledger.executor import config_dest
 from ledger.executor.config_files import run_configs
@@ -42,4 +43,4 @@ def _config_source(home: Home, spec: RunSpec, dest: config_dest.ConfigDest, sour
     if dest.legacy or src is None:
         return config_dest.project_bytes(dest, spec.project)
     data = sources.get(src.path)
-    return data if data is not None else home.blobs.read(src.sha256)
+    return data if data is not None else verified.read_blob(home.blobs, src.sha256)

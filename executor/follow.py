@@ -31,7 +31,7 @@ def follow(home: Home, run_id: str, write: Callable[[bytes], None], poll: float 
     waited for while its batch runs."""
     seen = 0
     while True:
-        events = verified.stream(home.store, run_id)
+        events = verified.stream(home.store, run_id, must_exist=spawned_by is None)
         if not events and spawned_by is not None:
             if stream_status(verified.stream(home.store, spawned_by)) != "running":
                 return "terminated"  # its batch ended without creating it

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     code, flags = None, None
     if argv[:1] == ["--flags-fd"]:
-        if len(argv) < 2 or not argv[1].isdigit():
+        if len(argv) < 2 or not (argv[1].isascii() and argv[1].isdigit()):
             _fail(USAGE)
         code, flags = _read_payload(int(argv[1]))
         argv = argv[2:]
@@ -63,7 +63,7 @@ def _die_with_owner() -> None:
     """Be killed when the owner dies (Linux); killed now if it died already.
     The script does not see the variable."""
     owner = os.environ.pop(OWNER_VARIABLE, "")
-    if not owner.isdigit() or not sys.platform.startswith("linux"):
+    if not (owner.isascii() and owner.isdigit()) or not sys.platform.startswith("linux"):
         return
     import ctypes
     import signal

@@ -128,7 +128,7 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
     """The new run of `ledger run --proto` (`opts` is runner.Options), and
     the proto's batch parameters when the proto is a batch (None else)."""
     # a full id is read straight from its stream: one look-up, no index
-    events = verified.stream(home.store, opts.proto) if is_full_id(opts.proto) else []
+    events = verified.stream(home.store, opts.proto, must_exist=False) if is_full_id(opts.proto) else []
     proto_id = events[0].run if events else resolve_id(home, opts.proto)
     proto = read_proto(events or verified.stream(home.store, proto_id))
     opdef_over = resolve_opdef(home, opts.project_dir, op) if op else None
@@ -145,6 +145,8 @@ def prepare_from_proto(home: Home, opts: Any, op: str | None,
                 f"the source code of run {proto_id[:8]} was purged ({missing[0]}...);"
                 " use --force-sourcecode to take the project's files"
             )
+        for f in proto.source.files:  # refused before the user is asked, as a purged one is
+            verified.check_blob(home.blobs, f.sha256)
     over = Overrides(
         opdef=opdef_over,
         args=parse_assignments(flag_args),

@@ -13,6 +13,7 @@ With --force-sourcecode the project's files replace the run's source code
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,7 +82,12 @@ class RestartPlan:
             raise started_elsewhere(self.spec.run_id)
         run_dir = home.run_dir(self.spec.run_id)
         if not os.path.isdir(run_dir):  # a home whose run directories were removed: the log has them
-            rundir.materialise(run_dir, events, home.blobs.read)
+            try:
+                rundir.materialise(run_dir, events, verified.blob_reader(home.blobs))
+            except LedgerError:
+                # an altered blob: no half-made directory that a later restart would take as whole
+                shutil.rmtree(run_dir, ignore_errors=True)
+                raise
         overrides = list(self.overrides)
         if self.sources is not None:
             store_sources(home, self.spec, self.sources)

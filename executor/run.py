@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ledger import verified
 from ledger.errors import ConcurrencyError, LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted
 from ledger.executor import forced_flags, gitinfo, interrupts, launch, plan, redaction, requires
@@ -224,7 +225,7 @@ def copy_sources(home: Home, run_dir: str | os.PathLike[str], spec: RunSpec,
         dest = Path(run_dir, f.path)
         dest.parent.mkdir(parents=True, exist_ok=True)
         data = sources.get(f.path)
-        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+        dest.write_bytes(data if data is not None else verified.read_blob(home.blobs, f.sha256))
         dest.chmod(f.mode)
         st = dest.stat()
         copied[f.path] = (st.st_size, st.st_mtime_ns)
@@ -234,7 +235,7 @@ def copy_sources(home: Home, run_dir: str | os.PathLike[str], spec: RunSpec,
 def delete_run(home: Home, run_id: str) -> None:
     """Mark a run deleted (it can be restored: nothing is destroyed)."""
     home.store.append([NewEvent(run_id, RunDeleted())])
-    rundir.materialise(home.run_dir(run_id), home.store.stream(run_id), home.blobs.read)
+    rundir.materialise(home.run_dir(run_id), home.store.stream(run_id), verified.blob_reader(home.blobs))
 
 
 def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
@@ -242,6 +243,9 @@ def store_sources(home: Home, spec: RunSpec, sources: dict[str, bytes]) -> None:
     them; a proto's are there already, unless they were purged."""
     for f in spec.source.files:
         if home.blobs.has(f.sha256):
+            if f.path not in sources:
+                # a proto's code is executed from its blob: it must still be the code that was recorded
+                verified.check_blob(home.blobs, f.sha256)
             continue  # the sha is known: no need to hash the bytes again (a batch's trials share them)
         if f.path not in sources:
             raise LedgerError(
@@ -302,7 +306,9 @@ def start(home: Home, spec: RunSpec, events: list, copied: dict, tee: bool = Tru
             announced = []
         written = rundir.write_meta(run_dir, events)
         # Guild's default pattern skips keys that are flags: scripts print them
-        parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values))
+        parser = ScalarParser(spec.opdef.output_scalars, ignore=set(values),
+                              warn=lambda message: launch.to_terminal(
+                                  sys.stderr, f"ledger: warning: run {spec.run_id[:8]}: {message}\n"))  # fmt: skip
         tensorboard = TensorBoardFiles(os.fspath(run_dir), read_before=again)
         sources = (ApiSpool(env["LEDGER_METRICS_FILE"]), tensorboard)
         recorder = OutputRecorder(

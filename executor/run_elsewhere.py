@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ledger import verified
 from ledger.errors import LedgerError
 from ledger.executor import launch, plan, requires
 from ledger.executor.config_writes import config_resolutions
@@ -31,7 +32,7 @@ def run_in(home: Home, prepared: Prepared, run_dir: str) -> int:
         dest = target / f.path
         dest.parent.mkdir(parents=True, exist_ok=True)
         data = prepared.sources.get(f.path)
-        dest.write_bytes(data if data is not None else home.blobs.read(f.sha256))
+        dest.write_bytes(data if data is not None else verified.read_blob(home.blobs, f.sha256))
         dest.chmod(f.mode)
     resolutions = (*prepared.resolutions, *config_resolutions(home, spec, prepared.sources, store=False))
     if resolutions:

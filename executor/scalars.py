@@ -14,15 +14,21 @@ With no patterns (None) Guild's default applies: `key: value` lines, with an
 optional `(step)` after the value, ignoring the keys in `ignore` (the run's
 flag names, which scripts often echo). A key seen again at the same step
 advances the step by one, until the output states a step explicitly.
+
+A step is an int64 in the index, read exactly from its digits (through a
+float, 9223372036854775807 would round out of range). A printed step that is
+a number but no int64 (1e23, inf) is not recorded: the scalars after it keep
+the step they had, and the run is warned once.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ledger.errors import ProjectError
-from ledger.limits import fits_int64
+from ledger.limits import fits_int64, is_digits
 
 _MACROS = {
     r"\key": r"[^ \t]+",
@@ -83,7 +89,10 @@ def normalize_output_scalars(v: Any, where: str) -> tuple | None:
 
 
 class ScalarParser:
-    def __init__(self, patterns: tuple | None, ignore: tuple | set | frozenset = ()) -> None:
+    def __init__(self, patterns: tuple | None, ignore: tuple | set | frozenset = (),
+                 warn: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        """`warn` is told, once, of the first printed step that cannot be
+        recorded."""
         default = patterns is None
         # compiled at the first line: a run that prints nothing compiles nothing
         self._sources: tuple = DEFAULT_PATTERNS if default or patterns is None else patterns
@@ -94,6 +103,7 @@ class ScalarParser:
         self.step = 0
         self._explicit_step = False
         self._seen: set[str] = set()
+        self._warn = warn
 
     def might_match(self, data: bytes) -> bool:
         """False when no line in `data` can hold a scalar: output without
@@ -107,12 +117,12 @@ class ScalarParser:
             return []
         if self._patterns is None:
             self._patterns = [(key, re.compile(expand(p))) for key, p in self._sources]
-        found: list[tuple[str, float, int | None]] = []
+        found: list[tuple[str, str, float, str | None]] = []
         for key, pattern in self._patterns:
             m = pattern.search(line)
             if m:
                 found.extend(self._matches(key, m))
-        placed = (self._placed(key, value, step) for key, value, step in found)
+        placed = (self._placed(key, raw, value, step) for key, raw, value, step in found)
         return [scalar for scalar in placed if scalar is not None]
 
     def feed_lines(self, text: str, longest: int) -> list[tuple[str, float, int]]:
@@ -131,16 +141,17 @@ class ScalarParser:
             key, raw, raw_step = m.groups()
             if key in ignore or m.end() - m.start() > longest:
                 continue
-            scalar = placed(key, float(raw), None if raw_step is None else float(raw_step))
+            scalar = placed(key, raw, float(raw), raw_step)
             if scalar is not None:
                 out.append(scalar)
         return out
 
-    def _placed(self, key: str, value: float, step: float | None) -> tuple[str, float, int] | None:
-        """A scalar found, at the step the rules give it; None for the key
-        `step`, which sets the step of what follows instead."""
+    def _placed(self, key: str, raw: str, value: float, step: str | None) -> tuple[str, float, int] | None:
+        """A scalar found (`raw` as printed), at the step the rules give it
+        (`step` as printed, if any); None for the key `step`, which sets the
+        step of what follows instead."""
         if key == "step":
-            self._set_step(value)
+            self._set_step(raw)
             return None
         if step is not None:
             self._set_step(step)
@@ -150,43 +161,48 @@ class ScalarParser:
         self._seen.add(key)
         return key, value, self.step
 
-    def _set_step(self, value: float) -> None:
-        # a step is an int64 in the index: infinity, NaN or 1e23 is not one
-        # (the line's other scalars keep the current step)
-        try:
-            step = int(value)
-        except (OverflowError, ValueError):
-            return
-        if not fits_int64(step):
+    def _set_step(self, text: str) -> None:
+        step = _int64(text)
+        if step is None:
+            # infinity, NaN or 1e23 is no int64: the line's other scalars keep the current step
+            if self._warn is not None and _number(text) is not None:
+                shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+                self._warn(
+                    f"printed step {shown} is not a 64-bit integer: it is not recorded, and the"
+                    f" scalars after it keep step {self.step} (further such steps are not reported)"
+                )
+                self._warn = None
             return
         self.step = step
         self._explicit_step = True
         self._seen = set()
 
     def _matches(self, key: str | None, m: re.Match):
+        """(key, value as printed, value, step as printed or None) of each scalar."""
         if key is not None:
-            value = _number(m.group(1))
+            raw = m.group(1)
+            value = _number(raw)
             if value is not None:
-                yield key, value, None
+                yield key, raw, value, None
             return
         groups = m.groupdict()
-        step = _number(groups.get("step")) if groups.get("step") is not None else None
+        step = groups.get("step")
         named = [n for n in groups if n not in _RESERVED_GROUPS]
         if named:
             for name in named:
                 value = _number(groups[name])
                 if value is not None and name not in self._ignore:
-                    yield name, value, step
+                    yield name, groups[name], value, step
             return
         if "key" in groups and "value" in groups:
             k, raw = groups["key"], groups["value"]
         else:
             k, raw = m.group(1), m.group(2)
             if m.re.groups >= 3 and m.group(3) is not None:
-                step = _number(m.group(3))
+                step = m.group(3)
         value = _number(raw)
         if k and value is not None and k not in self._ignore:
-            yield k, value, step
+            yield k, raw, value, step
 
 
 def _number(text: str | None) -> float | None:
@@ -194,3 +210,22 @@ def _number(text: str | None) -> float | None:
         return float(text)  # type: ignore[arg-type]  # None is a TypeError, as bad text is a ValueError
     except (TypeError, ValueError):
         return None
+
+
+def _int64(text: str) -> int | None:
+    """The step `text` states, or None when it is no int64 (or no number).
+    Digits are read as an int, exactly; other numbers (2.0, 1e3) through a
+    float, as Guild reads them."""
+    s = text.strip()
+    digits = s.lstrip("+-")
+    if is_digits(digits) and len(s) - len(digits) <= 1:
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > 19:  # out of range; and Python refuses int() of more than 4300 digits
+            return None
+        n = -int(digits) if s.startswith("-") else int(digits)
+    else:
+        try:
+            n = int(float(s))
+        except (OverflowError, ValueError):
+            return None
+    return n if fits_int64(n) else None

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ledger import verified
 from ledger.errors import LedgerError, ProjectError
 from ledger.events import NewEvent, RunStarted, RunStopped, TrialSpawned
 from ledger.executor.flags import parse_assignments, resolve
@@ -119,7 +120,7 @@ class PipelinePlan:
             planned.append(NewEvent(spec.run_id, RunStarted(argv=redact_argv(sys.argv), pid=os.getpid())))
         events = [e for e in home.store.append(planned) if e.run == spec.run_id]
         run_dir = home.run_dir(spec.run_id)
-        rundir.materialise(run_dir, events, home.blobs.read)
+        rundir.materialise(run_dir, events, verified.blob_reader(home.blobs))
         if spec.params.get("stage"):
             return 0
         status, code = "completed", 0
@@ -130,7 +131,7 @@ class PipelinePlan:
             status, code = "terminated", 130
         finally:
             home.store.append([NewEvent(spec.run_id, RunStopped(status=status, exit_status=code))])  # type: ignore[arg-type]
-            rundir.materialise(run_dir, home.store.stream(spec.run_id), home.blobs.read)
+            rundir.materialise(run_dir, home.store.stream(spec.run_id), verified.blob_reader(home.blobs))
         return code
 
     def execute_as_step(self, home: Home, spawned: Callable[[str], NewEvent]) -> tuple[str | None, int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.errors import FlagError
-from ledger.limits import fits_int64
+from ledger.limits import INT64_MAX, INT64_MIN, fits_int64, int64_bound
 
 _INT = re.compile(r"[-+]?\d+")
 _FLOAT = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -74,8 +74,10 @@ def decode(text: Any) -> Any:
         n = int(s[0] + digits if s[0] == "-" else digits) if len(digits) <= 19 else None
         if n is None or not fits_int64(n):
             shown = s if len(s) <= 40 else f"{s[:20]}...({len(s)} characters)"
+            negative = s.startswith("-")
+            bound = int64_bound(INT64_MIN - 1 if negative else INT64_MAX + 1)
             raise FlagError(
-                f"{shown} is too large for an integer flag value (64 bits, at most 9223372036854775807);"
+                f"{shown} is too {'small' if negative else 'large'} for an integer flag value (64 bits, {bound});"
                 f" write it as a float ({float(s)!r}) or quote it as text"
             )
         return n

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ledger.errors import CorruptLogError
+from ledger.limits import is_digits
 
 
 def path_of(root: Path, seg: int) -> Path:
@@ -19,7 +20,7 @@ def numbers(root: Path) -> list[int]:
     """The numbers of the segments under `root`, in order."""
     if not root.is_dir():
         return []
-    return sorted(int(p.stem) for p in root.glob("*.jsonl") if p.stem.isdigit())
+    return sorted(int(p.stem) for p in root.glob("*.jsonl") if is_digits(p.stem))
 
 
 def create(root: Path, seg: int) -> None:

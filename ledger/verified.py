@@ -12,6 +12,7 @@ CorruptLogError naming `ledger verify`, never a silent drop.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from ledger.blobs import BlobStore
@@ -28,13 +29,27 @@ def _refused(run: str, seq: int, what: str) -> CorruptLogError:
     )
 
 
-def stream_raw(store: EventStore, run: str) -> list[dict[str, Any]]:
-    """Every committed event of `run`, as stored dicts, each one proven."""
+def stream_raw(store: EventStore, run: str, *, must_exist: bool = True) -> list[dict[str, Any]]:
+    """Every committed event of `run`, as stored dicts, each one proven.
+
+    A stream that does not open with its RunCreated lost events (a segment
+    deleted, the log cut back): refused, never shown as a run with nothing
+    recorded. So is an empty stream when the run `must_exist` (the index or
+    another run named it); otherwise that is a run not created (yet)."""
     try:
-        return _proven(store.stream_lines(run), run)
+        return _whole(_proven(store.stream_lines(run), run), run, must_exist)
     except CorruptLogError:
         # the stream index is derived and may be stale: prove against a fresh one before refusing
-        return _proven(store.stream_lines(run, fresh_index=True), run)
+        return _whole(_proven(store.stream_lines(run, fresh_index=True), run), run, must_exist)
+
+
+def _whole(events: list[dict[str, Any]], run: str, must_exist: bool) -> list[dict[str, Any]]:
+    if (events or must_exist) and (not events or events[0].get("type") != "RunCreated"):
+        raise CorruptLogError(
+            f"run {run[:8]}'s events are missing from the log (it has no RunCreated); it is not shown:"
+            " run `ledger verify` to see what was lost"
+        )
+    return events
 
 
 def _proven(lines: list[tuple[int, bytes, bytes | None]], run: str) -> list[dict[str, Any]]:
@@ -71,16 +86,35 @@ def _hash_of(line: bytes | None, seq: int, run: str) -> str | None:
     return raw["hash"] if raw.get("seq") == seq - 1 else None
 
 
-def stream(store: EventStore, run: str) -> list[Event]:
-    return [from_dict(raw) for raw in stream_raw(store, run)]
+def stream(store: EventStore, run: str, *, must_exist: bool = True) -> list[Event]:
+    return [from_dict(raw) for raw in stream_raw(store, run, must_exist=must_exist)]
 
 
 def read_blob(blobs: BlobStore, sha: str) -> bytes:
     """A blob's bytes, refused when they no longer match their name."""
     data = blobs.read(sha)
     if hashlib.sha256(data).hexdigest() != sha:
-        raise StoreError(
-            f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash; it is not shown:"
-            " run `ledger verify` to see what was altered"
-        )
+        raise _altered(blobs, sha)
     return data
+
+
+def check_blob(blobs: BlobStore, sha: str) -> None:
+    """Refuse a present blob that no longer matches its name, before a
+    command appends anything that relies on it (a proto's source code);
+    read in chunks, never whole."""
+    if not blobs.check(sha):
+        raise _altered(blobs, sha)
+
+
+def _altered(blobs: BlobStore, sha: str) -> StoreError:
+    return StoreError(
+        f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash, so it is refused:"
+        " run `ledger verify` to see what was altered"
+    )
+
+
+def blob_reader(blobs: BlobStore) -> Callable[[str], bytes]:
+    """`read_blob` for code that takes a reader: a run's files (its source
+    code above all, which a run executes) are only ever written from bytes
+    that still prove themselves."""
+    return lambda sha: read_blob(blobs, sha)

@@ -13,6 +13,7 @@ everything after it would only repeat the same damage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +22,15 @@ from typing import Any
 from ledger.errors import CorruptLogError, EventError, LedgerError
 from ledger.event_reading import from_dict
 from ledger.home import Home
+from ledger.limits import is_digits
 from ledger.progress import Progress
 from ledger.repair import repairs
 from ledger.sealing import GENESIS, check_line
 from ledger.store import EventStore
 from ledger.tail import quarantined
+
+# "...; run `ledger verify`", "...; run `ledger verify` to locate it", "..., or run `ledger verify`"
+_SENT_TO_VERIFY = re.compile(r"[;,]\s*(?:or\s+)?(?:run|see)\s+`ledger verify`[^;]*(?=;|$)")
 
 
 @dataclass
@@ -49,9 +54,15 @@ class VerifyReport:
     def ok(self) -> bool:
         return self.problem is None
 
+    def failure(self) -> str:
+        """The problem as verify itself words it: the store, the index and
+        the reads that found it send the user to `ledger verify`, which is
+        the command that is answering now."""
+        return _SENT_TO_VERIFY.sub("", self.problem or "")
+
     def summary(self) -> str:
         if not self.ok:
-            return f"FAILED: {self.problem}"
+            return f"FAILED: {self.failure()}"
         text = (
             f"ok: {self.events:,} {_plural(self.events, 'event')} in {self.segments:,}"
             f" {_plural(self.segments, 'segment')}, {self.blobs:,} {_plural(self.blobs, 'blob')} verified"
@@ -217,7 +228,7 @@ def _segments(root: Path) -> tuple[list[tuple[Path, int]], CorruptLogError | Non
         finally:
             store.close()
     except CorruptLogError as e:
-        paths = sorted(p for p in root.glob("*.jsonl") if p.name[:-6].isdigit())
+        paths = sorted(p for p in root.glob("*.jsonl") if is_digits(p.name[:-6]))
         return [(p, p.stat().st_size) for p in paths], e
 
 
@@ -296,7 +307,7 @@ def _anchor_problem(walk: _Walk, anchor: tuple[int, str] | None, what: str) -> s
 def parse_tip(text: str) -> tuple[int, str]:
     """`SEQ:HASH` as printed by `ledger verify --tip`."""
     seq, sep, digest = text.strip().partition(":")
-    if not sep or not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+    if not sep or not is_digits(seq) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise LedgerError(f"--since {text!r} is not SEQ:HASH as `ledger verify --tip` prints it")
     return int(seq), digest
 

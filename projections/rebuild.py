@@ -62,7 +62,7 @@ class RunDirRebuild:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         for run in live_runs(self.home):
             try:
-                events = verified.stream(self.home.store, run)
+                events = verified.stream(self.home.store, run, must_exist=False)
             except CorruptLogError as e:
                 self.changes += 1
                 yield f"{run[:8]}: left as it is: {e}"

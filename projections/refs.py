@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.errors import RunRefError
 from ledger.home import Home
+from ledger.limits import is_digits
 from ledger.projections.index import connect
 from ledger.projections.index_listing import count_runs, list_runs
 from ledger.projections.run_conditions import RunConditions
@@ -118,7 +119,7 @@ def select(
 
 
 def _one(home: Home, con: Any, ref: str, filters: Filters, flags: bool) -> list[dict[str, Any]]:
-    if _is_index(ref) and len(ref) < 8:
+    if is_digits(ref) and len(ref) < 8:
         n = int(ref)
         rows = listing(home, filters, limit=1, offset=n - 1, flags=flags, con=con) if n >= 1 else []
         if not rows:
@@ -152,11 +153,7 @@ _AMBIGUOUS_SHOWN = 5  # ids an ambiguity error lists
 def is_range(ref: str) -> bool:
     """`A:B`, `A:` or `:B`, listing indexes: several runs."""
     lo, colon, hi = ref.partition(":")
-    return bool(colon) and (_is_index(lo) or not lo) and (_is_index(hi) or not hi)
-
-
-def _is_index(text: str) -> bool:
-    return text.isascii() and text.isdigit()  # not str.isdigit alone: it takes "²", which int() refuses
+    return bool(colon) and (is_digits(lo) or not lo) and (is_digits(hi) or not hi)
 
 
 def _index(text: str) -> int:

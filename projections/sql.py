@@ -89,7 +89,8 @@ def _refused_word(st: Any) -> str | None:
         return None
     if kind == "MULTI" and word == "PIVOT":  # a PIVOT is a temporary enum type plus a SELECT
         return None
-    if kind == "EXPLAIN":
+    # EXPLAIN of a PIVOT parses as MULTI too: judged, like any EXPLAIN, by what it explains
+    if kind == "EXPLAIN" or (kind == "MULTI" and word == "EXPLAIN"):
         inner = _EXPLAIN.sub("", bare, count=1)
         try:
             parsed = duckdb.extract_statements(inner)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from ledger.errors import LedgerError
+from ledger.limits import is_digits
 
 _UNITS = {
     "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
@@ -52,6 +53,10 @@ def parse_range(text: str, now: datetime | None = None) -> tuple[datetime | None
         start, end = _Reader(words, ref).whole()
     except ValueError as e:  # a day or an hour out of range
         raise RangeError(f"time range {text!r}: {e}; write e.g. 2026-01-31 or 23:59") from None
+    except OverflowError:  # `last 99999999999 days`: before any date a clock can show
+        raise RangeError(
+            f"time range {text!r} reaches too far back; write e.g. 'last 30 days' or 'before 2020-01-01'"
+        ) from None
     except _Unexpected as e:
         what = f"unexpected {e.word!r}" if e.word else "unexpected end"
         raise RangeError(
@@ -106,7 +111,7 @@ class _Reader:
             out = (min(first.start, second.start), max(first.end, second.end))
         elif word == "last":
             self.take()
-            count = int(self.take()) if self.peek().isdigit() else 1
+            count = int(self.take()) if is_digits(self.peek()) else 1
             unit = _UNITS.get(self.take())
             if unit not in ("minute", "hour", "day"):
                 raise _Unexpected(self.words[self.i - 1])
@@ -129,7 +134,7 @@ class _Reader:
             if unit is None:
                 raise _Unexpected(self.words[self.i - 1])
             return self.unit(unit, 0)
-        if word.isdigit() and self.peek() in _UNITS:
+        if is_digits(word) and self.peek() in _UNITS:
             unit = _UNITS[self.take()]
             if self.take() != "ago":
                 raise _Unexpected(self.words[self.i - 1])

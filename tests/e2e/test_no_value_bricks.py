@@ -32,6 +32,16 @@ def test_a_seed_beyond_int64_is_refused_in_one_line(ledger: Ledger) -> None:
     assert "2" in ledger("runs", "-n", "99999999999999999999999").out
 
 
+def test_an_integer_below_int64_names_the_lower_bound(ledger: Ledger) -> None:
+    for args in (("--random-seed", "-9223372036854775809"), ("--random-seed=-9223372036854775809",)):
+        err = ledger.fails("run", "echo", *args, "-y").err
+        assert "at least -9223372036854775808" in err and "at most" not in err
+    err = ledger.fails("run", "echo", "y=-9223372036854775809", "-y").err
+    assert "too small" in err and "at least -9223372036854775808" in err and "at most" not in err
+    assert "at most 9223372036854775807" in ledger.fails("run", "echo", "--random-seed", "9223372036854775808").err
+    ledger("run", "echo", "--random-seed", "-9223372036854775808", "-y")
+
+
 def test_a_step_beyond_int64_is_not_a_step(ledger: Ledger) -> None:
     script = ledger.cwd / "huge.py"
     script.write_text('print("step: 99999999999999999999999")\nprint("loss: 1.5")\nprint("step: inf")\n'
@@ -42,6 +52,20 @@ def test_a_step_beyond_int64_is_not_a_step(ledger: Ledger) -> None:
     # the steps out of range are not steps (the repeated key advances the step); an overflowing value is inf,
     # which scalars keep as they keep NaN
     assert rows.splitlines()[1:] == ["0,1.5", "1,inf", "3,2.5"]
+
+
+def test_an_int64_step_is_kept_exactly_and_one_out_of_range_is_warned_of(ledger: Ledger) -> None:
+    script = ledger.cwd / "steps.py"
+    script.write_text('print("step: 9223372036854775807")\nprint("loss: 1.5")\n'
+                      'print("step: 99999999999999999999999")\nprint("loss: 2.5")\nprint("step: inf")\n'
+                      'print("acc: 3")\n')
+    err = ledger("run", "steps.py", "-y").err
+    warnings = [line for line in err.splitlines() if line.startswith("ledger: warning:")]
+    assert len(warnings) == 1 and "99999999999999999999999" in warnings[0] and "not recorded" in warnings[0]
+    rows = ledger("sql", "SELECT key, step, value FROM scalars ORDER BY value", "-f", "csv").out
+    assert rows.splitlines()[1:] == ["loss,9223372036854775807,1.5", "loss,9223372036854775807,2.5",
+                                     "acc,9223372036854775807,3.0"]
+    _still_works(ledger)
 
 
 def test_a_5000_character_label(ledger: Ledger) -> None:

@@ -43,6 +43,8 @@ def test_file_functions_are_refused(ledger: Ledger, function: str) -> None:
 def test_pivot_and_summarize_are_accepted_and_output_stays_out_of_the_home(ledger: Ledger, tmp_path) -> None:
     ledger("run", "echo", "-y")
     assert "echo" in ledger("sql", "PIVOT runs ON status USING count(*) GROUP BY op").out
+    assert "physical_plan" in ledger("sql", "EXPLAIN PIVOT runs ON status USING count(*)").out
+    assert "analyzed_plan" in ledger("sql", "EXPLAIN ANALYZE PIVOT runs ON status USING count(*)").out
     assert "column_name" in ledger("sql", "SUMMARIZE runs").out
     before = ledger.log_bytes()
     assert "inside LEDGER_HOME" in ledger.fails("sql", "SELECT 1", "-o", str(ledger.home / "events" / "x.csv")).err

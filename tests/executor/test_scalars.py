@@ -53,6 +53,39 @@ def test_unkeyed_patterns_with_groups_and_named_groups():
     assert p.feed("loss 0.5 acc 0.9 at 7") == [("loss", 0.5, 7), ("acc", 0.9, 7)]
 
 
+INT64_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize("patterns", [None, ((None, r"(\key): (\value)(?: \((\step)\))?"),),
+                                      (("step", r"step: (\value)"), ("loss", r"loss: (\value)"))])
+def test_an_int64_step_is_exact(patterns):
+    p = ScalarParser(patterns)
+    assert feed(p, f"step: {INT64_MAX}\nloss: 0.5\nstep: -{INT64_MAX + 1}\nloss: 1.5") == [
+        ("loss", 0.5, INT64_MAX), ("loss", 1.5, -INT64_MAX - 1)
+    ]
+    assert ScalarParser(None).feed_lines(f"step: {INT64_MAX}\nloss: 0.5\n", 100) == [("loss", 0.5, INT64_MAX)]
+    assert ScalarParser(None).feed(f"loss: 0.5 ({INT64_MAX})") == [("loss", 0.5, INT64_MAX)]
+    named = ScalarParser(((None, r"loss (?P<loss>\value) at (?P<step>\step)"),))
+    assert named.feed(f"loss 0.5 at {INT64_MAX}") == [("loss", 0.5, INT64_MAX)]
+
+
+def test_a_step_out_of_range_is_not_recorded_and_warned_of_once():
+    warnings: list[str] = []
+    p = ScalarParser(None, warn=warnings.append)
+    text = f"step: 3\nstep: {INT64_MAX + 1}\nloss: 0.5\nstep: 1e23\nstep: inf\nacc: 1\nstep: 4\nloss: 2\n"
+    assert p.feed_lines(text, 100) == [("loss", 0.5, 3), ("acc", 1.0, 3), ("loss", 2.0, 4)]
+    assert len(warnings) == 1 and str(INT64_MAX + 1) in warnings[0] and "step 3" in warnings[0]
+    by_line: list[str] = []
+    assert feed(ScalarParser(None, warn=by_line.append), text) == [("loss", 0.5, 3), ("acc", 1.0, 3), ("loss", 2.0, 4)]
+    assert by_line == warnings
+
+
+def test_a_step_that_is_no_number_is_not_warned_of():
+    warnings: list[str] = []
+    p = ScalarParser(((None, r"loss (?P<loss>\value) at (?P<step>\w+)"),), warn=warnings.append)
+    assert p.feed("loss 0.5 at start") == [("loss", 0.5, 0)] and warnings == []
+
+
 def test_disabled_patterns_find_nothing():
     assert ScalarParser(()).feed("loss: 1.0") == []
 

@@ -171,6 +171,20 @@ def test_read_only_statements_run(fixture_ledger: Fixture, statement):
     assert run_sql(fixture_ledger.home, statement).fetchall()
 
 
+@pytest.mark.parametrize("statement", ["PIVOT runs ON op USING count(*)", "PIVOT runs ON status USING count(*)",
+                                       "UNPIVOT (SELECT 1 AS a, 2 AS b) ON a, b INTO NAME k VALUE v"])  # fmt: skip
+@pytest.mark.parametrize("explain", ["EXPLAIN", "EXPLAIN ANALYZE", "EXPLAIN (FORMAT json)"])
+def test_explain_of_a_pivot_or_unpivot_runs(fixture_ledger: Fixture, explain, statement):
+    assert run_sql(fixture_ledger.home, f"{explain} {statement}").fetchall()
+
+
+@pytest.mark.parametrize("statement", ["EXPLAIN ANALYZE CREATE TABLE t AS PIVOT runs ON op USING count(*)",
+                                       "EXPLAIN COPY (PIVOT runs ON op USING count(*)) TO '/tmp/x.csv'"])  # fmt: skip
+def test_explain_of_a_write_around_a_pivot_is_refused(fixture_ledger: Fixture, statement):
+    with pytest.raises(QueryError, match="^EXPLAIN of (CREATE|COPY) is refused"):
+        run_sql(fixture_ledger.home, statement)
+
+
 def test_pivot_refusal_names_nothing_it_was_not(fixture_ledger: Fixture):
     with pytest.raises(QueryError) as err:
         run_sql(fixture_ledger.home, "SET enable_external_access = true")
