@@ -82,8 +82,14 @@ def rebuild(
     events = None
     if not check:
         from ledger.projections.index import rebuild_index
+        from ledger.projections.index_source import ChainBroken
 
-        events = rebuild_index(home)
+        try:
+            events = rebuild_index(home)
+        except ChainBroken as e:  # the index holds what verifies, nothing after the break
+            if not force:
+                raise
+            events = e.applied
     job = RunDirRebuild(home, write=not check)
     for line in job.notices():
         typer.echo(line)

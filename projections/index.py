@@ -36,6 +36,7 @@ from ledger.progress import Progress
 from ledger.projections import index_fold, index_source
 from ledger.projections.index_file import CATALOG, Unreadable, attach, fresh_database, index_lock, try_attach
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
+from ledger.projections.index_source import ChainBroken
 from ledger.projections.liveness import dead_running_runs
 from ledger.store import EventStore
 
@@ -78,11 +79,11 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
             con.close()
     try:
         catch_up(home)
-    except LogBehind as e:
+    except (LogBehind, ChainBroken) as e:
         if not read_only:
             raise
-        # reads go on over what the index holds, which the log verified once
-        sys.stderr.write(f"ledger: warning: {e}\n")
+        # reads go on over what the index holds: a prefix of the log whose chain was checked
+        warn_once(str(e))
     except Exception as e:  # noqa: BLE001 - any failure to write the projection
         if not read_only or not _is_out_of_space(e):
             raise
@@ -95,6 +96,17 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         return _with_effective_status(_open_reader(home))
     with index_lock(home, exclusive=True):
         return attach(home.index_path, read_only=False, patience=_READER_PATIENCE)
+
+
+_warned: set[str] = set()
+
+
+def warn_once(text: str) -> None:
+    """One warning per process, however many times a command opens the index."""
+    index_source.note_damage(text)
+    if text not in _warned:
+        _warned.add(text)
+        sys.stderr.write(f"ledger: warning: {text}\n")
 
 
 def catch_up(home: Home) -> int:
@@ -151,18 +163,21 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
             while True:
                 try:
                     plan = index_source.plan(store, seq, prev_hash, segment, offset, max_bytes=FOLD_BYTES)
-                except index_source.LogMismatch:
+                except index_source.LogMismatch as e:
                     if _same_log(con, store):
                         raise LogBehind(
-                            f"the log does not extend what the index applied (seq {seq}): events were lost,"
+                            f"the log does not extend what the index applied (seq {seq}; {e}): events were lost,"
                             " cut back or rewritten; run `ledger verify`"
                         ) from None
                     return None  # an index copied from another home: it is only a projection
+                if not plan.empty:
+                    _apply_part(home, con, plan, seq, scratch)
+                    seq, prev_hash, segment, offset = plan.last_seq, plan.last_hash, plan.segment, plan.offset
+                    progress.advance_to(seq - first)
+                if plan.problem is not None:  # the prefix before it is committed: reads serve it
+                    raise ChainBroken(plan.problem, seq - first, seq)
                 if plan.empty:
                     return seq - first
-                _apply_part(home, con, plan, seq, scratch)
-                seq, prev_hash, segment, offset = plan.last_seq, plan.last_hash, plan.segment, plan.offset
-                progress.advance_to(seq - first)
     finally:
         store.close()
 
@@ -215,7 +230,10 @@ def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     con.execute(f"ATTACH ':memory:' AS {CATALOG}")
     con.execute(f"USE {CATALOG}")
     create_schema(con, CATALOG)
-    _apply_new(home, con, scratch=tempfile.gettempdir())
+    try:
+        _apply_new(home, con, scratch=tempfile.gettempdir())
+    except ChainBroken as e:
+        warn_once(str(e))
     return con
 
 
@@ -244,14 +262,20 @@ def _apply_to_copy(home: Home) -> int | None:
         if wal.exists():  # a crashed writer's committed work: the copy replays it
             shutil.copyfile(wal, Path(f"{tmp}.wal"))
         con = _attach_unpublished(tmp)
+        broken = None
         try:
-            applied = _apply_new(home, con)
+            try:
+                applied = _apply_new(home, con)
+            except ChainBroken as e:  # the intact prefix is kept: published below, then said
+                applied, broken = e.applied, e
             con.execute(f"CHECKPOINT {CATALOG}")
         finally:
             con.close()
         if applied:
             wal.unlink(missing_ok=True)
             os.replace(tmp, target)
+        if broken is not None:
+            raise broken
         return applied
     finally:
         tmp.unlink(missing_ok=True)
@@ -263,7 +287,12 @@ def _rebuild_locked(home: Home) -> int:
     target = home.index_path
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     try:
-        applied = build_file(home, tmp)
+        try:
+            applied = build_file(home, tmp)
+        except ChainBroken:  # the intact prefix replaces the index all the same: reads serve it
+            Path(f"{target}.wal").unlink(missing_ok=True)
+            os.replace(tmp, target)
+            raise
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
@@ -289,12 +318,18 @@ def build_file(home: Home, path: Path) -> int:
         stale.unlink(missing_ok=True)
     os.makedirs(home.path, exist_ok=True)
     con = _attach_unpublished(path)
+    broken = None
     try:
         create_schema(con, CATALOG)
-        applied = _apply_new(home, con)
+        try:
+            applied = _apply_new(home, con)
+        except ChainBroken as e:  # the file holds the intact prefix: complete, then said
+            applied, broken = e.applied, e
         con.execute(f"CHECKPOINT {CATALOG}")
     finally:
         con.close()
+    if broken is not None:
+        raise broken
     if applied is None:
         raise StoreError("the log changed while the index was being rebuilt; run `ledger rebuild` again")
     return applied
