@@ -59,8 +59,10 @@ class ChainWalk:
                     got, tx, txn, link = _envelope(line)
                 except ValueError:
                     return self._broken(path, pos, seq + 1, "the line is not a sealed event", end)
-                if got != seq + 1 or link != prev:
-                    return self._broken(path, pos, seq + 1, f"found seq {got} instead, or a broken link", end)
+                if got != seq + 1:
+                    return self._broken(path, pos, seq + 1, f"found seq {got} instead; events are missing", end)
+                if link != prev:
+                    return self._broken(path, pos, got, f"the chain is broken, prev is not the hash of seq {seq}", end)
                 if not tx <= got < tx + txn or (got == tx) != (seq == tx_end):
                     return self._broken(path, pos, got, f"transaction {tx} of {txn} events cannot hold it", end)
                 self._started = True

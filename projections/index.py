@@ -34,10 +34,13 @@ from ledger.errors import StoreError
 from ledger.home import Home
 from ledger.progress import Progress
 from ledger.projections import index_fold, index_source
+from ledger.projections.index_anchor import LogBehind, refuse_a_shorter_log, same_log
+from ledger.projections.index_anchor import position as _position
 from ledger.projections.index_file import CATALOG, Unreadable, attach, fresh_database, index_lock, try_attach
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
 from ledger.projections.index_source import ChainBroken
 from ledger.projections.liveness import dead_running_runs
+from ledger.sealing import GENESIS
 from ledger.store import EventStore
 
 if TYPE_CHECKING:
@@ -66,7 +69,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     Read-only by default (several processes may hold one at once); close it
     when done. With read_only=False the caller holds the index exclusively
     until it closes: keep that short."""
-    last = log_last_seq(home)
+    last = _log_tip(home)
     if read_only and home.index_path.exists():
         try:
             con = _open_reader(home)
@@ -74,7 +77,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
             con = None  # catch_up rebuilds it
         if con is not None:
             pos = _position(con)
-            if pos is not None and pos[0] == SCHEMA_VERSION and pos[1] == last:
+            if pos is not None and pos[0] == SCHEMA_VERSION and (pos[1], pos[2] or GENESIS) == last:
                 return _with_effective_status(con)
             con.close()
     try:
@@ -164,7 +167,7 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
                 try:
                     plan = index_source.plan(store, seq, prev_hash, segment, offset, max_bytes=FOLD_BYTES)
                 except index_source.LogMismatch as e:
-                    if _same_log(con, store):
+                    if same_log(con, store):
                         raise LogBehind(
                             f"the log does not extend what the index applied (seq {seq}; {e}): events were lost,"
                             " cut back or rewritten; run `ledger verify`"
@@ -237,21 +240,6 @@ def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class LogBehind(StoreError):
-    """The index applied events the log no longer has, or has otherwise:
-    never silently rebuilt from the shorter or rewritten log."""
-
-
-def _same_log(con: duckdb.DuckDBPyConnection, store: EventStore) -> bool:
-    """Was the index built from this log (the run of its first event, a
-    random id)? An index copied from another home was not."""
-    row = con.execute("SELECT run FROM events WHERE seq = 1").fetchone()
-    if row is None:
-        return False  # the index holds nothing to protect
-    first = next(store.read_raw(1), None)
-    return first is None or row[0] == first["run"]
-
-
 def _apply_to_copy(home: Home) -> int | None:
     """Readers hold the index open: catch a copy up and rename it in."""
     target = home.index_path
@@ -283,7 +271,7 @@ def _apply_to_copy(home: Home) -> int | None:
 
 
 def _rebuild_locked(home: Home) -> int:
-    _refuse_a_shorter_log(home)
+    refuse_a_shorter_log(home)
     target = home.index_path
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     try:
@@ -335,34 +323,6 @@ def build_file(home: Home, path: Path) -> int:
     return applied
 
 
-def _refuse_a_shorter_log(home: Home) -> None:
-    """The index being replaced remembers how far it applied this log: a
-    rebuild never silently forgets history the log no longer has."""
-    if not home.index_path.exists():
-        return
-    try:
-        con = try_attach(home.index_path, read_only=True, patience=_WRITER_PATIENCE)
-    except Unreadable:
-        return
-    if con is None:
-        return
-    try:
-        pos = _position(con)
-        if pos is None or pos[1] == 0:
-            return
-        store = EventStore(home.path / "events")
-        try:
-            if pos[1] > store.last_seq and _same_log(con, store):
-                raise LogBehind(
-                    f"the log ends at seq {store.last_seq} but the index applied seq {pos[1]}: events were lost"
-                    " or cut back; run `ledger verify`"
-                )
-        finally:
-            store.close()
-    finally:
-        con.close()
-
-
 # -- reading ---------------------------------------------------------------
 
 
@@ -371,12 +331,14 @@ def _open_reader(home: Home) -> duckdb.DuckDBPyConnection:
         return attach(home.index_path, read_only=True, patience=_READER_PATIENCE)
 
 
-def _position(con: duckdb.DuckDBPyConnection) -> tuple | None:
-    import duckdb
-
+def connect_unchecked(home: Home) -> duckdb.DuckDBPyConnection | None:
+    """The index as it is, not caught up (None when absent or unreadable):
+    what it remembers, for `verify` to compare with the log."""
+    if not home.index_path.exists():
+        return None
     try:
-        return con.execute('SELECT schema_version, seq, hash, segment, "offset" FROM position').fetchone()
-    except duckdb.Error:
+        return _open_reader(home)
+    except Unreadable:
         return None
 
 
@@ -396,11 +358,16 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
 
 def log_last_seq(home: Home) -> int:
     """The seq of the log's last event (0 for an empty or absent log)."""
+    return _log_tip(home)[0]
+
+
+def _log_tip(home: Home) -> tuple[int, str]:
+    """(seq, hash) of the log's last event ((0, GENESIS) for an empty or absent log)."""
     events = home.path / "events"
     if not events.exists():
-        return 0
+        return 0, GENESIS
     store = EventStore(events)
     try:
-        return store.last_seq
+        return store.last_seq, store.last_hash
     finally:
         store.close()

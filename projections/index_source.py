@@ -94,6 +94,8 @@ def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offse
     if last < seq:
         raise LogMismatch("the log is shorter than the index")
     if last == seq:
+        if prev_hash and seq and store.last_hash != prev_hash:
+            raise LogMismatch(f"seq {seq} is not the event the index applied")  # rewritten and resealed
         return Plan([], seq, prev_hash, segment, offset)
     walk = ChainWalk(seq, prev_hash or GENESIS)
     slices: list[Slice] = []
