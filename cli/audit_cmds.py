@@ -41,7 +41,12 @@ def verify(
     try:
         report = verify_home(home, since=anchor)
         if report.ok:  # on a damaged log the walk's finding is the one to name
-            report.problem = index_check.problem()
+            index_problem = index_check.problem()
+            if index_check.no_space:  # the answer about the log stands; the index is unchecked
+                verified = report.summary().removeprefix("ok: ")
+                typer.echo(f"ledger: verify: the log verifies ({verified}), but {index_problem}", err=True)
+                raise typer.Exit(1)
+            report.problem = index_problem
     finally:
         index_check.cancel()
     if report.ok:

@@ -36,7 +36,15 @@ from ledger.progress import Progress
 from ledger.projections import index_fold, index_source
 from ledger.projections.index_anchor import LogBehind, refuse_a_shorter_log, same_log
 from ledger.projections.index_anchor import position as _position
-from ledger.projections.index_file import CATALOG, Unreadable, attach, fresh_database, index_lock, try_attach
+from ledger.projections.index_file import (
+    CATALOG,
+    Unreadable,
+    attach,
+    fresh_database,
+    index_lock,
+    is_out_of_space,
+    try_attach,
+)
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
 from ledger.projections.index_source import ChainBroken
 from ledger.projections.liveness import dead_running_runs
@@ -88,7 +96,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         # reads go on over what the index holds: a prefix of the log whose chain was checked
         warn_once(str(e))
     except Exception as e:  # noqa: BLE001 - any failure to write the projection
-        if not read_only or not _is_out_of_space(e):
+        if not read_only or not is_out_of_space(e):
             raise
         sys.stderr.write(
             f"ledger: warning: {home.index_path.name} cannot be updated (no space left on the"
@@ -213,14 +221,6 @@ def _apply_part(home: Home, con: duckdb.DuckDBPyConnection, plan: index_source.P
         except BaseException:
             con.execute("ROLLBACK")
             raise
-
-
-def _is_out_of_space(err: BaseException) -> bool:
-    import errno
-
-    if isinstance(err, OSError):
-        return err.errno in (errno.ENOSPC, errno.EDQUOT)
-    return "no space left" in str(err).lower() or "disk full" in str(err).lower()
 
 
 def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:

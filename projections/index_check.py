@@ -15,6 +15,7 @@ from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.projections import index
 from ledger.projections.index_anchor import anchor_problem
+from ledger.projections.index_file import is_out_of_space
 from ledger.store import EventStore
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ COMPARED = [(t, "*", _NOT_PURGED if t == "scalars" else "") for t in TABLES if t
 # What starts the line of the check's process that gives its answer (a
 # library may print to its output too)
 ANSWER = "index check: "
+NO_SPACE = (
+    "index.duckdb could not be compared with a fold of the log: no space left on the device;"
+    " free some space and run `ledger verify` again"
+)
 # Columns that tell a table's rows apart in a fold of the log (checked, not assumed)
 KEYS = {"events": ("seq",), "runs": ("id",), "sourcecode": ("run", "path")}
 
@@ -158,6 +163,7 @@ class IndexCheck:
         env = {**os.environ, "LEDGER_HOME": os.fspath(home.path)}
         # the working directory is the user's: kept off the import path
         program = f"import sys; sys.path.pop(0); from {__name__} import _main; _main()"
+        self.no_space = False  # the check could not write what it needs: not the index's fault
         self._proc = subprocess.Popen(
             [sys.executable, "-c", program], env=env, text=True, errors="replace",
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -166,8 +172,13 @@ class IndexCheck:
     def problem(self) -> str | None:
         out, err = self._proc.communicate()
         if self._proc.returncode == 0:
-            return answer_of(out)
+            answer = answer_of(out)
+            self.no_space = answer == NO_SPACE
+            return answer
         said = next((line for line in reversed(err.splitlines()) if line.strip()), f"exit {self._proc.returncode}")
+        if "no space left" in err.lower():
+            self.no_space = True
+            return NO_SPACE
         return (
             f"index.duckdb could not be compared with a fold of the log ({said.strip()});"
             " delete it, it is rebuilt from the log"
@@ -194,5 +205,10 @@ def _main() -> None:
     """The check's process: prints its answer, the problem or nothing, after ANSWER."""
     try:
         print(ANSWER + (index_problem(Home()) or ""))
-    except LedgerError as e:
-        print(ANSWER + str(e))
+    except Exception as e:
+        if is_out_of_space(e):
+            print(ANSWER + NO_SPACE)
+        elif isinstance(e, LedgerError):
+            print(ANSWER + str(e))
+        else:
+            raise

@@ -125,6 +125,13 @@ class SliceFiles:
         self._made: list[Path] = []
 
     def __enter__(self) -> list[str]:
+        try:
+            return self._copy()
+        except BaseException:  # a full disk mid-copy: __exit__ will not run, so clean up here
+            self.__exit__()
+            raise
+
+    def _copy(self) -> list[str]:
         paths = []
         for sl in self.plan.slices:
             if sl.whole:
