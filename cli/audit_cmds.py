@@ -41,7 +41,12 @@ def verify(
     try:
         report = verify_home(home, since=anchor)
         if report.ok:  # on a damaged log the walk's finding is the one to name
-            report.problem = index_check.problem()
+            index_problem = index_check.problem()
+            if index_check.no_space:  # the answer about the log stands; the index is unchecked
+                verified = report.summary().removeprefix("ok: ")
+                typer.echo(f"ledger: verify: the log verifies ({verified}), but {index_problem}", err=True)
+                raise typer.Exit(1)
+            report.problem = index_problem
     finally:
         index_check.cancel()
     if report.ok:
@@ -53,7 +58,9 @@ def verify(
 
 @app.command("rebuild")
 def rebuild(
-    check: bool = typer.Option(False, "--check", help="Report what a rebuild would write, move or keep."),
+    check: bool = typer.Option(
+        False, "--check", help="Report what a rebuild would write, move or keep, and whether index.duckdb was edited."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Go on when the log or a blob fails verify (bytes failing their hash are never written)."
     ),
@@ -82,17 +89,35 @@ def rebuild(
     events = None
     if not check:
         from ledger.projections.index import rebuild_index
+        from ledger.projections.index_source import ChainBroken
 
-        events = rebuild_index(home)
-    job = RunDirRebuild(home, write=not check)
-    for line in job.notices():
-        typer.echo(line)
+        try:
+            events = rebuild_index(home)
+        except ChainBroken as e:  # the index holds what verifies, nothing after the break
+            if not force:
+                raise
+            events = e.applied
+    index_check = None
+    if check:  # the same comparison verify makes, while the run directories are looked at
+        from ledger.projections.index_check import IndexCheck
+
+        index_check = IndexCheck(home)
+    try:
+        job = RunDirRebuild(home, write=not check)
+        for line in job.notices():
+            typer.echo(line)
+        index_problem = index_check.problem() if index_check is not None else None
+    finally:
+        if index_check is not None:
+            index_check.cancel()
     kept = f", {job.kept} {'file' if job.kept == 1 else 'files'} not in the log kept" if job.kept else ""
     running = f", {job.running} running {'run' if job.running == 1 else 'runs'} left alone" if job.running else ""
     if check:
-        if job.changes:
+        if index_problem:
+            typer.echo(f"index: {index_problem}")
+        if job.changes or index_problem:
             raise typer.Exit(1)
-        typer.echo(f"ok: run directories match the log{kept}{running}")
+        typer.echo(f"ok: run directories and index.duckdb match the log{kept}{running}")
         return
     typer.echo(
         f"rebuilt {job.runs} run directories and the index from {events} events"

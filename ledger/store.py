@@ -312,8 +312,10 @@ class EventStore:
                 self._recover(segs, size)
         try:
             self.index.catch_up(self.last_seq, self._first_segment(), self._scan)
-        except OSError:
-            pass  # a full disk: the stream index is derived, and readers check what it points at
+        except (OSError, CorruptLogError):
+            # a full disk, or a line damaged inside the chain (verify names it): the stream
+            # index is derived, and readers check what it points at
+            pass
 
     def _recover(self, segs: list[int], size: int) -> None:
         seg = segs[-1]

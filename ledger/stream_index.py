@@ -123,10 +123,12 @@ class StreamIndex:
             if have == last_seq:
                 return
             recs = []
-            for seg, off, length, raw in scan(*(start or (first_segment, 0))):
-                if raw["seq"] > have:
-                    recs.append(REC.pack(raw["seq"], seg, off, length, run_key(raw["run"])))
-            fh.write(b"".join(recs))
+            try:
+                for seg, off, length, raw in scan(*(start or (first_segment, 0))):
+                    if raw["seq"] > have:
+                        recs.append(REC.pack(raw["seq"], seg, off, length, run_key(raw["run"])))
+            finally:  # a damaged line stops the scan: what precedes it is indexed all the same
+                fh.write(b"".join(recs))
 
     def rebuild(self, last_seq: int, first_segment: int, scan: Scan) -> None:
         with open(self.path, "ab") as fh:

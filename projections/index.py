@@ -34,9 +34,21 @@ from ledger.errors import StoreError
 from ledger.home import Home
 from ledger.progress import Progress
 from ledger.projections import index_fold, index_source
-from ledger.projections.index_file import CATALOG, Unreadable, attach, fresh_database, index_lock, try_attach
+from ledger.projections.index_anchor import LogBehind, refuse_a_shorter_log, same_log
+from ledger.projections.index_anchor import position as _position
+from ledger.projections.index_file import (
+    CATALOG,
+    Unreadable,
+    attach,
+    fresh_database,
+    index_lock,
+    is_out_of_space,
+    try_attach,
+)
 from ledger.projections.index_schema import SCHEMA_VERSION, create_schema
+from ledger.projections.index_source import ChainBroken
 from ledger.projections.liveness import dead_running_runs
+from ledger.sealing import GENESIS
 from ledger.store import EventStore
 
 if TYPE_CHECKING:
@@ -65,7 +77,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     Read-only by default (several processes may hold one at once); close it
     when done. With read_only=False the caller holds the index exclusively
     until it closes: keep that short."""
-    last = log_last_seq(home)
+    last = _log_tip(home)
     if read_only and home.index_path.exists():
         try:
             con = _open_reader(home)
@@ -73,18 +85,18 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
             con = None  # catch_up rebuilds it
         if con is not None:
             pos = _position(con)
-            if pos is not None and pos[0] == SCHEMA_VERSION and pos[1] == last:
+            if pos is not None and pos[0] == SCHEMA_VERSION and (pos[1], pos[2] or GENESIS) == last:
                 return _with_effective_status(con)
             con.close()
     try:
         catch_up(home)
-    except LogBehind as e:
+    except (LogBehind, ChainBroken) as e:
         if not read_only:
             raise
-        # reads go on over what the index holds, which the log verified once
-        sys.stderr.write(f"ledger: warning: {e}\n")
+        # reads go on over what the index holds: a prefix of the log whose chain was checked
+        warn_once(str(e))
     except Exception as e:  # noqa: BLE001 - any failure to write the projection
-        if not read_only or not _is_out_of_space(e):
+        if not read_only or not is_out_of_space(e):
             raise
         sys.stderr.write(
             f"ledger: warning: {home.index_path.name} cannot be updated (no space left on the"
@@ -95,6 +107,17 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         return _with_effective_status(_open_reader(home))
     with index_lock(home, exclusive=True):
         return attach(home.index_path, read_only=False, patience=_READER_PATIENCE)
+
+
+_warned: set[str] = set()
+
+
+def warn_once(text: str) -> None:
+    """One warning per process, however many times a command opens the index."""
+    index_source.note_damage(text)
+    if text not in _warned:
+        _warned.add(text)
+        sys.stderr.write(f"ledger: warning: {text}\n")
 
 
 def catch_up(home: Home) -> int:
@@ -151,18 +174,21 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
             while True:
                 try:
                     plan = index_source.plan(store, seq, prev_hash, segment, offset, max_bytes=FOLD_BYTES)
-                except index_source.LogMismatch:
-                    if _same_log(con, store):
+                except index_source.LogMismatch as e:
+                    if same_log(con, store):
                         raise LogBehind(
-                            f"the log does not extend what the index applied (seq {seq}): events were lost,"
+                            f"the log does not extend what the index applied (seq {seq}; {e}): events were lost,"
                             " cut back or rewritten; run `ledger verify`"
                         ) from None
                     return None  # an index copied from another home: it is only a projection
+                if not plan.empty:
+                    _apply_part(home, con, plan, seq, scratch)
+                    seq, prev_hash, segment, offset = plan.last_seq, plan.last_hash, plan.segment, plan.offset
+                    progress.advance_to(seq - first)
+                if plan.problem is not None:  # the prefix before it is committed: reads serve it
+                    raise ChainBroken(plan.problem, seq - first, seq)
                 if plan.empty:
                     return seq - first
-                _apply_part(home, con, plan, seq, scratch)
-                seq, prev_hash, segment, offset = plan.last_seq, plan.last_hash, plan.segment, plan.offset
-                progress.advance_to(seq - first)
     finally:
         store.close()
 
@@ -197,14 +223,6 @@ def _apply_part(home: Home, con: duckdb.DuckDBPyConnection, plan: index_source.P
             raise
 
 
-def _is_out_of_space(err: BaseException) -> bool:
-    import errno
-
-    if isinstance(err, OSError):
-        return err.errno in (errno.ENOSPC, errno.EDQUOT)
-    return "no space left" in str(err).lower() or "disk full" in str(err).lower()
-
-
 def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     """A whole index of the log in memory, its scratch files in the system's
     temporary folder: for reads when the home's disk is full."""
@@ -215,23 +233,11 @@ def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     con.execute(f"ATTACH ':memory:' AS {CATALOG}")
     con.execute(f"USE {CATALOG}")
     create_schema(con, CATALOG)
-    _apply_new(home, con, scratch=tempfile.gettempdir())
+    try:
+        _apply_new(home, con, scratch=tempfile.gettempdir())
+    except ChainBroken as e:
+        warn_once(str(e))
     return con
-
-
-class LogBehind(StoreError):
-    """The index applied events the log no longer has, or has otherwise:
-    never silently rebuilt from the shorter or rewritten log."""
-
-
-def _same_log(con: duckdb.DuckDBPyConnection, store: EventStore) -> bool:
-    """Was the index built from this log (the run of its first event, a
-    random id)? An index copied from another home was not."""
-    row = con.execute("SELECT run FROM events WHERE seq = 1").fetchone()
-    if row is None:
-        return False  # the index holds nothing to protect
-    first = next(store.read_raw(1), None)
-    return first is None or row[0] == first["run"]
 
 
 def _apply_to_copy(home: Home) -> int | None:
@@ -244,14 +250,20 @@ def _apply_to_copy(home: Home) -> int | None:
         if wal.exists():  # a crashed writer's committed work: the copy replays it
             shutil.copyfile(wal, Path(f"{tmp}.wal"))
         con = _attach_unpublished(tmp)
+        broken = None
         try:
-            applied = _apply_new(home, con)
+            try:
+                applied = _apply_new(home, con)
+            except ChainBroken as e:  # the intact prefix is kept: published below, then said
+                applied, broken = e.applied, e
             con.execute(f"CHECKPOINT {CATALOG}")
         finally:
             con.close()
         if applied:
             wal.unlink(missing_ok=True)
             os.replace(tmp, target)
+        if broken is not None:
+            raise broken
         return applied
     finally:
         tmp.unlink(missing_ok=True)
@@ -259,11 +271,16 @@ def _apply_to_copy(home: Home) -> int | None:
 
 
 def _rebuild_locked(home: Home) -> int:
-    _refuse_a_shorter_log(home)
+    refuse_a_shorter_log(home)
     target = home.index_path
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     try:
-        applied = build_file(home, tmp)
+        try:
+            applied = build_file(home, tmp)
+        except ChainBroken:  # the intact prefix replaces the index all the same: reads serve it
+            Path(f"{target}.wal").unlink(missing_ok=True)
+            os.replace(tmp, target)
+            raise
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
@@ -289,43 +306,21 @@ def build_file(home: Home, path: Path) -> int:
         stale.unlink(missing_ok=True)
     os.makedirs(home.path, exist_ok=True)
     con = _attach_unpublished(path)
+    broken = None
     try:
         create_schema(con, CATALOG)
-        applied = _apply_new(home, con)
+        try:
+            applied = _apply_new(home, con)
+        except ChainBroken as e:  # the file holds the intact prefix: complete, then said
+            applied, broken = e.applied, e
         con.execute(f"CHECKPOINT {CATALOG}")
     finally:
         con.close()
+    if broken is not None:
+        raise broken
     if applied is None:
         raise StoreError("the log changed while the index was being rebuilt; run `ledger rebuild` again")
     return applied
-
-
-def _refuse_a_shorter_log(home: Home) -> None:
-    """The index being replaced remembers how far it applied this log: a
-    rebuild never silently forgets history the log no longer has."""
-    if not home.index_path.exists():
-        return
-    try:
-        con = try_attach(home.index_path, read_only=True, patience=_WRITER_PATIENCE)
-    except Unreadable:
-        return
-    if con is None:
-        return
-    try:
-        pos = _position(con)
-        if pos is None or pos[1] == 0:
-            return
-        store = EventStore(home.path / "events")
-        try:
-            if pos[1] > store.last_seq and _same_log(con, store):
-                raise LogBehind(
-                    f"the log ends at seq {store.last_seq} but the index applied seq {pos[1]}: events were lost"
-                    " or cut back; run `ledger verify`"
-                )
-        finally:
-            store.close()
-    finally:
-        con.close()
 
 
 # -- reading ---------------------------------------------------------------
@@ -336,12 +331,14 @@ def _open_reader(home: Home) -> duckdb.DuckDBPyConnection:
         return attach(home.index_path, read_only=True, patience=_READER_PATIENCE)
 
 
-def _position(con: duckdb.DuckDBPyConnection) -> tuple | None:
-    import duckdb
-
+def connect_unchecked(home: Home) -> duckdb.DuckDBPyConnection | None:
+    """The index as it is, not caught up (None when absent or unreadable):
+    what it remembers, for `verify` to compare with the log."""
+    if not home.index_path.exists():
+        return None
     try:
-        return con.execute('SELECT schema_version, seq, hash, segment, "offset" FROM position').fetchone()
-    except duckdb.Error:
+        return _open_reader(home)
+    except Unreadable:
         return None
 
 
@@ -361,11 +358,16 @@ def _with_effective_status(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyCon
 
 def log_last_seq(home: Home) -> int:
     """The seq of the log's last event (0 for an empty or absent log)."""
+    return _log_tip(home)[0]
+
+
+def _log_tip(home: Home) -> tuple[int, str]:
+    """(seq, hash) of the log's last event ((0, GENESIS) for an empty or absent log)."""
     events = home.path / "events"
     if not events.exists():
-        return 0
+        return 0, GENESIS
     store = EventStore(events)
     try:
-        return store.last_seq
+        return store.last_seq, store.last_hash
     finally:
         store.close()

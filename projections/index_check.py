@@ -14,14 +14,29 @@ from typing import TYPE_CHECKING
 from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.projections import index
+from ledger.projections.index_anchor import anchor_problem
+from ledger.projections.index_file import is_out_of_space
+from ledger.store import EventStore
 
 if TYPE_CHECKING:
     import duckdb
 
 TABLES = ("events", "runs", "flags", "scalars", "sourcecode", "artifacts", "trials", "tags", "comments", "output")
+# (table, columns, rows) compared. Scalars and output tails are read from
+# blobs, which a purge removes: a fresh fold cannot know what the index kept
+# of a purged run, so those rows are compared for the other runs only.
+_NOT_PURGED = " WHERE run NOT IN (SELECT id FROM fresh.main.runs WHERE purged)"
+COMPARED = [(t, "*", _NOT_PURGED if t == "scalars" else "") for t in TABLES if t != "output"] + [
+    ("output", "* EXCLUDE (tail)", ""),
+    ("output", "run, tail", _NOT_PURGED),
+]
 # What starts the line of the check's process that gives its answer (a
 # library may print to its output too)
 ANSWER = "index check: "
+NO_SPACE = (
+    "index.duckdb could not be compared with a fold of the log: no space left on the device;"
+    " free some space and run `ledger verify` again"
+)
 # Columns that tell a table's rows apart in a fold of the log (checked, not assumed)
 KEYS = {"events": ("seq",), "runs": ("id",), "sourcecode": ("run", "path")}
 
@@ -31,42 +46,85 @@ def index_problem(home: Home) -> str | None:
     or None when they agree (or there is no index: it is built on demand)."""
     if not home.index_path.exists():
         return None
-    try:
-        index.catch_up(home)
-    except index.LogBehind as e:
-        return str(e)
+    anchor = _anchor_problem(home)
+    if anchor is None:
+        try:
+            index.catch_up(home)
+        except (index.LogBehind, index.ChainBroken) as e:
+            return str(e)
     with tempfile.TemporaryDirectory(prefix="ledger-verify-") as tmp:
         fresh = Path(tmp) / "fresh.duckdb"
         index.build_file(home, fresh)
-        con = index.connect(home)
+        con = index.connect(home) if anchor is None else index.connect_unchecked(home)
+        if con is None:
+            return anchor
         try:
             con.execute("SET enable_progress_bar = false")  # this process's output is its answer
             index.bound_memory(home, con)  # the comparison holds whole tables: DuckDB's default is most of RAM
             con.execute(f"ATTACH '{str(fresh).replace(chr(39), chr(39) * 2)}' AS fresh (READ_ONLY)")
+            if anchor is not None:
+                return _position_edited(con) or anchor
             have = con.execute("SELECT seq FROM position").fetchone()
             want = con.execute("SELECT seq FROM fresh.main.position").fetchone()
             if have != want:
                 return None  # a writer appended in between: nothing to compare at one position
-            for table in TABLES:
-                # output.tail and scalars are read from blobs: a purge removes
-                # them, so a fresh fold cannot know what the index kept
-                cols = "* EXCLUDE (tail)" if table == "output" else "*"
-                kept = " WHERE run NOT IN (SELECT id FROM fresh.main.runs WHERE purged)" if table == "scalars" else ""
-                ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}{kept}"
-                log = f"SELECT {cols} FROM fresh.main.{table}{kept}"
-                sizes = [_count(con, f"SELECT count(*) FROM ({rows})") for rows in (ours, log)]
-                if sizes[0] == sizes[1] and _same_rows(con, table, ours, log):
-                    continue
-                extra = _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
-                missing = _count(con, f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})")
-                if extra or missing:
-                    return (
-                        f"index.duckdb table {table} differs from the log ({extra} rows not in the log, {missing}"
-                        " missing): it was edited; delete index.duckdb, it is rebuilt from the log"
-                    )
+            return _table_edited(con)
         finally:
             con.close()
     return None
+
+
+def _table_edited(con: duckdb.DuckDBPyConnection) -> str | None:
+    for table, cols, kept in COMPARED:
+        ours = f"SELECT {cols} FROM {index.CATALOG}.main.{table}{kept}"
+        log = f"SELECT {cols} FROM fresh.main.{table}{kept}"
+        sizes = [_count(con, f"SELECT count(*) FROM ({rows})") for rows in (ours, log)]
+        if sizes[0] == sizes[1] and _same_rows(con, table, ours, log):
+            continue
+        extra = _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})")
+        missing = _count(con, f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})")
+        if extra or missing:
+            return (
+                f"index.duckdb table {table} differs from the log ({extra} rows not in the log, {missing}"
+                " missing): it was edited; delete index.duckdb, it is rebuilt from the log"
+            )
+    return None
+
+
+def _position_edited(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The index's last (seq, hash) is not in the log, yet every event it
+    folded is the log's: its `position` row was edited, not the log."""
+    row = con.execute("SELECT seq, hash FROM position").fetchone()
+    if row is None:
+        return None
+    seq, digest = row
+    ours = f"SELECT * FROM {index.CATALOG}.main.events"
+    log = f"SELECT * FROM fresh.main.events WHERE seq <= {int(seq)}"
+    if _count(con, f"SELECT count(*) FROM ({ours} EXCEPT ALL {log})") or _count(
+        con, f"SELECT count(*) FROM ({log} EXCEPT ALL {ours})"
+    ):
+        return None  # the index remembers other events: the log's history changed
+    return (
+        f"index.duckdb's position row was edited (seq {seq} with hash {str(digest)[:16]}..., which the log never"
+        " had, while every event the index holds is the log's); delete index.duckdb, it is rebuilt from the log"
+    )
+
+
+def _anchor_problem(home: Home) -> str | None:
+    """Whether the log still holds the (seq, hash) the index applied last:
+    when it does not, the log's history changed, and the index (which
+    remembers it) is the evidence, not the culprit."""
+    con = index.connect_unchecked(home)
+    if con is None:
+        return None
+    try:
+        store = EventStore(home.path / "events")
+        try:
+            return anchor_problem(con, store)
+        finally:
+            store.close()
+    finally:
+        con.close()
 
 
 def _same_rows(con: duckdb.DuckDBPyConnection, table: str, ours: str, log: str) -> bool:
@@ -105,6 +163,7 @@ class IndexCheck:
         env = {**os.environ, "LEDGER_HOME": os.fspath(home.path)}
         # the working directory is the user's: kept off the import path
         program = f"import sys; sys.path.pop(0); from {__name__} import _main; _main()"
+        self.no_space = False  # the check could not write what it needs: not the index's fault
         self._proc = subprocess.Popen(
             [sys.executable, "-c", program], env=env, text=True, errors="replace",
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -113,8 +172,13 @@ class IndexCheck:
     def problem(self) -> str | None:
         out, err = self._proc.communicate()
         if self._proc.returncode == 0:
-            return answer_of(out)
+            answer = answer_of(out)
+            self.no_space = answer == NO_SPACE
+            return answer
         said = next((line for line in reversed(err.splitlines()) if line.strip()), f"exit {self._proc.returncode}")
+        if "no space left" in err.lower():
+            self.no_space = True
+            return NO_SPACE
         return (
             f"index.duckdb could not be compared with a fold of the log ({said.strip()});"
             " delete it, it is rebuilt from the log"
@@ -141,5 +205,10 @@ def _main() -> None:
     """The check's process: prints its answer, the problem or nothing, after ANSWER."""
     try:
         print(ANSWER + (index_problem(Home()) or ""))
-    except LedgerError as e:
-        print(ANSWER + str(e))
+    except Exception as e:
+        if is_out_of_space(e):
+            print(ANSWER + NO_SPACE)
+        elif isinstance(e, LedgerError):
+            print(ANSWER + str(e))
+        else:
+            raise

@@ -47,6 +47,15 @@ def is_lock_conflict(err: Exception) -> bool:
     return any(phrase in text for phrase in _LOCK_CONFLICTS)
 
 
+def is_out_of_space(err: BaseException) -> bool:
+    """Whether a write failed because the device is full (DuckDB says so in its message only)."""
+    import errno
+
+    if isinstance(err, OSError):
+        return err.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "no space left" in str(err).lower() or "disk full" in str(err).lower()
+
+
 def try_attach(path: str | os.PathLike[str], *, read_only: bool, patience: float) -> duckdb.DuckDBPyConnection | None:
     """Attach `path` as the default catalog of a fresh in-memory database;
     None if another holder keeps it locked for longer than `patience` s."""
@@ -66,6 +75,11 @@ def try_attach(path: str | os.PathLike[str], *, read_only: bool, patience: float
             con.close()
             if not is_lock_conflict(e):
                 name = os.path.basename(path)
+                if is_out_of_space(e):  # not the file's fault: nothing to delete
+                    shown = name.split(".duckdb")[0] + ".duckdb"  # not the name of a rebuild's scratch copy
+                    raise StoreError(
+                        f"{shown} cannot be written: no space left on the device; free some space and try again"
+                    ) from None
                 raise Unreadable(
                     f"{name} cannot be opened ({str(e).splitlines()[0]}); delete it and run `ledger rebuild`"
                 ) from None

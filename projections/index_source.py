@@ -11,13 +11,15 @@ taken, so a transaction still being appended is never half applied.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ledger import segments
+from ledger.chain import ChainWalk
+from ledger.errors import CorruptLogError, StoreError
+from ledger.sealing import GENESIS
 from ledger.store import EventStore
 
 _CHUNK = 1 << 20
@@ -26,6 +28,32 @@ _CHUNK = 1 << 20
 class LogMismatch(Exception):
     """The log at the index's position is not the log the index was built
     from (replaced or rewritten): the index must be rebuilt."""
+
+
+class ChainBroken(StoreError):
+    """The log's chain breaks after what the index now holds: damage inside
+    the chain. Reads go on over the intact prefix; writes and rebuilds refuse."""
+
+    def __init__(self, problem: str, applied: int, held: int) -> None:
+        super().__init__(
+            f"the log is damaged at {problem}; only the {held:,} events before it are used;"
+            " run `ledger verify`"
+        )
+        self.applied = applied  # events this fold added before the break
+
+
+_damage: list[str] = []  # what this process's catch-ups found wrong with the log
+
+
+def note_damage(problem: str) -> None:
+    _damage.append(problem)
+
+
+def refuse_writes_after_damage() -> None:
+    """A change is not appended to a log this process found damaged: it
+    would extend a chain whose history cannot be proven (reads go on)."""
+    if _damage:
+        raise CorruptLogError(f"refused: {_damage[0]}")
 
 
 @dataclass(frozen=True)
@@ -43,113 +71,48 @@ class Plan:
     last_hash: str | None
     segment: int
     offset: int
+    problem: str | None = None  # where the chain breaks: the plan ends before it
 
     @property
     def empty(self) -> bool:
         return not self.slices
 
 
-def _first_line(path: Path, offset: int) -> dict | None:
-    """The event on the first complete line at `offset`, if there is one."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        line = fh.readline()
-    if not line.endswith(b"\n"):
-        return None
-    try:
-        raw = json.loads(line)
-        raw["seq"], raw["prev"]  # noqa: B018 - an event line has both
-    except (ValueError, KeyError, TypeError):
-        raise LogMismatch(f"{path.name} has no event line at byte {offset}") from None
-    return raw
-
-
-def _end_of_lines(path: Path, offset: int, count: int) -> int:
-    """Byte offset just after the `count`-th line from `offset`."""
-    pos = offset
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        while True:
-            chunk = fh.read(_CHUNK)
-            if not chunk:
-                raise LogMismatch(f"{path.name} ends before the committed events it should hold")
-            n = chunk.count(b"\n")
-            if n < count:
-                count -= n
-                pos += len(chunk)
-                continue
-            cut = -1
-            for _ in range(count):
-                cut = chunk.index(b"\n", cut + 1)
-            return pos + cut + 1
-
-
 def plan(store: EventStore, seq: int, prev_hash: str | None, segment: int, offset: int,
          max_bytes: int | None = None) -> Plan:  # fmt: skip
     """The slices holding events seq+1 .. store.last_seq, starting the
     search at (segment, offset), where the index's last applied line ends.
-    With `max_bytes`, only the first part of that: the events in at most
-    that many bytes of one segment (a whole-history fold is applied part
-    by part, so its memory does not grow with the history)."""
+    With `max_bytes`, only the first part of that: whole transactions in
+    about that many bytes of one segment (a whole-history fold is applied
+    part by part, so its memory does not grow with the history).
+
+    Every line is checked to continue the hash chain (ledger.chain): at the
+    first that does not, the plan ends with the last whole transaction
+    before it and says what is wrong in `problem`. Nothing forged, inserted
+    or out of place is ever folded."""
     last = store.last_seq
     if last < seq:
         raise LogMismatch("the log is shorter than the index")
     if last == seq:
+        if prev_hash and seq and store.last_hash != prev_hash:
+            raise LogMismatch(f"seq {seq} is not the event the index applied")  # rewritten and resealed
         return Plan([], seq, prev_hash, segment, offset)
-    segs = [s for s in store.segments() if s >= max(segment, 1)]
+    walk = ChainWalk(seq, prev_hash or GENESIS)
     slices: list[Slice] = []
-    expected = seq + 1
-    for i, seg in enumerate(segs):
+    for seg in [s for s in store.segments() if s >= max(segment, 1)]:
         path = segments.path_of(store.root, seg)
         start = offset if seg == segment else 0
-        first = _first_line(path, start)
-        if first is None:
-            continue  # the index stopped at this segment's end, or it is new
-        if first["seq"] != expected or (expected == seq + 1 and prev_hash and first["prev"] != prev_hash):
-            raise LogMismatch(f"event {expected} is not where the index left off")
-        nxt = _first_line(segments.path_of(store.root, segs[i + 1]), 0) if i + 1 < len(segs) else None
-        size = path.stat().st_size
-        rest_committed = nxt is not None and nxt["seq"] <= last + 1
-        end = size if rest_committed else _end_of_lines(path, start, last - first["seq"] + 1)
-        if max_bytes is not None and end - start > max_bytes:
-            end = _line_end_after(path, start + max_bytes)
-            rest_committed = False
-        slices.append(Slice(path, start, end, start == 0 and end == size))
-        if rest_committed:
-            assert nxt is not None
-            expected = nxt["seq"]
-            if expected > last or max_bytes is not None:
-                return Plan(slices, expected - 1, nxt["prev"], seg, size)
-            continue
-        line = _last_line(path, end)
-        return Plan(slices, line["seq"], line["hash"], seg, end)
-    raise LogMismatch(f"event {expected} is missing from the log")
-
-
-def _line_end_after(path: Path, pos: int) -> int:
-    """Where the line holding byte `pos` ends (just after its newline)."""
-    with open(path, "rb") as fh:
-        fh.seek(pos)
-        line = fh.readline()
-        if not line.endswith(b"\n"):
-            raise LogMismatch(f"{path.name} ends in a cut line")
-        return pos + len(line)
-
-
-def _last_line(path: Path, end: int) -> dict:
-    """The event on the line that ends at `end`, however long that line is
-    (a chatty run's output chunk or a long label can be far over any fixed
-    window): read backwards until its start is found."""
-    chunk = 4096
-    with open(path, "rb") as fh:
-        while True:
-            start = max(0, end - chunk)
-            fh.seek(start)
-            tail = fh.read(end - start)
-            cut = tail.rfind(b"\n", 0, len(tail) - 1)
-            if cut >= 0 or start == 0:
-                return json.loads(tail[cut + 1 :])
-            chunk *= 4
+        end = walk.segment(path, start, last, max_bytes)
+        if walk.foreign and seq > 0:
+            raise LogMismatch(walk.problem or f"seq {seq + 1} is not where the index left off")
+        if end > start:
+            slices.append(Slice(path, start, end, start == 0 and end == path.stat().st_size))
+            segment, offset = seg, end
+        if walk.problem is not None or walk.seq >= last or (max_bytes is not None and end - start >= max_bytes):
+            break
+    else:
+        walk.problem = f"seq {walk.seq + 1}: missing, the log's segments end before it"
+    return Plan(slices, walk.seq, walk.hash, segment, offset, walk.problem)
 
 
 class SliceFiles:
@@ -162,6 +125,13 @@ class SliceFiles:
         self._made: list[Path] = []
 
     def __enter__(self) -> list[str]:
+        try:
+            return self._copy()
+        except BaseException:  # a full disk mid-copy: __exit__ will not run, so clean up here
+            self.__exit__()
+            raise
+
+    def _copy(self) -> list[str]:
         paths = []
         for sl in self.plan.slices:
             if sl.whole:

@@ -37,7 +37,7 @@ def test_rebuild_recreates_run_directories_and_the_index(ledger: Ledger) -> None
     assert any(path.endswith(os.path.join("out", "model.txt")) for path in after)
     assert ledger("runs", "-a").out == runs_before
     assert ledger("sql", "SELECT run, key, value FROM scalars ORDER BY run, key").out == sql_before
-    assert ledger("rebuild", "--check").out.strip() == "ok: run directories match the log"
+    assert ledger("rebuild", "--check").out.strip() == "ok: run directories and index.duckdb match the log"
 
 
 def test_rebuild_check_names_a_changed_file(ledger: Ledger) -> None:

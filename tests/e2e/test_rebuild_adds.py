@@ -39,7 +39,7 @@ def test_a_file_written_after_the_run_ended_is_kept(ledger: Ledger) -> None:
     notes.write_text("written by hand, after the run\n")
     assert "kept notes/later.txt: not in the log" in ledger("rebuild").out
     assert notes.read_text() == "written by hand, after the run\n"
-    assert ledger("rebuild", "--check").out.strip().endswith("ok: run directories match the log, 1 file not in the log kept")
+    assert ledger("rebuild", "--check").out.strip().endswith("ok: run directories and index.duckdb match the log, 1 file not in the log kept")
 
 
 def test_a_changed_file_is_moved_to_lost_and_found_then_restored(ledger: Ledger) -> None:
