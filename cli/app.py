@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if ledger.cli.QUIET_WHILE_LOADING and threading.current_thread() is threading.main_thread():
         ledger.cli.QUIET_WHILE_LOADING = False
         if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
-            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is handled from here on
+            signal.signal(signal.SIGINT, _on_ctrl_c)  # Ctrl-C is handled from here on
     args = sys.argv[1:] if argv is None else list(argv)
     bad = next((arg for arg in args if not _is_utf8(arg)), None)
     if bad is not None:
@@ -178,10 +178,21 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
+_ctrl_c = threading.Event()
+
+
+def _on_ctrl_c(signum: int, frame: object) -> None:
+    _ctrl_c.set()
+    raise KeyboardInterrupt
+
+
 def _is_interrupted_query(error: Exception) -> bool:
     """Whether Ctrl-C reached DuckDB mid-query: it turns the pending
     KeyboardInterrupt into an exception of its own (a RuntimeError
-    "Query interrupted" while a statement runs)."""
+    "Query interrupted" while a statement runs, or an error of whatever it
+    was doing, such as loading its JSON extension)."""
+    if _ctrl_c.is_set():
+        return True
     duckdb = sys.modules.get("duckdb")
     if duckdb is not None and isinstance(error, duckdb.InterruptException):
         return True
