@@ -186,7 +186,7 @@ def run(
 
         raise typer.Exit(run_in(home, single.prepared, run_dir))
     if background:
-        in_background(home, plan)
+        in_background(home, plan, opts, again=start or restart, staged=restart is None)
         return
     with own_output.broken_pipes_ignored():  # `| tee` gone with a Ctrl-C: the runs are still recorded as ended
         code = plan.execute(home)
@@ -211,12 +211,14 @@ def _check_again(option: str, *, stage: bool, proto: str | None, run_id: str | N
         raise LedgerError(f"--help-op and --test-* describe an operation: give its name instead of {option} RUN")
 
 
-def in_background(home: Home, plan: Plan | RestartPlan) -> None:
+def in_background(home: Home, plan: Plan | RestartPlan, opts: Options, *, again: str | None, staged: bool) -> None:
+    """`plan` planned again and run by a detached process; `again` when it
+    starts an existing run (--start or --restart)."""
     from ledger.executor.background import planned_spec, start_in_background
 
     spec = planned_spec(plan)
     if spec is None:  # nothing to run
         raise typer.Exit(plan.execute(home))
-    pid = start_in_background(home, plan, spec.run_id)
-    typer.echo(f"{spec.op} started in background as {spec.run_id} (pid {pid})")
-    typer.echo(f"To follow its output: ledger watch {spec.run_id[:8]}")
+    run_id, pid = start_in_background(home, opts, (spec.run_id, staged) if again else None)
+    typer.echo(f"{spec.op} started in background as {run_id} (pid {pid})")
+    typer.echo(f"To follow its output: ledger watch {run_id[:8]}")
