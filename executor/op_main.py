@@ -24,17 +24,16 @@ standard library, nothing else of ledger.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import marshal
 import os
+import signal
 import sys
+import traceback
 import types
 from collections.abc import Callable
-
-# `typing` is for the type checker only: importing it costs every run 2 ms
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import NoReturn
+from typing import NoReturn
 
 USAGE = "usage: python executor/op_main.py [--flags-fd FD] MAIN [ARGS...] | --exec COMMAND [ARGS...]"
 # The pid of the ledger process that started this one, which this process
@@ -74,9 +73,6 @@ def _die_with_owner() -> None:
     owner = os.environ.pop(OWNER_VARIABLE, "")
     if not owner.isdigit() or not sys.platform.startswith("linux"):
         return
-    import ctypes
-    import signal
-
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -167,8 +163,6 @@ def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd
     except KeyboardInterrupt as e:
         # a terminal's Ctrl-C reaches this process twice, from the terminal
         # and passed on by ledger: the second must not cut the traceback short
-        import signal
-
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _print_user_traceback(e)
         sys.exit(130)
@@ -182,8 +176,6 @@ def _print_user_traceback(e: BaseException) -> None:
     tb = e.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
-    import traceback  # only when a script fails: it brings tokenize and linecache into every run's start
-
     traceback.print_exception(type(e), e, tb)
     sys.stderr.flush()
 
