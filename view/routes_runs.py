@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from ledger.view import run_data
-from ledger.view.app import fragment, json_response, page
 from ledger.view.lineage import lineage_graph
 from ledger.view.listing import PAGE_SIZES, STATUSES, RunsQuery, runs_page
+from ledger.view.responses import fragment, json_response, page
 
 router = APIRouter()
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.errors import LedgerError
-from ledger.view.app import json_response, page
+from ledger.view.responses import json_response, page
 from ledger.view.run_data import fetch
 
 router = APIRouter()
