@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import ledger
 from ledger.errors import ProjectError
 from ledger.executor import config_dest, config_files, guildfile, script_ast
 from ledger.executor.op_main import find_main
@@ -31,19 +32,22 @@ from ledger.executor.opdef import FlagDef, OpDef
 
 StrPath = str | os.PathLike[str]
 PROJECT_FILES = ("ledger.yml", "guild.yml")
-# what reads project files and scripts into the cached operations and analyses
-_CACHED_CODE = (
-    "guildfile", "config_dest", "config_files", "script_ast", "opdef", "flags", "values", "spaces", "scalars",
-    "sourcecode", "requires_def",
-)  # fmt: skip
+PACKAGE = Path(ledger.__file__).parent
 
 
-def _code_version() -> str:
-    """A digest of the modules whose output the caches hold: a change to any
-    of them (a new release, an edit in a checkout) is a different key."""
+def _code_version(package: Path = PACKAGE) -> str:
+    """A digest of every module of the package, name and bytes: the caches
+    hold what this code made of a project file or a script, so a change to
+    any of it (a new release, an edit in a checkout) is a different key.
+    The whole package rather than a list of the modules that parse: a list
+    drifts from what they import, and reading it all is quick."""
     digest = hashlib.sha256()
-    for name in _CACHED_CODE:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    for folder, subfolders, files in os.walk(package, followlinks=True):  # a checkout links the subpackages in
+        subfolders.sort()
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = Path(folder, name)
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 
