@@ -140,6 +140,10 @@ def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None
         return project.op(spec)
     if (project_dir / spec).is_file():
         return script_op(project_dir, spec, cache_dir)
+    if (project_dir / spec).is_dir() and (script := main_script(project_dir, spec)) is not None:
+        return package_op(project_dir, spec, script, cache_dir)
+    if (project_dir / spec).is_dir():
+        raise ProjectError(f"{spec} is a folder without __main__.py in {project_dir}; give a script or a package")
     if spec.endswith(".py") or "/" in spec:
         raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
     if project is not None:
@@ -159,6 +163,14 @@ def script_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None)
         return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
     flags, dest = _script_flags(path, spec, cache_dir)
     return OpDef(name=spec, main=shlex.quote(spec), flags=flags, flags_dest=dest)  # quoted: `sp ace.py` is one file
+
+
+def package_op(project_dir: StrPath, spec: str, script: Path, cache_dir: StrPath | None = None) -> OpDef:
+    """A package's folder typed as the operation (`ledger run src/train`): the
+    `main` it names (src/train/__main__.py, see op_main.find_main) runs, as
+    `main: src/train` in a project file would, its flags read from it."""
+    flags, dest = _script_flags(script, script.relative_to(project_dir).as_posix(), cache_dir)
+    return OpDef(name=spec, main=shlex.quote(spec), flags=flags, flags_dest=dest)
 
 
 def complete_op(
