@@ -19,8 +19,11 @@ from ledger.cli.run_filters import with_filters
 from ledger.errors import LedgerError, RunRefError
 from ledger.executor import manage
 from ledger.executor.run import context
+from ledger.executor.runinfo import comments_of
 from ledger.home import Home
+from ledger.projections.index import connect
 from ledger.projections.refs import Filters, select
+from ledger.terminal import printable
 
 app = Commands()
 
@@ -118,8 +121,6 @@ def tag(
     """
     home = Home()
     if list_all:
-        from ledger.projections.index import connect
-
         con = connect(home)
         try:
             for name, count in con.execute("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag").fetchall():
@@ -173,9 +174,6 @@ def comment(
 
     Example: ledger comment 1 "diverged after epoch 3"
     """
-    from ledger.executor.runinfo import comments_of
-    from ledger.terminal import printable
-
     home = Home()
     if user is not None and not user.strip():
         raise LedgerError("-u needs a user name, e.g. -u alice")

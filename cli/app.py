@@ -26,6 +26,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ledger import __version__
+from ledger import cli as cli_package
 from ledger.errors import LedgerError
 
 # Each command and the module of ledger.cli that declares it, in the order
@@ -66,7 +67,7 @@ ALIASES = {"tags": "tag"}
 
 def load_command(name: str) -> TyperCommand | None:
     """The click command `name`, built from its module's Typer app."""
-    from ledger.cli.command import command_of
+    from ledger.cli.command import command_of  # not for `ledger --version`, which loads this module only
 
     name = ALIASES.get(name, name)
     module_name = COMMANDS.get(name)
@@ -133,10 +134,8 @@ def command() -> typer.core.TyperGroup:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `ledger ARGV...`; the exit code."""
-    import ledger.cli
-
-    if ledger.cli.QUIET_WHILE_LOADING and threading.current_thread() is threading.main_thread():
-        ledger.cli.QUIET_WHILE_LOADING = False
+    if cli_package.QUIET_WHILE_LOADING and threading.current_thread() is threading.main_thread():
+        cli_package.QUIET_WHILE_LOADING = False
         if signal.getsignal(signal.SIGINT) is signal.SIG_DFL:
             signal.signal(signal.SIGINT, _on_ctrl_c)  # Ctrl-C is handled from here on
     args = sys.argv[1:] if argv is None else list(argv)

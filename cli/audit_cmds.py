@@ -7,15 +7,24 @@ from typing import Optional
 import typer
 
 from ledger.cli.command import Commands
+from ledger.cli.render import to_json
 from ledger.cli.run_filters import with_filters
-from ledger.projections.refs import Filters
+from ledger.errors import CorruptLogError, RunRefError, StoreError
+from ledger.executor import audit
+from ledger.executor.audit import diff_runs, log_lines
+from ledger.home import Home
+from ledger.projections.index import rebuild_index
+from ledger.projections.index_check import IndexCheck
+from ledger.projections.index_source import ChainBroken
+from ledger.projections.rebuild import RunDirRebuild
+from ledger.projections.refs import Filters, listing, resolve_id
+from ledger.verify import parse_tip
+from ledger.verify import verify as verify_home
 
 app = Commands()
 
 
 def _home():
-    from ledger.home import Home
-
     return Home()
 
 
@@ -28,11 +37,6 @@ def verify(
 
     Example: ledger verify --since 1200:3f2a...
     """
-    from ledger.errors import StoreError
-    from ledger.projections.index_check import IndexCheck
-    from ledger.verify import parse_tip
-    from ledger.verify import verify as verify_home
-
     home = _home()
     anchor = parse_tip(since) if since else None
     if not (home.path / "events").is_dir():
@@ -73,10 +77,6 @@ def rebuild(
 
     Example: ledger rebuild --check
     """
-    from ledger.errors import CorruptLogError
-    from ledger.projections.rebuild import RunDirRebuild
-    from ledger.verify import verify as verify_home
-
     home = _home()
     report = verify_home(home)
     if not report.ok:  # a rebuild would spread forged values over intact files
@@ -88,20 +88,14 @@ def rebuild(
         typer.echo(f"ledger: warning: the log does not verify ({report.failure()}); rebuilding what does", err=True)
     events = None
     if not check:
-        from ledger.projections.index import rebuild_index
-        from ledger.projections.index_source import ChainBroken
-
         try:
             events = rebuild_index(home)
         except ChainBroken as e:  # the index holds what verifies, nothing after the break
             if not force:
                 raise
             events = e.applied
-    index_check = None
-    if check:  # the same comparison verify makes, while the run directories are looked at
-        from ledger.projections.index_check import IndexCheck
-
-        index_check = IndexCheck(home)
+    # the same comparison verify makes, while the run directories are looked at
+    index_check = IndexCheck(home) if check else None
     try:
         job = RunDirRebuild(home, write=not check)
         for line in job.notices():
@@ -138,9 +132,6 @@ def log(
 
     Example: ledger log 1
     """
-    from ledger.executor.audit import log_lines
-    from ledger.projections.refs import resolve_id
-
     home = _home()
     for line in log_lines(home, resolve_id(home, run, filters), as_json):
         typer.echo(line)
@@ -160,10 +151,6 @@ def lineage(
 
     Example: ledger lineage 1
     """
-    from ledger.cli.render import to_json
-    from ledger.executor import audit
-    from ledger.projections.refs import resolve_id
-
     home = _home()
     run_id = resolve_id(home, run, filters)
     if descendants:
@@ -188,10 +175,6 @@ def diff(
 
     Example: ledger diff 2 1
     """
-    from ledger.errors import RunRefError
-    from ledger.executor.audit import diff_runs
-    from ledger.projections.refs import listing, resolve_id
-
     home = _home()
     if run_a is None:
         latest = listing(home, filters, limit=2, flags=False)

@@ -10,11 +10,15 @@ from typing import Any, Optional
 
 import typer
 
+import ledger as ledger_package
 from ledger import __version__
 from ledger.cli.command import Commands
 from ledger.cli.render import table, to_json
 from ledger.errors import LedgerError
+from ledger.executor.project import find_project_file, load_project
+from ledger.executor.run import cache_dir
 from ledger.home import Home
+from ledger.projections.index import connect, log_last_seq
 
 app = Commands()
 
@@ -25,9 +29,6 @@ LIBRARIES = ("duckdb", "typer", "pydantic", "PyYAML", "scikit-optimize", "numpy"
 def _operations(project_dir: Path, filters: list[str]) -> list[dict[str, Any]]:
     """The project's operations as `ops` shows them, sorted by name. An
     operation whose scripts cannot be read is listed with the reason."""
-    from ledger.executor.project import load_project
-    from ledger.executor.run import cache_dir
-
     project = load_project(project_dir, cache_dir(Home()))
     if project is None:
         return []
@@ -76,8 +77,6 @@ def ops(
         typer.echo(to_json(listed))
         return
     if not listed:
-        from ledger.executor.project import find_project_file
-
         if find_project_file(project) is None:
             typer.echo(f"no guild.yml in {project.resolve()}; scripts run by path: ledger run train.py", err=True)
         return
@@ -111,12 +110,10 @@ def check(as_json: bool = typer.Option(False, "--json", help="JSON for tools."))
 
     Example: ledger check
     """
-    import ledger
-
     home = Home()
     facts: dict[str, Any] = {
         "ledger_version": __version__,
-        "ledger_install_location": str(Path(ledger.__file__).resolve().parent),
+        "ledger_install_location": str(Path(ledger_package.__file__).resolve().parent),
         "python_version": platform.python_version(),
         "python_exe": sys.executable,
         "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
@@ -128,8 +125,6 @@ def check(as_json: bool = typer.Option(False, "--json", help="JSON for tools."))
         facts["home_status"] = "empty (nothing recorded yet)"
     else:
         try:
-            from ledger.projections.index import connect, log_last_seq
-
             facts["log_events"] = log_last_seq(home)
             con = connect(home)
             try:

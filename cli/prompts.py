@@ -10,6 +10,8 @@ from typing import Any
 
 import typer
 
+from ledger.cli.render import runs_table
+
 
 def confirm(question: str, *, default: bool) -> bool:
     try:
@@ -29,8 +31,6 @@ def go_ahead(question: str, *, default: bool, yes: bool) -> None:
 def go_ahead_with_runs(verb: str, rows: list[dict[str, Any]], *, yes: bool, default: bool = True,
                        warning: str = "") -> None:  # fmt: skip
     """List the runs a command will change, then ask as go_ahead does."""
-    from ledger.cli.render import runs_table
-
     if not yes:
         typer.echo(f"You are about to {verb} the following runs:")
         typer.echo("\n".join(f"  {line}" for line in runs_table(rows, simple=False).splitlines()))

@@ -14,7 +14,11 @@ from ledger.cli.run_filters import with_filters
 from ledger.cli.terminal_table import on_terminal, print_table
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.projections.compare import Options, compare_csv, compare_rows, compare_table
+from ledger.projections.index import connect
 from ledger.projections.refs import Filters
+from ledger.projections.saved_queries import parse_params, run_saved, saved_queries
+from ledger.projections.sql import QueryError, run_sql, write_result
 
 app = Commands()
 
@@ -35,9 +39,6 @@ def sql_cmd(
 
     Example: ledger sql "SELECT op, count(*) FROM runs GROUP BY op"
     """
-    from ledger.projections.index import connect
-    from ledger.projections.sql import run_sql, write_result
-
     home = Home()
     writes_to = output if fmt == "parquet" else None
     con = connect(home)
@@ -69,10 +70,6 @@ def query_cmd(
 
     Example: ledger query lineage --param run=3f2a
     """
-    from ledger.projections.index import connect
-    from ledger.projections.saved_queries import parse_params, run_saved, saved_queries
-    from ledger.projections.sql import QueryError, write_result
-
     home = Home()
     if list_:
         for q in saved_queries(home).values():
@@ -111,8 +108,6 @@ def compare_cmd(
 
     Example: ledger compare --top 5 --min loss
     """
-    from ledger.projections.compare import Options, compare_csv, compare_rows, compare_table
-
     if min_col and max_col:
         raise LedgerError("give --min or --max, not both")
     options = Options(

@@ -16,7 +16,11 @@ from ledger.cli.command import Commands
 from ledger.cli.prompts import go_ahead
 from ledger.errors import LedgerError
 from ledger.executor import notices, own_output
+from ledger.executor.background import planned_spec, start_in_background
+from ledger.executor.edit_flags import edited_args
+from ledger.executor.previews import commands
 from ledger.executor.restart import RestartPlan, plan_restart
+from ledger.executor.run_elsewhere import run_in
 from ledger.executor.runner import Options, Plan, SinglePlan, flags_of, plan_request
 from ledger.home import Home
 from ledger.limits import fits_int64, int64_bound
@@ -153,8 +157,6 @@ def run(
     else:
         plan = plan_request(home, opts)
         if edit_flags:
-            from ledger.executor.edit_flags import edited_args
-
             opts = replace(opts, args=edited_args(opts.args, flags_of(plan), opts.split_op()[0] or "the script"))
             plan = plan_request(home, opts)
     for warning in plan.warnings:
@@ -167,8 +169,6 @@ def run(
         typer.echo(plan.render_events())
         return
     if print_cmd:
-        from ledger.executor.previews import commands
-
         typer.echo("\n".join(commands(plan)))
         return
     if print_trials:
@@ -182,17 +182,13 @@ def run(
         typer.echo(plan.describe())
     go_ahead("Continue?", default=True, yes=yes)
     if run_dir is not None and single is not None:
-        from ledger.executor.run_elsewhere import run_in
-
         raise typer.Exit(run_in(home, single.prepared, run_dir))
     if background:
-        in_background(home, plan)
+        in_background(home, plan, opts, again=start or restart, staged=restart is None)
         return
     with own_output.broken_pipes_ignored():  # `| tee` gone with a Ctrl-C: the runs are still recorded as ended
         code = plan.execute(home)
     if stage:
-        from ledger.executor.background import planned_spec
-
         if (spec := planned_spec(plan)) is not None:
             typer.echo(f"{spec.op} staged as {spec.run_id}")
             typer.echo(f"To start it, use 'ledger run --start {spec.run_id}'")
@@ -211,12 +207,12 @@ def _check_again(option: str, *, stage: bool, proto: str | None, run_id: str | N
         raise LedgerError(f"--help-op and --test-* describe an operation: give its name instead of {option} RUN")
 
 
-def in_background(home: Home, plan: Plan | RestartPlan) -> None:
-    from ledger.executor.background import planned_spec, start_in_background
-
+def in_background(home: Home, plan: Plan | RestartPlan, opts: Options, *, again: str | None, staged: bool) -> None:
+    """`plan` planned again and run by a detached process; `again` when it
+    starts an existing run (--start or --restart)."""
     spec = planned_spec(plan)
     if spec is None:  # nothing to run
         raise typer.Exit(plan.execute(home))
-    pid = start_in_background(home, plan, spec.run_id)
-    typer.echo(f"{spec.op} started in background as {spec.run_id} (pid {pid})")
-    typer.echo(f"To follow its output: ledger watch {spec.run_id[:8]}")
+    run_id, pid = start_in_background(home, opts, (spec.run_id, staged) if again else None)
+    typer.echo(f"{spec.op} started in background as {run_id} (pid {pid})")
+    typer.echo(f"To follow its output: ledger watch {run_id[:8]}")

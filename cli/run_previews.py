@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from ledger.errors import LedgerError
+from ledger.executor import previews
 from ledger.executor.runner import Options
 from ledger.home import Home
 
@@ -18,8 +19,6 @@ def show(home: Home, opts: Options, help_op: bool, test_sourcecode: bool, output
     """Print what was asked for; False when nothing was (the run goes on)."""
     if not (help_op or test_sourcecode or output is not None):
         return False
-    from ledger.executor import previews
-
     opdef = previews.operation(home, opts)
     if help_op:
         typer.echo(previews.help_text(opdef))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -12,9 +12,14 @@ from ledger.cli import render
 from ledger.cli.command import Commands, command_of
 from ledger.cli.run_filters import with_filters
 from ledger.cli.terminal_table import on_terminal, print_table, shown
-from ledger.executor.runinfo import run_info
+from ledger.errors import LedgerError, RunRefError
+from ledger.executor.runinfo import attr_text, run_info
 from ledger.home import Home
-from ledger.projections.refs import Filters, resolve
+from ledger.projections.compare import Options, compare_rows
+from ledger.projections.index_listing import comments_of_runs
+from ledger.projections.refs import Filters, listing, resolve, window
+from ledger.projections.refs import select as select_runs
+from ledger.terminal import printable
 
 app = Commands()
 
@@ -61,11 +66,11 @@ def runs(
         return
     chosen = replace(filters, deleted=deleted)
     if not as_json and not comments and on_terminal():
-        rows, note = render.runs_window(Home(), chosen, all_=all_, limit=limit)
+        rows, note = runs_window(Home(), chosen, all_=all_, limit=limit)
         if rows:
             print_table(render.runs_cells(rows, simple), status_column=2 if simple else 3)
     else:
-        text, note = render.runs_listing(
+        text, note = runs_listing(
             Home(), chosen, all_=all_, limit=limit, simple=simple, as_json=as_json, comments=comments
         )
         if text:
@@ -113,10 +118,6 @@ def select(
 
     Example: ledger select --min loss --path
     """
-    from ledger.errors import LedgerError, RunRefError
-    from ledger.projections.refs import listing
-    from ledger.projections.refs import select as select_runs
-
     if min_col and max_col:
         raise LedgerError("give --min or --max, not both")
     home = Home()
@@ -135,15 +136,12 @@ def select(
     if not rows:
         raise RunRefError("no runs match; see `ledger runs` (use -a to list every run)")
     for row in rows:
-        typer.echo(render.selected(home, row, path=path, attr=attr, short=short_id))
+        typer.echo(selected(home, row, path=path, attr=attr, short=short_id))
 
 
 def _best_first(home: Home, candidates: list[dict], column: str, direction: str) -> list[dict]:
     """`candidates` that have a value for `column`, the lowest (min) or highest
     (max) first, as `ledger compare --min/--max COL` orders them."""
-    from ledger.errors import RunRefError
-    from ledger.projections.compare import Options, compare_rows
-
     if not candidates:
         return []
     by_id = {r["id"]: r for r in candidates}
@@ -153,3 +151,48 @@ def _best_first(home: Home, candidates: list[dict], column: str, direction: str)
     if not ordered:
         raise RunRefError(f"no selected run has a value for {column!r}; see `ledger compare` for the columns")
     return ordered
+
+
+def runs_listing(
+    home: Home, filters: Filters, *, all_: bool, limit: int | None, simple: bool, as_json: bool, comments: bool = False
+) -> tuple[str, str]:
+    """What `ledger runs` prints: the listing (stdout) and a note (stderr)
+    on the older runs the default window of 20 leaves out; either may be
+    empty. `comments` shows each run's comments under its line."""
+    rows, note = runs_window(home, filters, all_=all_, limit=limit, flags=as_json)
+    if as_json:
+        return render.to_json(rows), ""
+    if not comments:
+        return render.runs_table(rows, simple), note
+    notes = comments_of_runs(home, [r["id"] for r in rows])
+    lines = []
+    for row, line in zip(rows, render.runs_table(rows, simple).splitlines()):
+        lines.append(line)
+        for text, user, ts in notes.get(row["id"], []):
+            lines += [printable(f"  {user or ''} {ts[:19].replace('T', ' ')} UTC".replace("   ", "  ")), ""]
+            lines += [printable(f"    {part}") for part in text.splitlines() or [""]]
+            lines.append("")
+    return "\n".join(lines), note
+
+
+def runs_window(
+    home: Home, filters: Filters, *, all_: bool, limit: int | None, flags: bool = False
+) -> tuple[list[dict[str, Any]], str]:
+    """The runs `ledger runs` lists and its note on those left out. `-a`
+    lists every run, `-n N` the newest N (0: the default window of 20)."""
+    if limit is not None and limit < 0 and not all_:
+        raise LedgerError(f"-n/--limit takes a number of runs, not {limit}")
+    rows, hidden = window(home, filters, None if all_ else limit or 20, count_hidden=not limit, flags=flags)
+    return rows, f"({hidden} older run(s) not shown; use -a to list all)" if hidden > 0 else ""
+
+
+def selected(home: Home, row: dict[str, Any], *, path: bool, attr: str | None, short: bool = False) -> str:
+    """What `ledger select` prints for a run it selected. `status`, `run_dir`
+    and `id` are attributes too, as Guild's `select --attr` has them."""
+    if attr in ("status", "run_dir", "id"):
+        return {"status": row["status"], "run_dir": str(home.run_dir(row["id"])), "id": row["id"]}[attr]
+    if attr:
+        return attr_text(home, row["id"], attr)
+    if path:
+        return str(home.run_dir(row["id"]))
+    return row["id"][:8] if short else row["id"]

@@ -8,7 +8,9 @@ import typer
 
 from ledger.cli.command import Commands
 from ledger.cli.run_filters import with_filters
+from ledger.home import Home
 from ledger.projections.refs import Filters
+from ledger.projections.tensorboard_export import export
 
 
 def tensorboard(
@@ -29,9 +31,6 @@ def tensorboard(
     import subprocess
     import sys
     import tempfile
-
-    from ledger.home import Home
-    from ledger.projections.tensorboard_export import export
 
     folder = os.path.abspath(logdir) if logdir else tempfile.mkdtemp(prefix="ledger-tensorboard-")
     written = export(Home(), runs or [], folder, filters)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from ledger.cli.command import Commands
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, StoreError
+from ledger.home import Home
 from ledger.limits import is_digits
 
 INSTALL_HINT = "ledger view needs the web extra; install it with: pip install 'ledger-ml[view]'"
@@ -61,8 +62,6 @@ def view(
     import secrets
     import threading
 
-    from ledger.errors import StoreError
-    from ledger.home import Home
     from ledger.view.app import create_app
 
     home = Home()

@@ -32,6 +32,7 @@ from ledger.home import Home
 from ledger.projections import rundir, yamlish
 from ledger.projections.liveness import stream_status
 from ledger.projections.refs import Filters, listing
+from ledger.projections.scalar_summary import summarize
 from ledger.terminal import printable
 
 MAX_DEPTH = 10_000  # a cycle is impossible in an append-only log; this is a guard
@@ -260,8 +261,6 @@ def diff_runs(home: Home, a: str, b: str) -> str:
 
 def _metric_changes(home: Home, ea: list[Event], eb: list[Event]) -> list[str]:
     """`metric KEY: last (min, max) -> last (min, max)` for each metric that differs."""
-    from ledger.projections.scalar_summary import summarize
-
     ma, mb = summarize(ea, verified.blob_reader(home.blobs)), summarize(eb, verified.blob_reader(home.blobs))
 
     def text(s) -> str:

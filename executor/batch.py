@@ -23,6 +23,7 @@ from ledger import verified
 from ledger.errors import LedgerError
 from ledger.events import NewEvent, RunDeleted, RunStarted, RunStopped, TrialSpawned
 from ledger.executor import interrupts, launch, optimizer_specs, optimizers, trials
+from ledger.executor.batch_files import save
 from ledger.executor.batch_spec import GRID, BatchSpec, default_optimizer, make_spec
 from ledger.executor.flags import parse_assignments, render_label
 from ledger.executor.notices import info
@@ -169,8 +170,6 @@ class BatchPlan:
     def execute(self, home: Home) -> int:
         b = self.batch
         if self.save_to:
-            from ledger.executor.batch_files import save  # the formats' libraries: only when asked
-
             print(f"Saving trials to {self.save_to}")
             save(Path(self.base.spec.project, self.save_to), self.grid_trials())
             return 0

@@ -26,6 +26,7 @@ from typing import Any
 from ledger.errors import DependencyError, ProjectError
 from ledger.executor.flags import split_value
 from ledger.executor.opdef import LEGACY_CONFIG_DESTS, FlagDef, OpDef
+from ledger.executor.script_ast import global_type, list_flagdef
 
 FORMATS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".ini": "ini", ".cfg": "ini"}
 
@@ -129,8 +130,6 @@ def imported_flags(config: dict, typed: bool = True) -> dict[str, FlagDef]:
     numbers are `number`, a list is one value whose items are passed split.
     Not `typed` (an INI file's values, text read as whatever they look
     like), a value given is read the same way: `b=yes` where the file has 0."""
-    from ledger.executor.script_ast import global_type, list_flagdef
-
     flags = {}
     for name, value in _flat(config):
         if isinstance(value, list):

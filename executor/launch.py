@@ -12,7 +12,6 @@ caller can always record how the run ended.
 from __future__ import annotations
 
 import fcntl
-import functools
 import os
 import selectors
 import signal
@@ -38,7 +37,6 @@ OutputSink = Callable[[bytes, int, int], None]  # bytes as read, ms since epoch,
 # with nothing to take costs some microseconds).
 TICK_SECONDS = 0.05
 
-_PR_SET_PDEATHSIG = 1
 # The run's output pipes are widened to this (Linux's default limit for a
 # pipe), so a flood of output waits there while the reader sleeps (GATHER_SECONDS)
 # instead of blocking the script; one read empties such a pipe.
@@ -103,29 +101,6 @@ class FlagsPipe:
         self.fd = self._write_end = -1
 
 
-@functools.cache
-def _die_with_parent() -> Callable[[], None] | None:
-    """A hook run in the child before it executes: the child gets SIGKILL
-    when the ledger process dies, so a killed `ledger run` leaves no orphan
-    computing in the dark (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes  # only for commands that are not a Python main: op_main asks for the signal itself
-
-    try:
-        prctl = ctypes.CDLL(None).prctl
-    except (OSError, AttributeError):
-        return None
-    return lambda: prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _leading_a_group() -> None:
-    """The child's hook when it gets a process group of its own."""
-    os.setpgid(0, 0)
-    if (die := _die_with_parent()) is not None:
-        die()
-
-
 def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
           flags: FlagsPipe | None = None, own_group: bool = False, send: bool = True) -> subprocess.Popen:  # fmt: skip
     """Start the process, its stdin ledger's own, its output piped here;
@@ -135,14 +110,19 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
     a whole when asked: trials run side by side, out of reach of the
     terminal's Ctrl-C, are stopped through their batch. Such a process
     reads no terminal (one read from outside the terminal's foreground job
-    would stop it for good): its stdin is then /dev/null."""
-    options: dict[str, Any] = {"preexec_fn": _leading_a_group if own_group else _die_with_parent()}
-    if argv[2:3] == [OP_MAIN] and (not own_group or sys.version_info >= (3, 11)):
-        # op_main asks for the signal itself (it knows its owner by this
-        # variable): a hook to run before exec forces a full fork, about
-        # 6 ms of this process's time for each run or trial
-        env = {**env, OWNER_VARIABLE: str(os.getpid())}
-        options = {"process_group": 0} if own_group else {}
+    would stop it for good): its stdin is then /dev/null.
+
+    Every run's process goes through op_main, which has it killed when this
+    process dies (a killed `ledger run` leaves no orphan computing in the
+    dark): a command that is not a Python main is executed by `op_main
+    --exec`, once it has asked for that signal."""
+    command = argv
+    if argv[2:3] != [OP_MAIN]:
+        argv = [sys.executable, "-I", "-S", OP_MAIN, "--exec", *argv]
+    env = {**env, OWNER_VARIABLE: str(os.getpid())}
+    options: dict[str, Any] = {}
+    if own_group:  # Python 3.10 has no process_group: a session of its own leads a group of its own too
+        options = {"process_group": 0} if sys.version_info >= (3, 11) else {"start_new_session": True}
     try:
         proc = subprocess.Popen(
             argv,
@@ -157,7 +137,7 @@ def start(argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str],
     except OSError as e:
         if flags:
             flags.close()
-        raise LedgerError(f"cannot start {argv[0]}: {e.strerror}; check the operation's main/exec") from None
+        raise LedgerError(f"cannot start {command[0]}: {e.strerror}; check the operation's main/exec") from None
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             _widen(pipe.fileno())

@@ -1,4 +1,5 @@
-"""What a run's process executes: `python -u .../executor/op_main.py [--flags-fd FD] MAIN [ARGS...]`.
+"""What a run's process executes: `python -u .../executor/op_main.py [--flags-fd FD] MAIN [ARGS...]`,
+or `python -I -S .../executor/op_main.py --exec COMMAND [ARGS...]`.
 
 MAIN is a script path (`echo.py`, `src/train`) or a module name (`echo`,
 `pkg.train`) under the current directory (the run directory); `find_main`
@@ -11,25 +12,30 @@ marshalled with the script already compiled with its module-level
 assignments rewritten to them (see ledger.executor.run.flags_payload). The
 pipe, not stdin: a run's stdin is the user's, for input() and pdb.
 
+With `--exec`, the process becomes COMMAND (an `exec:` operation's, found
+on PATH as a shell would), with the environment and directory ledger gave
+it. Either way it first asks to be killed when the ledger process that
+started it dies (Linux's PR_SET_PDEATHSIG, which survives the exec): this
+is the one place that does.
+
 This module runs inside the user's interpreter: it imports only the
 standard library, nothing else of ledger.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import marshal
 import os
+import signal
 import sys
+import traceback
 import types
 from collections.abc import Callable
+from typing import NoReturn
 
-# `typing` is for the type checker only: importing it costs every run 2 ms
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import NoReturn
-
-USAGE = "usage: python executor/op_main.py [--flags-fd FD] MAIN [ARGS...]"
+USAGE = "usage: python executor/op_main.py [--flags-fd FD] MAIN [ARGS...] | --exec COMMAND [ARGS...]"
 # The pid of the ledger process that started this one, which this process
 # must not outlive (a killed `ledger run` leaves no orphan computing in the dark).
 OWNER_VARIABLE = "LEDGER_OWNER_PID"
@@ -39,6 +45,8 @@ _PR_SET_PDEATHSIG = 1
 def main(argv: list[str] | None = None) -> None:
     _die_with_owner()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--exec"]:
+        execute(argv[1:])
     code, flags = None, None
     if argv[:1] == ["--flags-fd"]:
         if len(argv) < 2 or not (argv[1].isascii() and argv[1].isdigit()):
@@ -65,15 +73,37 @@ def _die_with_owner() -> None:
     owner = os.environ.pop(OWNER_VARIABLE, "")
     if not (owner.isascii() and owner.isdigit()) or not sys.platform.startswith("linux"):
         return
-    import ctypes
-    import signal
-
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         return
     if os.getppid() != int(owner):  # it died before the signal was asked for
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def execute(argv: list[str]) -> NoReturn:
+    """Become the command `argv`, with the environment this process was
+    given, not Python's: the interpreter may have added LC_CTYPE to its own
+    (PEP 538), and the owner's variable is not the command's."""
+    if not argv:
+        _fail(USAGE)
+    env = _given_environment()
+    env.pop(OWNER_VARIABLE, None)
+    try:
+        os.execvpe(argv[0], argv, env)
+    except OSError as e:
+        print(f"op_main: cannot start {argv[0]}: {e.strerror}", file=sys.stderr)
+        sys.exit(127)  # as a shell says a command it cannot run
+
+
+def _given_environment() -> dict[str, str]:
+    try:
+        with open("/proc/self/environ", "rb") as fh:  # as exec gave it, before the interpreter's changes
+            given = fh.read()
+    except OSError:
+        return dict(os.environ)
+    pairs = (entry.partition(b"=") for entry in given.split(b"\0") if entry)
+    return {os.fsdecode(name): os.fsdecode(value) for name, _, value in pairs}
 
 
 def _read_payload(fd: int) -> tuple[types.CodeType | None, dict]:
@@ -133,8 +163,6 @@ def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd
     except KeyboardInterrupt as e:
         # a terminal's Ctrl-C reaches this process twice, from the terminal
         # and passed on by ledger: the second must not cut the traceback short
-        import signal
-
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _print_user_traceback(e)
         sys.exit(130)
@@ -148,8 +176,6 @@ def _print_user_traceback(e: BaseException) -> None:
     tb = e.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
-    import traceback  # only when a script fails: it brings tokenize and linecache into every run's start
-
     traceback.print_exception(type(e), e, tb)
     sys.stderr.flush()
 

@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import ledger
 from ledger.errors import ProjectError
 from ledger.executor import config_dest, config_files, guildfile, script_ast
 from ledger.executor.op_main import find_main
@@ -31,19 +32,22 @@ from ledger.executor.opdef import FlagDef, OpDef
 
 StrPath = str | os.PathLike[str]
 PROJECT_FILES = ("ledger.yml", "guild.yml")
-# what reads project files and scripts into the cached operations and analyses
-_CACHED_CODE = (
-    "guildfile", "config_dest", "config_files", "script_ast", "opdef", "flags", "values", "spaces", "scalars",
-    "sourcecode", "requires_def",
-)  # fmt: skip
+PACKAGE = Path(ledger.__file__).parent
 
 
-def _code_version() -> str:
-    """A digest of the modules whose output the caches hold: a change to any
-    of them (a new release, an edit in a checkout) is a different key."""
+def _code_version(package: Path = PACKAGE) -> str:
+    """A digest of every module of the package, name and bytes: the caches
+    hold what this code made of a project file or a script, so a change to
+    any of it (a new release, an edit in a checkout) is a different key.
+    The whole package rather than a list of the modules that parse: a list
+    drifts from what they import, and reading it all is quick."""
     digest = hashlib.sha256()
-    for name in _CACHED_CODE:
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    for folder, subfolders, files in os.walk(package, followlinks=True):  # a checkout links the subpackages in
+        subfolders.sort()
+        for name in sorted(f for f in files if f.endswith(".py")):
+            path = Path(folder, name)
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 
@@ -136,6 +140,10 @@ def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None
         return project.op(spec)
     if (project_dir / spec).is_file():
         return script_op(project_dir, spec, cache_dir)
+    if (project_dir / spec).is_dir() and (script := main_script(project_dir, spec)) is not None:
+        return package_op(project_dir, spec, script, cache_dir)
+    if (project_dir / spec).is_dir():
+        raise ProjectError(f"{spec} is a folder without __main__.py in {project_dir}; give a script or a package")
     if spec.endswith(".py") or "/" in spec:
         raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
     if project is not None:
@@ -155,6 +163,14 @@ def script_op(project_dir: StrPath, spec: str, cache_dir: StrPath | None = None)
         return OpDef(name=spec, exec=command + " ${flag_args}", flags_dest="args")
     flags, dest = _script_flags(path, spec, cache_dir)
     return OpDef(name=spec, main=shlex.quote(spec), flags=flags, flags_dest=dest)  # quoted: `sp ace.py` is one file
+
+
+def package_op(project_dir: StrPath, spec: str, script: Path, cache_dir: StrPath | None = None) -> OpDef:
+    """A package's folder typed as the operation (`ledger run src/train`): the
+    `main` it names (src/train/__main__.py, see op_main.find_main) runs, as
+    `main: src/train` in a project file would, its flags read from it."""
+    flags, dest = _script_flags(script, script.relative_to(project_dir).as_posix(), cache_dir)
+    return OpDef(name=spec, main=shlex.quote(spec), flags=flags, flags_dest=dest)
 
 
 def complete_op(

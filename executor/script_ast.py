@@ -97,8 +97,6 @@ def _params(tree: ast.Module) -> dict[str, Any]:
     """Module-level dicts and SimpleNamespaces of literals, the places a
     `global:NAME`, `dict:NAME` or `namespace:NAME` flags-dest names:
     name -> {"kind", "value", "slot": [line, col, end_line, end_col], "flags"}."""
-    from ledger.executor.project import FlagDef
-
     out: dict[str, Any] = {}
     for name, node in _global_assigns(tree):
         kind, value = None, None

@@ -11,14 +11,13 @@ from typing import Any
 from ledger.executor.plan import RunSpec
 from ledger.executor.values import is_space
 from ledger.home import Home
+from ledger.projections.index import connect
 
 
 def earlier_trials(home: Home, spec: RunSpec, mode: str) -> list[tuple[dict, float]]:
     """(searched flags, objective to minimise) of each earlier run that
     `mode` (sourcecode or operation) admits and that logged the objective
     and every searched flag; maximised objectives are negated."""
-    from ledger.projections.index import connect  # DuckDB: only for an optimizer that reads history
-
     name, minimize = spec.opdef.minimize
     searched = [n for n, f in spec.flags.items() if is_space(f.value)]
     where = "r.op = ? AND r.status = 'completed' AND NOT r.deleted"

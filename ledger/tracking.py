@@ -14,28 +14,25 @@ Steps: an explicit `step` is used as given (an int). Without one, the
 current step is kept, and advances by one when a key already logged at it
 comes again: the rule of printed `key: value` lines.
 
-Stdlib only, imported on first use by `ledger.log`: it is paid inside the
-user's training process.
+Standard library only: it is imported inside the user's training process.
 """
 
 from __future__ import annotations
 
+import atexit
 import marshal
 import os
 import sys
+import threading
 import time
-from _thread import allocate_lock
 from array import array
+from collections.abc import Mapping
+from typing import Any
 
 SPOOL_ENV = "LEDGER_METRICS_FILE"
 FLUSH_SECONDS = 0.5
 FLUSH_CALLS = 8192  # write a frame at least this often, whatever the time
 COLUMNS = "ledger-columns-1"  # the first item of a frame's body
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from typing import Any
 
 
 def _checked_value(key: object, value: object) -> float:
@@ -71,7 +68,7 @@ class _Client:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self._fd: int | None = None
-        self._lock = allocate_lock()
+        self._lock = threading.Lock()
         self._step = 0
         self._seen: set[str] = set()
         self._flusher = False
@@ -151,9 +148,6 @@ class _Client:
         return (COLUMNS, tuple(self._keys), *(c.tobytes() for c in columns))
 
     def _start_flusher(self) -> None:
-        import atexit
-        import threading
-
         self._flusher = True
         atexit.register(self.flush)
         threading.Thread(target=self._flush_every, name="ledger-metrics", daemon=True).start()
@@ -177,7 +171,7 @@ class _Client:
     def _after_fork(self) -> None:
         """In a forked child: its parent writes the points logged before the
         fork; the child's own go to the same spool, through its own flusher."""
-        self._lock = allocate_lock()
+        self._lock = threading.Lock()
         self._clear()
         self._fd = None
         self._flusher = False

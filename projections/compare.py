@@ -181,7 +181,6 @@ def _build(
     columns: dict[tuple[str, str, str], Column] = {}
     plain_flags: set[str] = set()
     plain_scalars: set[str] = set()
-    per_run_spec: dict[str, list[Column] | None] = {}
     spec_cache: dict[str, list[Column]] = {}
     for column in explicit:
         columns.setdefault((column.kind, column.key, column.agg), column)
@@ -189,11 +188,9 @@ def _build(
         spec = json.loads(spec_json) if spec_json else None
         if isinstance(spec, list) and spec:
             cols = spec_cache.get(spec_json) or spec_cache.setdefault(spec_json, [parse_spec(str(e)) for e in spec])
-            per_run_spec[run] = cols
             for c in cols:
                 columns.setdefault((c.kind, c.key, c.agg), c)
         else:
-            per_run_spec[run] = None
             plain_flags.update(flags.get(run, ()))
             plain_scalars.update(keys_of.get(run, ()))
     for name in sorted(plain_flags):

@@ -96,7 +96,7 @@ def owner() -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def _identity(pid: int) -> tuple[tuple[str, Any], ...]:
     # read once per process (a batch names its owner twice a trial); keyed
-    # by pid, so a process forked to run in the background reads its own
+    # by pid, so a forked process never reads its parent's
     return (("pid", pid), ("pid_start", process_start(pid) or 0), ("boot_id", boot_id()))
 
 

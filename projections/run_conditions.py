@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ledger.projections import filter_expr, run_predicate, time_range
+from ledger.projections.sql import sandbox
+from ledger.projections.time_range import parse_range
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -30,8 +34,6 @@ class RunConditions:
     def check(self) -> None:
         """Raise the error a condition that cannot be read would raise, before
         anything is asked or done."""
-        from ledger.projections import filter_expr, run_predicate, time_range
-
         for expr in self.expressions:
             filter_expr.to_sql(expr)
         if self.started:
@@ -41,8 +43,6 @@ class RunConditions:
 
     def sql(self, con: duckdb.DuckDBPyConnection) -> tuple[list[str], list]:
         """The conditions (to AND together) and their parameters."""
-        from ledger.projections import filter_expr
-
         parts: list[str] = []
         params: list = []
         known = _known(con, [name for expr in self.expressions for name in filter_expr.names(expr)])
@@ -63,9 +63,6 @@ class RunConditions:
         if self.started:
             parts.append(self._started(params))
         if self.where is not None:
-            from ledger.projections import run_predicate
-            from ledger.projections.sql import sandbox
-
             predicate = run_predicate.parse(self.where)
             sql, values = run_predicate.row_sql(con, predicate)
             sandbox(con)
@@ -74,8 +71,6 @@ class RunConditions:
         return parts, params
 
     def _started(self, params: list) -> str:
-        from ledger.projections.time_range import parse_range
-
         start, end = parse_range(self.started or "")
         parts = ["started IS NOT NULL"]
         for bound, op in ((start, ">="), (end, "<")):

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from ledger.errors import LedgerError
 from ledger.home import Home
+from ledger.projections.index import connect
+from ledger.projections.refs import Filters, select
 
 if TYPE_CHECKING:
     from ledger.projections.refs import Filters
@@ -38,9 +40,6 @@ def export(home: Home, refs: Sequence[str], logdir: str, filters: Filters | None
         raise LedgerError(
             "writing TensorBoard files needs the tensorboard package: pip install 'ledger-ml[tensorboard]'"
         ) from None
-    from ledger.projections.index import connect
-    from ledger.projections.refs import Filters, select
-
     runs = select(home, list(refs), filters or Filters(), flags=False)
     con = connect(home)
     out = []

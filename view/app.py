@@ -13,23 +13,23 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
+import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from ledger.errors import LedgerError
 from ledger.home import Home
-from ledger.view import formatting
+from ledger.view import formatting, routes_compare, routes_runs, routes_sql
 from ledger.view.integrity import Integrity
 from ledger.view.reader import IndexReader
+from ledger.view.responses import error, json_response, page
 from ledger.view.run_data import NotFound
 
 HERE = Path(__file__).resolve().parent
 TOKEN_COOKIE = "ledger_view_token"
-POLL_MS = 1000  # pages ask for the log's tip this often; a change refreshes what they show
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -56,8 +56,6 @@ def create_app(home: Home, token: str | None = None) -> FastAPI:
     app.state.token = token
     app.state.integrity = Integrity(home)
     app.state.db = IndexReader(home)
-    import jinja2
-
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     templates = Jinja2Templates(env=env)
     formatting.install(templates.env)
@@ -93,11 +91,11 @@ def create_app(home: Home, token: str | None = None) -> FastAPI:
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
-        return _error(request, str(exc), 404)
+        return error(request, str(exc), 404)
 
     @app.exception_handler(LedgerError)
     async def bad_request(request: Request, exc: LedgerError):
-        return _error(request, str(exc), 400)
+        return error(request, str(exc), 400)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -131,31 +129,6 @@ def create_app(home: Home, token: str | None = None) -> FastAPI:
             return RedirectResponse("/integrity", status_code=303)
         return page(request, "integrity.html")
 
-    from ledger.view import routes_compare, routes_runs, routes_sql
-
     for module in (routes_runs, routes_compare, routes_sql):
         app.include_router(module.router)
     return app
-
-
-def page(request: Request, template: str, **context: Any) -> HTMLResponse:
-    """A full page: every page shows the chain's status and polls the tip."""
-    state = request.app.state
-    context.update(request=request, integrity=state.integrity.status(), poll_ms=POLL_MS)
-    return state.templates.TemplateResponse(request, template, context)
-
-
-def fragment(request: Request, template: str, **context: Any) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, template, {"request": request, **context})
-
-
-def json_response(data: Any, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(formatting.jsonable(data), status_code=status_code)
-
-
-def _error(request: Request, message: str, status: int):
-    if request.url.path.startswith("/api/"):
-        return json_response({"error": message}, status)
-    response = page(request, "error.html", message=message, status=status)
-    response.status_code = status
-    return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ledger.projections.compare import compare_rows
 from ledger.view.reader import IndexReader
 from ledger.view.run_data import NotFound, query, resolve, scalar_series
 
@@ -43,8 +44,6 @@ def objective_of(opdef_json: str | None) -> tuple[str, str]:
 
 
 def compare_data(db: IndexReader, ids: list[str]) -> dict[str, Any]:
-    from ledger.projections.compare import compare_rows
-
     if not ids:
         raise NotFound("choose runs to compare: tick them in the runs table, or open a batch's trials")
     headers, rows = compare_rows(db.home, ids)

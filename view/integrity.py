@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ledger.home import Home
+from ledger.store import EventStore
+from ledger.verify import verify
 
 
 @dataclass
@@ -31,8 +33,6 @@ class Integrity:
         self._lock = threading.Lock()
 
     def tip(self) -> dict[str, Any]:
-        from ledger.store import EventStore
-
         events = os.path.join(self.home.path, "events")
         if not os.path.isdir(events):
             return {"seq": 0, "hash": None}
@@ -52,8 +52,6 @@ class Integrity:
     def verify(self) -> LastVerify:
         """Re-walk the chain and every blob now (`ledger verify`)."""
         import time
-
-        from ledger.verify import verify
 
         with self._lock:
             start = time.monotonic()

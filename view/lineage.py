@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.view.reader import IndexReader
+from ledger.view.run_data import query
 
 MAX_NODES = 300  # a batch of thousands of trials shows its first ones and says how many are left out
 NODE_W, NODE_H, COL_GAP, ROW_GAP, PAD = 190, 44, 70, 14, 10
@@ -20,8 +21,6 @@ def lineage_graph(db: IndexReader, run_id: str) -> dict[str, Any]:
     """{"nodes": [...], "edges": [...], "width", "height", "omitted"}: each
     node has id, op, status, label, level (0 = this run, -1 its parent, 1
     its children...) and x, y; each edge from, to, relation and its ends."""
-    from ledger.view.run_data import query
-
     ids = {"id": run_id}
     levels: dict[str, int] = {run_id: 0}
     for r in query(db, "SELECT ancestor, depth FROM lineage WHERE run = $id ORDER BY depth", ids):

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ledger.errors import LedgerError
+from ledger.projections.sql import run_sql
 from ledger.view.reader import IndexReader
+from ledger.view.run_data import fetch
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -81,10 +84,6 @@ class RunsPage:
 def runs_page(db: IndexReader, query: RunsQuery) -> RunsPage:
     """One page of the runs table; a WHERE that the sandbox refuses or that
     does not run leaves the page empty with the reason in `error`."""
-    from ledger.errors import LedgerError
-    from ledger.projections.sql import run_sql
-    from ledger.view.run_data import fetch
-
     q = query.normalised()
     page = RunsPage(q)
     try:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ledger.home import Home
+from ledger.projections.index import connect, log_last_seq
 
 if TYPE_CHECKING:
     import duckdb
@@ -33,14 +34,10 @@ class IndexReader:
         self._lock = threading.Lock()  # one statement at a time on the shared connection
 
     def log_seq(self) -> int:
-        from ledger.projections.index import log_last_seq
-
         return log_last_seq(self.home)
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        from ledger.projections.index import connect
-
         with self._lock:
             seq = self.log_seq()
             if self._con is None or seq != self._seq or time.monotonic() - self._opened > MAX_AGE:

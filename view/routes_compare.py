@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
-from ledger.view.app import json_response, page
 from ledger.view.compare_data import compare_data, selected_ids
+from ledger.view.responses import json_response, page
 
 router = APIRouter()
 

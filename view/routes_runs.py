@@ -7,10 +7,11 @@ from typing import Optional
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
+from ledger.executor.runinfo import output_chunks
 from ledger.view import run_data
-from ledger.view.app import fragment, json_response, page
 from ledger.view.lineage import lineage_graph
 from ledger.view.listing import PAGE_SIZES, STATUSES, RunsQuery, runs_page
+from ledger.view.responses import fragment, json_response, page
 
 router = APIRouter()
 
@@ -77,8 +78,6 @@ def run_output(request: Request, ref: str, offset: Optional[int] = None, before:
 def run_output_whole(request: Request, ref: str) -> StreamingResponse:
     """All of the run's output as plain text, streamed from the log a chunk
     at a time (never rendered as HTML)."""
-    from ledger.executor.runinfo import output_chunks
-
     db = request.app.state.db
     return StreamingResponse(output_chunks(db.home, run_data.resolve(db, ref)), media_type="text/plain; charset=utf-8")
 

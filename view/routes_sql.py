@@ -13,7 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.errors import LedgerError
-from ledger.view.app import json_response, page
+from ledger.projections import sql
+from ledger.projections.saved_queries import run_saved, saved_queries
+from ledger.projections.sql import write_result
+from ledger.view.responses import json_response, page
 from ledger.view.run_data import fetch
 
 router = APIRouter()
@@ -28,9 +31,6 @@ def _params(request: Request) -> dict[str, str]:
 def _relation(home, q: str, saved: str, params: dict[str, str], writes_to: Path | None = None):
     """The sandboxed relation of `q` or of saved query `saved`; `writes_to`
     is the one file the sandbox lets DuckDB write it to (Parquet)."""
-    from ledger.projections import sql
-    from ledger.projections.saved_queries import run_saved
-
     if saved:
         return run_saved(home, saved, params, writes_to=writes_to)
     if not q.strip():
@@ -46,8 +46,6 @@ def _result(home, q: str, saved: str, params: dict[str, str]) -> dict[str, Any]:
 
 
 def _saved(home) -> list[dict[str, Any]]:
-    from ledger.projections.saved_queries import saved_queries
-
     return [
         {"name": s.name, "description": s.description, "source": s.source, "sql": s.sql,
          "params": [{"name": p.name, "description": p.description, "default": p.default} for p in s.params]}
@@ -86,8 +84,6 @@ def queries_json(request: Request):
 
 @router.get("/sql/result.csv")
 def sql_csv(request: Request, q: str = "", saved: str = ""):
-    from ledger.projections.sql import write_result
-
     rel = _relation(request.app.state.home, q, saved, _params(request))
     out = io.StringIO()
     write_result(rel, "csv", stream=out)

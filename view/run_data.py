@@ -11,7 +11,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, RunRefError
+from ledger.executor.audit import diff_runs
+from ledger.executor.runinfo import output_slice, read_run_file
+from ledger.projections.refs import resolve_id
+from ledger.projections.sql import QueryError
 from ledger.view.reader import IndexReader
 
 MAX_POINTS = 2000  # per curve: more are thinned evenly (the last point is always kept)
@@ -33,8 +37,6 @@ def fetch(rel: Any, limit: int | None = None) -> list[tuple]:
     is the statement's fault: a QueryError, as when it does not bind."""
     import duckdb
 
-    from ledger.projections.sql import QueryError
-
     try:
         return (rel.limit(limit) if limit is not None else rel).fetchall()
     except duckdb.Error as e:
@@ -43,9 +45,6 @@ def fetch(rel: Any, limit: int | None = None) -> list[tuple]:
 
 def resolve(db: IndexReader, ref: str) -> str:
     """The run id a URL names: a full id, an id prefix or a listing index."""
-    from ledger.errors import RunRefError
-    from ledger.projections.refs import resolve_id
-
     try:
         return resolve_id(db.home, ref)
     except RunRefError as e:
@@ -117,8 +116,6 @@ def output_text(db: IndexReader, run_id: str, offset: int | None = None, before:
     run), at most OUTPUT_FOLLOW bytes at a time. A page that starts or ends
     within the output does so at a line's start. `start` and `offset` are
     the bytes shown, `total` the size of the whole output."""
-    from ledger.executor.runinfo import output_slice
-
     if offset is not None:
         data, start, total = output_slice(db.home, run_id, max(offset, 0), max(offset, 0) + OUTPUT_FOLLOW)
         end = start + len(data)
@@ -135,14 +132,10 @@ def output_text(db: IndexReader, run_id: str, offset: int | None = None, before:
 
 def source_diff(db: IndexReader, run_id: str, other_id: str) -> str:
     """`ledger diff OTHER RUN`: flags, source files (unified) and attributes."""
-    from ledger.executor.audit import diff_runs
-
     return diff_runs(db.home, other_id, run_id)
 
 
 def source_file(db: IndexReader, run_id: str, path: str) -> bytes:
-    from ledger.executor.runinfo import read_run_file
-
     try:
         return read_run_file(db.home, run_id, path)
     except LedgerError as e:

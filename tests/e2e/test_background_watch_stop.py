@@ -251,3 +251,6 @@ def test_watching_a_batch_follows_its_trials_in_turn(ledger: Ledger) -> None:
     watched = ledger("watch", batch[:8])
     assert watched.out == "0\n1\n0\n1\n2\n"
     assert f"Run {batch} stopped with a status of 'completed'" in watched.err
+    started = json.loads(ledger("sql", "-f", "json", f"SELECT data FROM events WHERE run = '{batch}'"
+                                                     " AND type = 'RunStarted'").out)  # fmt: skip
+    assert started[0]["data"]["argv"][1:] == ["run", "sleep.py", "n=[2,3]", "-b", "-y"]  # as typed

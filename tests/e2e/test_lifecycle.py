@@ -112,6 +112,36 @@ def test_kill_9_of_ledger_run(tmp_path: Path) -> None:
     assert ledger("runs", "-s").out.split() == ["[1]", "sleeper.py", "terminated"]
 
 
+SLEEPER_SH = """\
+#!/bin/sh
+echo "ready|$$|$PWD|$*|${LEDGER_OWNER_PID-no owner variable}"
+exec sleep 60
+"""
+
+
+def test_kill_9_of_ledger_run_ends_an_exec_operation(tmp_path: Path) -> None:
+    """A command that is not a Python main runs with its arguments, in its
+    run directory, without ledger's own variable, and dies with `ledger run`."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "sleeper.sh").write_text(SLEEPER_SH)
+    (project / "sleeper.sh").chmod(0o755)
+    (project / "guild.yml").write_text('sleep:\n  exec: "./sleeper.sh --n ${n}"\n  flags: {n: 3}\n')
+    ledger = Ledger(tmp_path / "home", project)
+    proc = subprocess.Popen([sys.executable, "-m", "ledger", "run", "sleep", "n=4", "-y"], cwd=project,
+                            env={**os.environ, "LEDGER_HOME": str(ledger.home)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    line = proc.stdout.readline()
+    assert line.startswith("ready"), line + proc.stderr.read()
+    _, child, cwd, args, owner = line.rstrip("\n").split("|")
+    run_id = ledger("select", "1").out.strip()
+    assert (cwd, args, owner) == (str(ledger.home / "runs" / run_id), "--n 4", "no owner variable")
+    proc.kill()
+    proc.communicate(timeout=20)
+    assert gone(int(child)), f"the run's process {child} outlived its ledger"
+    assert ledger("runs", "-s").out.split() == ["[1]", "sleep", "terminated", "n=4"]
+
+
 def other_host_listing(ledger: Ledger) -> list[str]:
     """`ledger runs -s` as a machine of another name sees the home (a new
     container mounting the same volume): `unshare -u` gives it its own

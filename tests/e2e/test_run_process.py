@@ -88,6 +88,21 @@ def test_main_as_a_folder_path_runs_the_package_main(tmp_path: Path) -> None:
     assert "net 0.5" in ledger("run", "train", "lr=0.5", "-y").out
 
 
+def test_a_package_folder_typed_as_the_operation_runs_its_main(tmp_path: Path) -> None:
+    """`ledger run src/train` without a project file, as Guild runs it: the
+    package's __main__.py, its flags read from it, its siblings importable."""
+    project = tmp_path / "proj"
+    (project / "src" / "train").mkdir(parents=True)
+    (project / "src" / "train" / "model.py").write_text("NAME = 'net'\n")
+    (project / "src" / "train" / "__main__.py").write_text("from . import model\nlr = 0.1\nprint(model.NAME, lr)\n")
+    (project / "src" / "empty").mkdir()
+    ledger = Ledger(tmp_path / "home", project)
+    assert "net 0.5" in ledger("run", "src/train", "lr=0.5", "-y").out
+    assert "net 0.7" in ledger("run", "--proto", "1", "lr=0.7", "-y").out
+    assert ledger("runs", "-s").out.split()[:3] == ["[1]", "src/train", "completed"]
+    assert "src/empty is a folder without __main__.py" in ledger.fails("run", "src/empty", "-y").err
+
+
 def test_the_default_operation_runs_when_none_is_named(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     project.mkdir()

@@ -141,3 +141,27 @@ def test_a_script_that_does_not_compile_fails_as_python_says(tmp_path):
     (tmp_path / "bad.py").write_text("a = 1\nb = (\n")
     p = op_main(tmp_path, "bad.py", flags={"a": 2})
     assert p.returncode == 1 and "SyntaxError" in p.stderr
+
+
+def test_exec_becomes_the_command_with_the_environment_and_directory_it_was_given(tmp_path):
+    """An `exec:` operation's process: op_main asks for the die-with-owner
+    signal, then is the command itself, in its directory, with exactly the
+    environment ledger gave, not the interpreter's (no LC_CTYPE of PEP 538)."""
+    env = {"PATH": os.environ["PATH"], "LANG": "C", "FLAG": "a b", op_main_module.OWNER_VARIABLE: str(os.getpid())}
+    script = 'echo "$$|$0|$1"; pwd; env'
+    argv = [sys.executable, "-I", "-S", op_main_module.__file__, "--exec", "sh", "-c", script, "name", "two words"]
+    p = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    said, cwd, *environment = out.splitlines()
+    assert said == f"{p.pid}|name|two words"  # the same process, now the command
+    assert cwd == str(tmp_path)
+    assert sorted(line for line in environment if not line.startswith(("PWD=", "SHLVL=", "_="))) == [
+        "FLAG=a b", "LANG=C", f"PATH={os.environ['PATH']}",
+    ]  # fmt: skip
+
+
+def test_exec_of_a_missing_command_fails_as_a_shell_does(tmp_path):
+    p = op_main(tmp_path, "--exec", "no-such-program-4242")
+    assert p.returncode == 127 and "cannot start no-such-program-4242" in p.stderr
+    assert op_main(tmp_path, "--exec").returncode == 2

@@ -6,6 +6,7 @@ worked out afresh."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,19 @@ def test_an_unchanged_script_is_read_from_the_cache_until_the_code_changes(tmp_p
     assert resolve_op(tmp_path, "echo.py", cache).flags["x"].default == 9.0
     monkeypatch.setattr(project, "CODE_VERSION", "another-version")
     assert resolve_op(tmp_path, "echo.py", cache).flags["x"].default == 1.0
+
+
+def test_the_code_version_covers_every_module_of_the_package(tmp_path: Path) -> None:
+    """The cache key is the package's code, all of it: a change to a module
+    the parsing imports (ledger/limits.py, say) or to any other is another key."""
+    copy = tmp_path / "ledger"
+    shutil.copytree(project.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))  # links followed
+    assert project._code_version(copy) == project.CODE_VERSION
+    limits = copy / "limits.py"
+    text = limits.read_text()
+    limits.write_text(text + "\n# changed\n")
+    assert project._code_version(copy) != project.CODE_VERSION
+    limits.write_text(text)
+    assert project._code_version(copy) == project.CODE_VERSION
+    limits.rename(copy / "executor" / "limits.py")  # the same bytes elsewhere: another package
+    assert project._code_version(copy) != project.CODE_VERSION
