@@ -30,7 +30,6 @@ import marshal
 import os
 import signal
 import sys
-import traceback
 import types
 from collections.abc import Callable
 from typing import NoReturn
@@ -172,6 +171,10 @@ def run(path: str, args: list[str], flags: dict | None, package: str | None, cwd
 
 
 def _print_user_traceback(e: BaseException) -> None:
+    # imported here, as the script failed: every run of a script that does
+    # not fail would pay for it
+    import traceback
+
     # Drop the frames of this module so the traceback starts in the script.
     tb = e.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
