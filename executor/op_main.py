@@ -32,7 +32,6 @@ import signal
 import sys
 import types
 from collections.abc import Callable
-from typing import NoReturn
 
 USAGE = "usage: python executor/op_main.py [--flags-fd FD] MAIN [ARGS...] | --exec COMMAND [ARGS...]"
 # The pid of the ledger process that started this one, which this process
@@ -49,19 +48,19 @@ def main(argv: list[str] | None = None) -> None:
     code, flags = None, None
     if argv[:1] == ["--flags-fd"]:
         if len(argv) < 2 or not (argv[1].isascii() and argv[1].isdigit()):
-            _fail(USAGE)
+            raise _fail(USAGE)
         code, flags = _read_payload(int(argv[1]))
         argv = argv[2:]
         # a process started ahead of its run (executor/standby.py) may have
         # looked into the run directory before the source code was there
         importlib.invalidate_caches()
     if not argv:
-        _fail(USAGE)
+        raise _fail(USAGE)
     spec, args = argv[0], argv[1:]
     cwd = os.getcwd()
     found = find_main(spec, lambda rel: os.path.isfile(os.path.join(cwd, rel)))
     if found is None:
-        _fail(f"op_main: cannot find module or script {spec!r} in {cwd}")
+        raise _fail(f"op_main: cannot find module or script {spec!r} in {cwd}")
     path, package = found
     run(path, args, flags, package, cwd, code)
 
@@ -80,12 +79,12 @@ def _die_with_owner() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def execute(argv: list[str]) -> NoReturn:
+def execute(argv: list[str]) -> None:
     """Become the command `argv`, with the environment this process was
     given, not Python's: the interpreter may have added LC_CTYPE to its own
     (PEP 538), and the owner's variable is not the command's."""
     if not argv:
-        _fail(USAGE)
+        raise _fail(USAGE)
     env = _given_environment()
     env.pop(OWNER_VARIABLE, None)
     try:
@@ -111,7 +110,7 @@ def _read_payload(fd: int) -> tuple[types.CodeType | None, dict]:
     try:
         code, flags = marshal.loads(data)
     except (EOFError, ValueError, TypeError):
-        _fail("op_main: the flags sent by ledger are incomplete; run the operation again")
+        raise _fail("op_main: the flags sent by ledger are incomplete; run the operation again")
     return code, flags
 
 
@@ -183,9 +182,10 @@ def _print_user_traceback(e: BaseException) -> None:
     sys.stderr.flush()
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str) -> SystemExit:
+    """Say what is wrong; the exit to raise (status 2, a usage error)."""
     print(message, file=sys.stderr)
-    sys.exit(2)
+    return SystemExit(2)
 
 
 if __name__ == "__main__":
