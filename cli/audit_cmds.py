@@ -9,7 +9,7 @@ import typer
 from ledger.cli.command import Commands
 from ledger.cli.render import to_json
 from ledger.cli.run_filters import with_filters
-from ledger.errors import CorruptLogError, RunRefError, StoreError
+from ledger.errors import CorruptLogError, RunRefError
 from ledger.executor import audit
 from ledger.executor.audit import diff_runs, log_lines
 from ledger.home import Home
@@ -39,8 +39,7 @@ def verify(
     """
     home = _home()
     anchor = parse_tip(since) if since else None
-    if not (home.path / "events").is_dir():
-        raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
+    home.ensure_exists()
     index_check = IndexCheck(home)  # the index against a fold of the log, while the log is walked
     try:
         report = verify_home(home, since=anchor)

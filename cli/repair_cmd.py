@@ -22,8 +22,7 @@ def repair(yes: bool = typer.Option(False, "-y", "--yes", help="Do not ask.")) -
     Example: ledger repair
     """
     home = Home()
-    if not (home.path / "events").is_dir():
-        raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder")
+    home.ensure_exists()
     short = shortfall(home)
     if short is None:
         typer.echo("Nothing to repair: the log reaches its tip; `ledger verify` checks the rest.")

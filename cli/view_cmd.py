@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ledger.cli.command import Commands
-from ledger.errors import LedgerError, StoreError
+from ledger.errors import LedgerError
 from ledger.home import Home
 from ledger.limits import is_digits
 
@@ -58,15 +58,13 @@ def view(
         import uvicorn
     except ImportError:
         raise LedgerError(INSTALL_HINT) from None
-    import os
     import secrets
     import threading
 
     from ledger.view.app import create_app
 
     home = Home()
-    if not os.path.isdir(os.path.join(home.path, "events")):
-        raise StoreError(f"there is no ledger at {home.path}; set LEDGER_HOME to a ledger's folder, or run something")
+    home.ensure_exists("set LEDGER_HOME to a ledger's folder, or run something")
     if port == "auto":
         number = _free_port(host)
     elif is_digits(port) and 0 < int(port) < 65536:

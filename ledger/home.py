@@ -44,6 +44,11 @@ class Home:
     def queries_dir(self) -> Path:
         return self.path / "queries"
 
+    def ensure_exists(self, advice: str = "set LEDGER_HOME to a ledger's folder") -> None:
+        """Fail with one line when there is no ledger here (no events/)."""
+        if not (self.path / "events").is_dir():
+            raise StoreError(f"there is no ledger at {self.path}; {advice}")
+
     def ensure_writable(self) -> None:
         """Fail early, with one line, when the home cannot take writes."""
         events = self.path / "events"
