@@ -21,9 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ledger.home import Home
+from ledger.store import REPAIRS
 from ledger.tail import quarantined
-
-REPAIRS = "REPAIRS"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ from ledger.sealing import GENESIS, check_line, now_ts, seal_line
 from ledger.stream_index import StreamIndex, run_key
 
 SEGMENT_BYTES = 64 * 1024 * 1024
+# beside the segments: what `ledger repair` gave up, one JSON line each (ledger/repair.py)
+REPAIRS = "REPAIRS"
 
 
 class EventStore:
@@ -372,7 +374,7 @@ class EventStore:
             self._sync_tail()
             if self.behind_tip is None or ((self.last_seq, self.last_hash), self.tip()) != (log_end, tip):
                 raise StoreError("the log changed meanwhile; look again with `ledger repair`")
-            with open(self.root / "REPAIRS", "a", encoding="utf-8") as fh:
+            with open(self.root / REPAIRS, "a", encoding="utf-8") as fh:
                 fh.write(why + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
