@@ -100,6 +100,16 @@ def with_scripts(tmp_path: Path, scripts: dict[str, str]) -> Ledger:
     return Ledger(tmp_path / "home", project)
 
 
+def fill_disk(mount: Path) -> None:
+    """Write zeros to a file on the filesystem at `mount` until it is full."""
+    with open(mount / "filler", "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+        except OSError:
+            pass
+
+
 def copy_example(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(EXAMPLES / name, target)

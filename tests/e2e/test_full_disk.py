@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Ledger
+from tests.e2e.conftest import Ledger, fill_disk
 
 
 @pytest.fixture
@@ -25,12 +25,7 @@ def full_home(ledger: Ledger, tmp_path: Path):
         shutil.copytree(ledger.home, mount / "home")
         ledger.home = mount / "home"
         ledger("label", "1", "x", "-y")  # the index is now behind the log
-        with open(mount / "filler", "wb") as fh:
-            try:
-                while True:
-                    fh.write(b"\0" * 65536)
-            except OSError:
-                pass
+        fill_disk(mount)
         yield ledger
     finally:
         subprocess.run(["umount", str(mount)], check=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Ledger
+from tests.e2e.conftest import Ledger, fill_disk
 
 
 def _two_runs(ledger: Ledger) -> Path:
@@ -134,12 +134,7 @@ def test_a_full_disk_still_answers_reads(ledger: Ledger, tmp_path: Path) -> None
         ledger.home = home
         (home / "index.duckdb").unlink()
         (home / "events" / "streams.idx").unlink()
-        with open(mount / "filler", "wb") as fh:
-            try:
-                while True:
-                    fh.write(b"\0" * 65536)
-            except OSError:
-                pass
+        fill_disk(mount)
         for args in (("runs",), ("sql", "SELECT count(*) AS n FROM runs")):
             result = ledger(*args)
             assert "2" in result.out and "space" in result.err
