@@ -40,6 +40,6 @@ def installed_ledger() -> str:
                    check=True, capture_output=True)  # fmt: skip
     subprocess.run([python, "-m", "compileall", "-q", f"{site}/ledger"], check=True)
     script = venv / "bin" / "ledger"
-    script.write_text(f"#!{python}\nfrom ledger.cli.app import entry\n\nentry()\n")
+    script.write_text(f"#!{python}\nfrom ledger.cli.console import entry\n\nentry()\n")
     script.chmod(0o755)
     return str(script)

@@ -16,6 +16,7 @@ a traceback.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import signal
 import sys
@@ -65,8 +66,10 @@ COMMANDS = {
 ALIASES = {"tags": "tag"}
 
 
+@functools.cache
 def load_command(name: str) -> TyperCommand | None:
-    """The click command `name`, built from its module's Typer app."""
+    """The click command `name`, built from its module's Typer app (once:
+    the console script loads it before the group asks for it)."""
     from ledger.cli.command import command_of  # not for `ledger --version`, which loads this module only
 
     name = ALIASES.get(name, name)
@@ -207,11 +210,3 @@ def _is_utf8(arg: str) -> bool:
         return False
     return True
 
-
-def entry() -> None:
-    """The `ledger` console script."""
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    entry()

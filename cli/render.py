@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 
 from ledger import jsonable
+from ledger.sealing import parse_ts
 from ledger.terminal import pad, printable, width
 
 
@@ -22,7 +23,7 @@ def local_time(ts: Any) -> str:
     if not ts:
         return ""
     if isinstance(ts, str):
-        ts = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        ts = parse_ts(ts)
     elif ts.tzinfo is None:
         ts = ts.replace(tzinfo=timezone.utc)
     return ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")

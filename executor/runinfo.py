@@ -7,7 +7,6 @@ and from the run directory for files the run itself wrote.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from ledger.executor.audit import RunSummary
 from ledger.home import Home
 from ledger.projections import rundir, yamlish
 from ledger.projections.scalar_summary import summarize
+from ledger.sealing import parse_ts
 from ledger.terminal import printable
 
 
@@ -192,7 +192,7 @@ def _steps(home: Home, events: list[Event]) -> list[str]:
 def _local(ts: str | None) -> str:
     if not ts:
         return ""
-    when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    when = parse_ts(ts)
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 

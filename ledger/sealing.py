@@ -52,3 +52,11 @@ def check_line(line: bytes) -> dict[str, Any]:
 def now_ts() -> str:
     """Now, UTC, in the envelope's `ts` format (`2026-11-26T04:00:00.123456Z`)."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(ts: str) -> datetime:
+    """An envelope's `ts` as an aware UTC datetime; ValueError if it is not one.
+    (fromisoformat, not strptime: strptime's first call costs a run a few ms of imports.)"""
+    if not ts.endswith("Z"):
+        raise ValueError(f"not a UTC time stamp: {ts!r}")
+    return datetime.fromisoformat(ts[:-1]).replace(tzinfo=timezone.utc)

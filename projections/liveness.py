@@ -21,7 +21,6 @@ end is what the run reads.
 from __future__ import annotations
 
 import os
-import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -37,8 +36,8 @@ _PROC = "/proc"
 
 def this_host() -> str:
     # the name gethostname() gives (the kernel's node name), without the
-    # socket module, which every run would otherwise load for this alone
-    return platform.node()
+    # socket or platform modules, which every run would otherwise load for this alone
+    return os.uname().nodename
 
 
 @lru_cache(maxsize=1)

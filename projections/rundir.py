@@ -31,6 +31,7 @@ from ledger.events import (
     TagRemoved,
 )
 from ledger.projections import yamlish
+from ledger.sealing import parse_ts
 
 META = ".ledger"
 
@@ -38,7 +39,7 @@ META = ".ledger"
 def ts_micros(ts: str) -> int:
     """An envelope time stamp (`2026-11-26T04:00:00.123456Z`) as integer
     microseconds since the epoch, the unit of Guild's time attributes."""
-    when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    when = parse_ts(ts)
     return (when - _EPOCH) // timedelta(microseconds=1)
 
 
