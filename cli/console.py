@@ -11,6 +11,7 @@ rests while the command loads; what was loaded is then set aside for good
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 
@@ -22,7 +23,10 @@ def entry() -> None:
 
     name = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     if name is not None:
-        app.load_command(name)  # a name that is no command loads nothing; main says so
+        # a name that is no command loads nothing, and a command that cannot
+        # load fails again in main, which says why as it does for any command
+        with contextlib.suppress(Exception):
+            app.load_command(name)
     gc.freeze()
     gc.enable()
     sys.exit(app.main())
