@@ -89,3 +89,17 @@ def test_a_command_imports_only_its_own_module() -> None:
     assert modules_after("sql", "--help") == shared | {"ledger.cli.query_cmds"} | helpers
     assert "ledger.cli.run_cmd" not in modules_after("runs", "--help")
     assert modules_after("--version") == {"ledger.cli.app"}
+
+
+def test_the_console_script_loads_the_command_then_collects_as_usual() -> None:
+    # the collector rests while the command loads; the command itself runs
+    # with it on, what loaded set aside (a long `ledger view` must collect)
+    code = (
+        "import gc, sys\nfrom ledger.cli import app, console\n"
+        "def probe(argv=None):\n"
+        "    print(gc.isenabled(), gc.get_freeze_count() > 0, 'ledger.cli.runs_cmds' in sys.modules)\n"
+        "    return 3\n"
+        "app.main = probe\nsys.argv = ['ledger', 'runs', '-n', '1']\nconsole.entry()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout) == (3, "True True True\n"), result.stderr
