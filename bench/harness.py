@@ -204,9 +204,9 @@ def profile(argv: list[str], cwd: Path, env: dict[str, str], top: int = 15) -> s
     function by self time (what inside it burns the time)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "prof"
-        # through ledger.cli.app.main, the console script's own function
+        # through the console script's own function
         driver = Path(tmp) / "ledger_main.py"
-        driver.write_text("import sys\nfrom ledger.cli.app import main\nsys.exit(main())\n")
+        driver.write_text("from ledger.cli.console import entry\nentry()\n")
         run([PY, "-m", "cProfile", "-o", str(out), str(driver), *argv], cwd, env)
         text = []
         for title, key, restrict in (
