@@ -27,14 +27,13 @@ from ledger.events import (
 from ledger.executor.runinfo import comments_of
 from ledger.home import Home
 from ledger.projections import rundir
-from ledger.projections.index_source import refuse_writes_after_damage
 from ledger.projections.liveness import running_owner
 
 
 def _append(home: Home, events: list[NewEvent]) -> None:
     if not events:
         return
-    refuse_writes_after_damage()
+    home.refuse_changes_if_damaged()
     home.store.append(events)
     for run in dict.fromkeys(e.run for e in events):
         run_dir = home.run_dir(run)
@@ -212,7 +211,7 @@ def purge(home: Home, runs: list[str]) -> int:
         if run not in targets and run not in purged:
             kept |= shas
     events = [NewEvent(r, RunPurged(blobs=tuple(sorted(usage.get(r, set()) - kept)))) for r in runs]
-    refuse_writes_after_damage()
+    home.refuse_changes_if_damaged()
     home.store.append(events)
     gone = {sha for ev in events for sha in ev.data.blobs}  # type: ignore[attr-defined]
     for sha in gone:

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ledger.blobs import BlobStore
-from ledger.errors import StoreError
+from ledger.errors import CorruptLogError, StoreError
 from ledger.store import EventStore
 
 
@@ -20,6 +20,9 @@ class Home:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_home()
+        # what reading the log here found wrong with it: reads go on over
+        # the intact prefix, changes are refused (refuse_changes_if_damaged)
+        self.damage: list[str] = []
 
     @cached_property
     def store(self) -> EventStore:
@@ -43,6 +46,12 @@ class Home:
     @property
     def queries_dir(self) -> Path:
         return self.path / "queries"
+
+    def refuse_changes_if_damaged(self) -> None:
+        """A change is not appended to a log found damaged: it would extend
+        a chain whose history cannot be proven."""
+        if self.damage:
+            raise CorruptLogError(f"refused: {self.damage[0]}")
 
     def ensure_exists(self, advice: str = "set LEDGER_HOME to a ledger's folder") -> None:
         """Fail with one line when there is no ledger here (no events/)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,7 +95,7 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         if not read_only:
             raise
         # reads go on over what the index holds: a prefix of the log whose chain was checked
-        warn_once(str(e))
+        note_damage(home, str(e))
     except Exception as e:  # noqa: BLE001 - any failure to write the projection
         if not read_only or not is_out_of_space(e):
             raise
@@ -109,14 +110,11 @@ def connect(home: Home, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         return attach(home.index_path, read_only=False, patience=_READER_PATIENCE)
 
 
-_warned: set[str] = set()
-
-
-def warn_once(text: str) -> None:
-    """One warning per process, however many times a command opens the index."""
-    index_source.note_damage(text)
-    if text not in _warned:
-        _warned.add(text)
+def note_damage(home: Home, text: str) -> None:
+    """Remember what was found wrong with the log, so that changes are
+    refused; warned of once, however many times a command opens the index."""
+    if text not in home.damage:
+        home.damage.append(text)
         sys.stderr.write(f"ledger: warning: {text}\n")
 
 
@@ -226,9 +224,6 @@ def _apply_part(home: Home, con: duckdb.DuckDBPyConnection, plan: index_source.P
 def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     """A whole index of the log in memory, its scratch files in the system's
     temporary folder: for reads when the home's disk is full."""
-    import tempfile
-
-
     con = fresh_database()
     con.execute(f"ATTACH ':memory:' AS {CATALOG}")
     con.execute(f"USE {CATALOG}")
@@ -236,7 +231,7 @@ def _in_memory(home: Home) -> duckdb.DuckDBPyConnection:
     try:
         _apply_new(home, con, scratch=tempfile.gettempdir())
     except ChainBroken as e:
-        warn_once(str(e))
+        note_damage(home, str(e))
     return con
 
 

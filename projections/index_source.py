@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ledger import segments
 from ledger.chain import ChainWalk
-from ledger.errors import CorruptLogError, StoreError
+from ledger.errors import StoreError
 from ledger.sealing import GENESIS
 from ledger.store import EventStore
 
@@ -40,20 +40,6 @@ class ChainBroken(StoreError):
             " run `ledger verify`"
         )
         self.applied = applied  # events this fold added before the break
-
-
-_damage: list[str] = []  # what this process's catch-ups found wrong with the log
-
-
-def note_damage(problem: str) -> None:
-    _damage.append(problem)
-
-
-def refuse_writes_after_damage() -> None:
-    """A change is not appended to a log this process found damaged: it
-    would extend a chain whose history cannot be proven (reads go on)."""
-    if _damage:
-        raise CorruptLogError(f"refused: {_damage[0]}")
 
 
 @dataclass(frozen=True)
