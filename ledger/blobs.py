@@ -62,7 +62,7 @@ class BlobStore:
         try:
             return self.path(sha).read_bytes()
         except FileNotFoundError:
-            raise StoreError(f"blob {sha[:12]} is missing (purged?); `ledger verify` lists what is lost") from None
+            raise StoreError(f"blob {sha[:12]} is missing (purged?)", "`ledger verify` lists what is lost") from None
 
     def intact(self, sha: str) -> bytes | None:
         """The blob's bytes when it is present and still matches its name;

@@ -8,13 +8,23 @@ argument) exits 2.
 
 
 class LedgerError(Exception):
-    """A problem the user can fix; the message is the whole story."""
+    """A problem the user can fix; the message is the whole story: what is
+    wrong (`problem`) and, where that is not plain from it, what to do
+    (`advice`). They are kept apart for the command that is itself the
+    advice: `ledger verify` does not send the user to `ledger verify`."""
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, advice: str = "") -> None:
         assert message, "a LedgerError needs a message that says what to do"
-        super().__init__(message)
+        self.problem = message
+        self.advice = advice
+        super().__init__(f"{message}; {advice}" if advice else message)
+
+    def said_by(self, command: str) -> str:
+        """The message as `command` (`ledger verify`) says it itself:
+        without advice to run that very command."""
+        return self.problem if f"`{command}`" in self.advice else str(self)
 
 
 class StoreError(LedgerError):

@@ -53,7 +53,7 @@ def scan(root: Path, seg: int, offset: int) -> Iterator[tuple[int, int, int, dic
                 except (ValueError, KeyError, TypeError):
                     name = path_of(root, s).name
                     raise CorruptLogError(
-                        f"the log segment {name} has a damaged line at byte {pos}; run `ledger verify` to locate it"
+                        f"the log segment {name} has a damaged line at byte {pos}", "run `ledger verify` to locate it"
                     ) from None
                 pending.append((s, pos, len(line), raw))
                 pos += len(line)

@@ -179,7 +179,7 @@ class EventStore:
             out = self._read_records(recs, run)
             if out is not None:
                 return out
-        raise CorruptLogError(f"the stream index of {self.root} does not match the log; run `ledger verify`")
+        raise CorruptLogError(f"the stream index of {self.root} does not match the log", "run `ledger verify`")
 
     def stream_lines(self, run: str, *, fresh_index: bool = False) -> list[tuple[int, bytes, bytes | None]]:
         """(seq, line, the log's line before it) for each event the stream
@@ -204,7 +204,7 @@ class EventStore:
                     out.append((seq, line_at(seg, off, length), line_at(*before) if before else None))
                 return out
             except OSError as e:
-                raise CorruptLogError(f"run {run[:8]}'s events cannot be read ({e}); run `ledger verify`") from None
+                raise CorruptLogError(f"run {run[:8]}'s events cannot be read ({e})", "run `ledger verify`") from None
             finally:
                 for fh in handles.values():
                     fh.close()

@@ -155,7 +155,8 @@ def quarantine(path: Path, end: int, size: int, *, torn: bool = False) -> Path:
         name = path.name
         raise StoreError(
             f"{name} has {size - end} bytes after its last committed event that cannot be set aside"
-            f" ({e.strerror}); free some space and try again, or run `ledger verify`"
+            f" ({e.strerror})",
+            "free some space and try again, or run `ledger verify`",
         ) from None
     what = "of an append a crash cut short" if torn else "after the last committed event"
     sys.stderr.write(

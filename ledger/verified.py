@@ -25,7 +25,7 @@ from ledger.store import EventStore
 
 def _refused(run: str, seq: int, what: str) -> CorruptLogError:
     return CorruptLogError(
-        f"run {run[:8]}'s event seq {seq} {what}; it is not shown: run `ledger verify` to see what was altered"
+        f"run {run[:8]}'s event seq {seq} {what}; it is not shown", "run `ledger verify` to see what was altered"
     )
 
 
@@ -46,8 +46,8 @@ def stream_raw(store: EventStore, run: str, *, must_exist: bool = True) -> list[
 def _whole(events: list[dict[str, Any]], run: str, must_exist: bool) -> list[dict[str, Any]]:
     if (events or must_exist) and (not events or events[0].get("type") != "RunCreated"):
         raise CorruptLogError(
-            f"run {run[:8]}'s events are missing from the log (it has no RunCreated); it is not shown:"
-            " run `ledger verify` to see what was lost"
+            f"run {run[:8]}'s events are missing from the log (it has no RunCreated); it is not shown",
+            "run `ledger verify` to see what was lost",
         )
     return events
 
@@ -108,8 +108,8 @@ def check_blob(blobs: BlobStore, sha: str) -> None:
 
 def _altered(blobs: BlobStore, sha: str) -> StoreError:
     return StoreError(
-        f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash, so it is refused:"
-        " run `ledger verify` to see what was altered"
+        f"blob {sha[:12]} ({blobs.path(sha)}) does not match its hash, so it is refused",
+        "run `ledger verify` to see what was altered",
     )
 
 

@@ -13,7 +13,6 @@ everything after it would only repeat the same damage.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +27,6 @@ from ledger.repair import repairs
 from ledger.sealing import GENESIS, check_line
 from ledger.store import EventStore
 from ledger.tail import quarantined
-
-# "...; run `ledger verify`", "...; run `ledger verify` to locate it", "..., or run `ledger verify`"
-_SENT_TO_VERIFY = re.compile(r"[;,]\s*(?:or\s+)?(?:run|see)\s+`ledger verify`[^;]*(?=;|$)")
 
 
 @dataclass
@@ -55,10 +51,7 @@ class VerifyReport:
         return self.problem is None
 
     def failure(self) -> str:
-        """The problem as verify itself words it: the store, the index and
-        the reads that found it send the user to `ledger verify`, which is
-        the command that is answering now."""
-        return _SENT_TO_VERIFY.sub("", self.problem or "")
+        return self.problem or ""
 
     def summary(self) -> str:
         if not self.ok:
@@ -256,7 +249,7 @@ def verify(home: Home, since: tuple[int, str] | None = None, *, anchored: bool =
     except _Bad as bad:
         report.bad_seq, report.problem = bad.seq, bad.problem
     if unopenable is not None and report.problem is None:
-        report.problem = str(unopenable)
+        report.problem = unopenable.said_by("ledger verify")
     report.events = walk.done
     report.tip = (walk.done, walk.done_hash)
     report.quarantined = quarantined(root)

@@ -176,7 +176,8 @@ def _apply_new(home: Home, con: duckdb.DuckDBPyConnection, scratch: str | None =
                     if same_log(con, store):
                         raise LogBehind(
                             f"the log does not extend what the index applied (seq {seq}; {e}): events were lost,"
-                            " cut back or rewritten; run `ledger verify`"
+                            " cut back or rewritten",
+                            "run `ledger verify`",
                         ) from None
                     return None  # an index copied from another home: it is only a projection
                 if not plan.empty:

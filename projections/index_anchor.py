@@ -89,4 +89,4 @@ def refuse_a_shorter_log(home: Home) -> None:
     finally:
         con.close()
     if problem is not None:
-        raise LogBehind(f"{problem}; run `ledger verify`")
+        raise LogBehind(problem, "run `ledger verify`")

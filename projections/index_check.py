@@ -51,7 +51,7 @@ def index_problem(home: Home) -> str | None:
         try:
             index.catch_up(home)
         except (index.LogBehind, index.ChainBroken) as e:
-            return str(e)
+            return e.said_by("ledger verify")
     with tempfile.TemporaryDirectory(prefix="ledger-verify-") as tmp:
         fresh = Path(tmp) / "fresh.duckdb"
         index.build_file(home, fresh)
@@ -209,6 +209,6 @@ def _main() -> None:
         if is_out_of_space(e):
             print(ANSWER + NO_SPACE)
         elif isinstance(e, LedgerError):
-            print(ANSWER + str(e))
+            print(ANSWER + e.said_by("ledger verify"))
         else:
             raise

@@ -36,8 +36,7 @@ class ChainBroken(StoreError):
 
     def __init__(self, problem: str, applied: int, held: int) -> None:
         super().__init__(
-            f"the log is damaged at {problem}; only the {held:,} events before it are used;"
-            " run `ledger verify`"
+            f"the log is damaged at {problem}; only the {held:,} events before it are used", "run `ledger verify`"
         )
         self.applied = applied  # events this fold added before the break
 

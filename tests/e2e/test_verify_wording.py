@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ledger.errors import CorruptLogError, LedgerError, StoreError
 from ledger.verify import VerifyReport
 from tests.e2e.conftest import Ledger
 
@@ -28,14 +29,16 @@ def test_a_log_behind_what_the_index_applied_is_not_sent_back_to_verify(ledger: 
     assert "ledger verify" in ledger("runs", check=False).err  # other commands still point to it
 
 
-@pytest.mark.parametrize(("problem", "said"), [
-    ("events were lost, cut back or rewritten; run `ledger verify`", "events were lost, cut back or rewritten"),
-    ("the log segment 00000001.jsonl has a damaged line at byte 7; run `ledger verify` to locate it",
+@pytest.mark.parametrize(("error", "said"), [
+    (CorruptLogError("events were lost, cut back or rewritten", "run `ledger verify`"),
+     "events were lost, cut back or rewritten"),
+    (CorruptLogError("the log segment 00000001.jsonl has a damaged line at byte 7", "run `ledger verify` to locate it"),
      "the log segment 00000001.jsonl has a damaged line at byte 7"),
-    ("cannot move it (No space left); free some space and try again, or run `ledger verify`",
-     "cannot move it (No space left); free some space and try again"),
-    ("blob abc does not match its hash; it was altered", "blob abc does not match its hash; it was altered"),
+    (StoreError("blob abc is missing (purged?)", "`ledger verify` lists what is lost"), "blob abc is missing (purged?)"),
+    (StoreError("the disk is full", "free some space and try again"), "the disk is full; free some space and try again"),
+    (StoreError("blob abc does not match its hash; it was altered"), "blob abc does not match its hash; it was altered"),
 ])  # fmt: skip
-def test_verify_drops_only_the_advice_to_run_itself(problem: str, said: str) -> None:
-    report = VerifyReport(problem=problem)
-    assert report.failure() == said and report.summary() == f"FAILED: {said}"
+def test_verify_drops_only_the_advice_to_run_itself(error: LedgerError, said: str) -> None:
+    assert error.said_by("ledger verify") == said
+    assert str(error) == (f"{error.problem}; {error.advice}" if error.advice else error.problem)
+    assert VerifyReport(problem=said).summary() == f"FAILED: {said}"
