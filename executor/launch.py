@@ -60,6 +60,8 @@ STOP_GRACE_SECONDS = 5.0
 
 @dataclass
 class Outcome:
+    """How a run's process ended, and the last value of each scalar it printed."""
+
     exit_status: int
     interrupted: bool
     scalars: dict[str, float] = field(default_factory=dict)  # last value of each

@@ -24,7 +24,6 @@ standard library, nothing else of ledger.
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import marshal
 import os
@@ -71,6 +70,8 @@ def _die_with_owner() -> None:
     owner = os.environ.pop(OWNER_VARIABLE, "")
     if not (owner.isascii() and owner.isdigit()) or not sys.platform.startswith("linux"):
         return
+    import ctypes  # here, not above: ledger imports this module too (find_main) and has no use for it
+
     try:
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):

@@ -22,6 +22,8 @@ LEGACY_CONFIG_DESTS = ("config.yml", "config.yaml", "config.json")
 
 @dataclass(frozen=True)
 class FlagDef:
+    """A flag as the operation declares it (or as the script's own code implies it)."""
+
     name: str
     default: Any = None
     type: str | None = None

@@ -32,6 +32,8 @@ from ledger.projections import liveness
 
 @dataclass(frozen=True)
 class Flag:
+    """A flag's value for one run, and who chose it."""
+
     value: Any
     origin: str  # default | proto | user | batch | optimizer
     cause: int | None = None  # seq of the proto's FlagSet this one replays
@@ -39,6 +41,8 @@ class Flag:
 
 @dataclass(frozen=True)
 class Source:
+    """The source files a run is given, and where they come from."""
+
     files: tuple[SourceFile, ...]
     digest: str
     origin: str = "project"  # project | proto
@@ -48,6 +52,8 @@ class Source:
 
 @dataclass(frozen=True)
 class RunSpec:
+    """Everything a run is made of, decided before anything is appended."""
+
     run_id: str
     op: str
     opdef: OpDef

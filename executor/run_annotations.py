@@ -20,6 +20,8 @@ from ledger.executor.plan import RunSpec
 
 @dataclass(frozen=True)
 class Annotations:
+    """Tags and a comment given on the command line, for the run to be started."""
+
     tags: tuple[str, ...] = ()
     comment: str | None = None
 

@@ -33,6 +33,8 @@ from ledger.projections.refs import is_full_id
 
 @dataclass
 class Options:
+    """What `ledger run` was asked, as given on its command line."""
+
     args: list[str] = field(default_factory=list)
     project_dir: str = field(default_factory=os.getcwd)
     label: str | None = None

@@ -32,6 +32,8 @@ _RUN_MARKERS = ("events/LOCK", ".ledger/attrs", ".guild/attrs")
 
 @dataclass
 class _Rule:
+    """One include or exclude rule of an operation's `sourcecode:` selection."""
+
     include: bool
     pattern: str
     type: str | None = None  # None | "text" | "binary" | "dir"

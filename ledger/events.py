@@ -87,6 +87,8 @@ class FlagSet(EventData):
 
 @dataclass(frozen=True)
 class SourceFile:
+    """One of a run's source files: its path in the run directory, its blob (sha256), size and mode."""
+
     path: str
     sha256: str
     size: int
@@ -222,6 +224,9 @@ class ScalarsLogged(EventData):
 
 @dataclass(frozen=True)
 class ArtifactRecorded(EventData):
+    """A file the run left in its directory, kept as a blob (`sha256`); one too big
+    to keep is recorded by size alone (`stored` false, no sha256)."""
+
     path: str
     sha256: str
     size: int
@@ -230,27 +235,37 @@ class ArtifactRecorded(EventData):
 
 @dataclass(frozen=True)
 class RunStopped(EventData):
+    """The run's process ended: how (`status`), and its exit status when it had one."""
+
     status: StopStatus
     exit_status: int | None = None
 
 
 @dataclass(frozen=True)
 class LabelSet(EventData):
+    """The run's label is now `label`."""
+
     label: str
 
 
 @dataclass(frozen=True)
 class TagAdded(EventData):
+    """The run has tag `tag`."""
+
     tag: str
 
 
 @dataclass(frozen=True)
 class TagRemoved(EventData):
+    """The run no longer has tag `tag`."""
+
     tag: str
 
 
 @dataclass(frozen=True)
 class CommentAdded(EventData):
+    """A comment on the run, and who wrote it (`user@host`)."""
+
     text: str
     user: str = ""
 

@@ -49,6 +49,8 @@ _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 @dataclass(frozen=True)
 class Token:
+    """A piece of a filter expression, at `pos` in the text."""
+
     kind: str  # str, num, word, op, punct, kw, end
     text: str
     pos: int

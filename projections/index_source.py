@@ -43,6 +43,8 @@ class ChainBroken(StoreError):
 
 @dataclass(frozen=True)
 class Slice:
+    """Bytes `start` to `end` of one log segment, to fold into the index."""
+
     path: Path
     start: int
     end: int
@@ -51,6 +53,8 @@ class Slice:
 
 @dataclass(frozen=True)
 class Plan:
+    """The slices of the log one fold applies, and where the log stands after them."""
+
     slices: list[Slice]
     last_seq: int
     last_hash: str | None

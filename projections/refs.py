@@ -21,6 +21,8 @@ from ledger.projections.run_conditions import RunConditions
 
 @dataclass(frozen=True)
 class Filters:
+    """Which runs a listing or a run reference considers."""
+
     ops: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     digest: str | None = None

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RunConditions:
+    """Conditions on a run's values, tags, comments and start time; every one must hold."""
+
     expressions: tuple[str, ...] = ()  # Guild filter expressions, all must hold
     tags: tuple[str, ...] = ()  # any of these tags
     comments: tuple[str, ...] = ()  # a comment containing any of these (case-insensitive)

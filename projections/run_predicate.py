@@ -36,6 +36,8 @@ class PredicateError(LedgerError):
 
 @dataclass(frozen=True)
 class Predicate:
+    """A `--where` condition, checked and rendered by DuckDB."""
+
     sql: str  # SELECT id FROM run WHERE ..., as DuckDB renders it
     value_sql: str  # SELECT <the condition> FROM run: what it yields, to check it is true or false
     names: tuple[str, ...]  # the columns it names

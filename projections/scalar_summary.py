@@ -13,6 +13,8 @@ from ledger.scalar_columns import decode
 
 @dataclass
 class Summary:
+    """One scalar of a run: its last value (at `step`), lowest, highest and count."""
+
     last: float
     step: int  # the step of the last value
     min: float

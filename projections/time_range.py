@@ -39,6 +39,8 @@ class RangeError(LedgerError):
 
 @dataclass(frozen=True)
 class _Span:
+    """A time range as typed, in UTC."""
+
     start: datetime
     end: datetime
     explicit: bool  # a date or time as written, not a unit range

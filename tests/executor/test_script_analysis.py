@@ -78,13 +78,17 @@ def test_the_code_version_covers_every_module_of_the_package(tmp_path: Path) -> 
     """The cache key is the package's code, all of it: a change to a module
     the parsing imports (ledger/limits.py, say) or to any other is another key."""
     copy = tmp_path / "ledger"
-    shutil.copytree(project.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))  # links followed
+    # links followed, times kept: the same code
+    shutil.copytree(project.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     assert project._code_version(copy) == project.CODE_VERSION
     limits = copy / "limits.py"
     text = limits.read_text()
     limits.write_text(text + "\n# changed\n")
     assert project._code_version(copy) != project.CODE_VERSION
-    limits.write_text(text)
+    shutil.copy2(project.PACKAGE / "limits.py", limits)
     assert project._code_version(copy) == project.CODE_VERSION
+    limits.write_text(text.replace("int64", "int46", 1))  # the same size, written now
+    assert project._code_version(copy) != project.CODE_VERSION
+    shutil.copy2(project.PACKAGE / "limits.py", limits)
     limits.rename(copy / "executor" / "limits.py")  # the same bytes elsewhere: another package
     assert project._code_version(copy) != project.CODE_VERSION
