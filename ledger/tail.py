@@ -156,7 +156,7 @@ def quarantine(path: Path, end: int, size: int, *, torn: bool = False) -> Path:
         raise StoreError(
             f"{name} has {size - end} bytes after its last committed event that cannot be set aside"
             f" ({e.strerror})",
-            "free some space and try again, or run `ledger verify`",
+            "free some space and try again",
         ) from None
     what = "of an append a crash cut short" if torn else "after the last committed event"
     sys.stderr.write(
