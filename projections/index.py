@@ -270,18 +270,19 @@ def _rebuild_locked(home: Home) -> int:
     refuse_a_shorter_log(home)
     target = home.index_path
     tmp = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
+    broken = None
     try:
         try:
             applied = build_file(home, tmp)
-        except ChainBroken:  # the intact prefix replaces the index all the same: reads serve it
-            Path(f"{target}.wal").unlink(missing_ok=True)
-            os.replace(tmp, target)
-            raise
+        except ChainBroken as e:  # the intact prefix replaces the index all the same: reads serve it
+            applied, broken = e.applied, e
         Path(f"{target}.wal").unlink(missing_ok=True)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+    if broken is not None:
+        raise broken
     return applied
 
 

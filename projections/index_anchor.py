@@ -43,9 +43,18 @@ def same_log(con: duckdb.DuckDBPyConnection, store: EventStore) -> bool:
     return first is None or row[0] == first["run"]
 
 
-def anchor_problem(con: duckdb.DuckDBPyConnection, store: EventStore) -> str | None:
-    """Why the log does not hold the event the index applied last, if it
-    does not (an index of another home's log is no anchor of this one)."""
+def anchor_problem(con: duckdb.DuckDBPyConnection, home: Home) -> str | None:
+    """Why the log of `home` does not hold the event the index `con` applied
+    last, if it does not (an index of another home's log is no anchor of
+    this one)."""
+    store = EventStore(home.path / "events")
+    try:
+        return _anchor_problem(con, store)
+    finally:
+        store.close()
+
+
+def _anchor_problem(con: duckdb.DuckDBPyConnection, store: EventStore) -> str | None:
     pos = position(con)
     if pos is None or not pos[1]:
         return None
@@ -81,11 +90,7 @@ def refuse_a_shorter_log(home: Home) -> None:
     if con is None:
         return
     try:
-        store = EventStore(home.path / "events")
-        try:
-            problem = anchor_problem(con, store)
-        finally:
-            store.close()
+        problem = anchor_problem(con, home)
     finally:
         con.close()
     if problem is not None:

@@ -16,7 +16,6 @@ from ledger.home import Home
 from ledger.projections import index
 from ledger.projections.index_anchor import anchor_problem
 from ledger.projections.index_file import is_out_of_space
-from ledger.store import EventStore
 
 if TYPE_CHECKING:
     import duckdb
@@ -118,11 +117,7 @@ def _anchor_problem(home: Home) -> str | None:
     if con is None:
         return None
     try:
-        store = EventStore(home.path / "events")
-        try:
-            return anchor_problem(con, store)
-        finally:
-            store.close()
+        return anchor_problem(con, home)
     finally:
         con.close()
 

@@ -4,6 +4,7 @@ fresh in-memory database whose session keeps times in UTC."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import time
@@ -49,8 +50,6 @@ def is_lock_conflict(err: Exception) -> bool:
 
 def is_out_of_space(err: BaseException) -> bool:
     """Whether a write failed because the device is full (DuckDB says so in its message only)."""
-    import errno
-
     if isinstance(err, OSError):
         return err.errno in (errno.ENOSPC, errno.EDQUOT)
     return "no space left" in str(err).lower() or "disk full" in str(err).lower()
