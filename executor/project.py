@@ -142,10 +142,11 @@ def resolve_op(project_dir: StrPath, spec: str | None, cache_dir: StrPath | None
         return project.op(spec)
     if (project_dir / spec).is_file():
         return script_op(project_dir, spec, cache_dir)
-    if (project_dir / spec).is_dir() and (script := main_script(project_dir, spec)) is not None:
-        return package_op(project_dir, spec, script, cache_dir)
     if (project_dir / spec).is_dir():
-        raise ProjectError(f"{spec} is a folder without __main__.py in {project_dir}; give a script or a package")
+        script = main_script(project_dir, spec)
+        if script is None:
+            raise ProjectError(f"{spec} is a folder without __main__.py in {project_dir}; give a script or a package")
+        return package_op(project_dir, spec, script, cache_dir)
     if spec.endswith(".py") or "/" in spec:
         raise ProjectError(f"script {spec} not found in {project_dir}; check the path (it is relative to this folder)")
     if project is not None:

@@ -86,7 +86,9 @@ def _envelope(line: bytes) -> tuple[int, int, int, bytes]:
     """(seq, tx, txn, prev) of a sealed line, from the envelope's keys that
     follow `data` (`...,"seq":S,"ts":"T","tx":X,"txn":N,"type":"K","v":V`)."""
     at = line.rfind(_PREV)
+    if at < 0:
+        raise ValueError("not an envelope")
     fields = line[line.index(_SEQ, at) + 1 : -_HASHED].split(b",")
-    if at < 0 or len(fields) != 6 or not fields[2].startswith(b'"tx":') or not fields[3].startswith(b'"txn":'):
+    if len(fields) != 6 or not fields[2].startswith(b'"tx":') or not fields[3].startswith(b'"txn":'):
         raise ValueError("not an envelope")
     return int(fields[0][6:]), int(fields[2][5:]), int(fields[3][6:]), line[at + 9 : at + 73]

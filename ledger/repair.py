@@ -51,15 +51,16 @@ def accept(home: Home, seen: Shortfall) -> Path:
     """Record the repair in events/REPAIRS, then make the log's end its tip;
     the index folded from the longer log is set aside, to be folded again.
     Refused when the log changed since `seen` was taken."""
+    now = datetime.now(timezone.utc)
     entry = {
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "at": now.isoformat(timespec="seconds"),
         "tip_given_up": f"{seen.tip[0]}:{seen.tip[1]}",
         "tip_accepted": f"{seen.log_end[0]}:{seen.log_end[1]}",
         "quarantined": seen.quarantined,
     }
     home.store.accept_end(seen.log_end, seen.tip, json.dumps(entry, sort_keys=True))
     index = home.index_path
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
     for path in (index, index.with_name(index.name + ".wal")):
         if path.exists():
             path.rename(path.with_name(path.name.replace("index.duckdb", f"index.duckdb.before-repair-{stamp}")))
